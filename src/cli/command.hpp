@@ -1,0 +1,59 @@
+// What every subcommand file shares: the global options, exit codes, and how a subcommand
+// registers itself. Domain code never sees CLI11 (STYLE.md); only src/cli does.
+#pragma once
+
+#include "store/store.hpp"
+#include "util/result.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace cli {
+
+// Exit codes: 0 fine, 1 a failure (or problems found), 2 a usage error.
+enum ExitCode : int { k_exit_ok = 0, k_exit_failure = 1, k_exit_usage = 2 };
+
+struct GlobalOptions {
+  std::filesystem::path store;  // --store / HUBCACHE_STORE
+};
+
+// A registered subcommand: its CLI11 node and what to run when it was chosen.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+// One per subcommand file; each adds its flags to a new subcommand of `parent`.
+Command add_ls(CLI::App& parent, GlobalOptions& global);
+Command add_stats(CLI::App& parent, GlobalOptions& global);
+Command add_verify(CLI::App& parent, GlobalOptions& global);
+Command add_gc(CLI::App& parent, GlobalOptions& global);
+
+// Adds `--store DIR` (env HUBCACHE_STORE). Both the top level and each subcommand take it,
+// so it works before or after the subcommand and shows in every --help.
+void add_store_option(CLI::App& app, GlobalOptions& global);
+
+// Adds `--name SIZE` ("20G", "500M", "1.5Ti"); a bad size is a usage error naming the flag.
+void add_size_option(CLI::App& app, const std::string& name, std::optional<std::uint64_t>& out,
+                     const std::string& help, const std::string& env = {});
+
+// The default store: $HUBCACHE_STORE, else $XDG_CACHE_HOME/hubcache, else ~/.cache/hubcache.
+std::filesystem::path default_store_dir();
+
+// Prints "hubcache: error: <message>" on stderr and returns k_exit_failure. Usage errors
+// (exit 2) come only from parsing the command line, in main.cpp.
+int report(const util::Error& error);
+
+// Opens the store named by the global options; it must exist.
+util::Result<std::unique_ptr<store::Store>> open_existing_store(const GlobalOptions& global);
+
+} // namespace cli

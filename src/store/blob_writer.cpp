@@ -1,0 +1,93 @@
+#include "store/blob_writer.hpp"
+
+#include "store/blob_lock.hpp"
+
+#include <cerrno>
+#include <unistd.h>
+
+namespace store {
+
+BlobWriter::BlobWriter(BlobWriter&& other) noexcept
+    : m_layout(std::move(other.m_layout)), m_fd(std::move(other.m_fd)),
+      m_tmp_path(std::exchange(other.m_tmp_path, {})), m_hasher(std::move(other.m_hasher)),
+      m_size(other.m_size) {}
+
+BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
+  if (this != &other) {
+    abort();
+    m_layout = std::move(other.m_layout);
+    m_fd = std::move(other.m_fd);
+    m_tmp_path = std::exchange(other.m_tmp_path, {});
+    m_hasher = std::move(other.m_hasher);
+    m_size = other.m_size;
+  }
+  return *this;
+}
+
+util::Result<void> BlobWriter::write(std::span<const std::uint8_t> data) {
+  if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
+  if (auto r = util::write_all(m_fd.get(), data, "write temp blob"); !r) return r;
+  m_hasher.update(data);
+  m_size += data.size();
+  return {};
+}
+
+util::Result<void> BlobWriter::write(std::string_view data) {
+  return write(std::span(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
+}
+
+util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
+  if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
+  const util::Sha256 digest = m_hasher.finish();
+  if (expect.size && *expect.size != m_size) {
+    const auto got = m_size;
+    abort();
+    return util::fail(util::Errc::corrupt, "size mismatch: expected " +
+                                               std::to_string(*expect.size) + " bytes, got " +
+                                               std::to_string(got));
+  }
+  if (expect.sha256 && *expect.sha256 != digest) {
+    abort();
+    return util::fail(util::Errc::corrupt,
+                      "sha256 mismatch: expected " + expect.sha256->hex() + ", got " + digest.hex());
+  }
+  if (::fsync(m_fd.get()) != 0) {
+    auto error = util::fail_errno("fsync temp blob");
+    abort();
+    return error;
+  }
+  auto placed = place(digest);
+  abort();  // the temp name goes either way; a placed blob keeps its own name and pin
+  return placed;
+}
+
+// link(2), not rename(2): it never replaces an existing blob, so a copy that a reader or
+// writer has pinned keeps its name, and two writers of the same content end with one file.
+util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest) {
+  const auto final_path = m_layout.blob_path(digest);
+  if (auto r = util::make_dirs(final_path.parent_path()); !r) return tl::unexpected(r.error());
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (::link(m_tmp_path.c_str(), final_path.c_str()) == 0) {
+      if (auto r = util::fsync_dir(final_path.parent_path()); !r) return tl::unexpected(r.error());
+      // Our temp pin is on this inode, so it is pinned under its final name too.
+      util::UniqueFd fd(::dup(m_fd.get()));
+      if (!fd) return util::fail_errno("dup");
+      return BlobReader(std::move(fd), m_size, digest);
+    }
+    if (errno != EEXIST) return util::fail_errno("link blob " + final_path.string());
+    auto existing = blob_lock::pin(final_path);
+    if (!existing) return tl::unexpected(existing.error());
+    if (*existing) return BlobReader(std::move(**existing), m_size, digest);
+    // It was being removed while we looked: link ours in its place.
+  }
+  return util::fail(util::Errc::io, "cannot place blob " + digest.hex() + ": it keeps vanishing");
+}
+
+void BlobWriter::abort() {
+  if (m_tmp_path.empty()) return;
+  ::unlink(m_tmp_path.c_str());
+  m_tmp_path.clear();
+  m_fd.reset();
+}
+
+} // namespace store

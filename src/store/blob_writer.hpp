@@ -1,0 +1,65 @@
+// Streams one blob into tmp/ and, on commit, checks it and moves it into place.
+//
+// Invariant (DESIGN.md): a blob is visible only when complete. Bytes go to a temp file
+// (pinned, so gc leaves it alone); commit() checks the expected size and sha256, fsyncs, and
+// links the file to blobs/sha256/ab/<digest>. Nothing is ever visible under a blob name
+// until it is whole and verified. A writer that is dropped or fails leaves nothing behind.
+#pragma once
+
+#include "store/blob_reader.hpp"
+#include "store/layout.hpp"
+#include "util/file.hpp"
+#include "util/result.hpp"
+#include "util/sha256.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+
+namespace store {
+
+struct BlobExpectation {
+  std::optional<std::uint64_t> size;
+  std::optional<util::Sha256> sha256;
+};
+
+// Movable, not copyable, not thread-safe. Made by BlobStore::begin_write().
+class BlobWriter {
+public:
+  BlobWriter(Layout layout, util::UniqueFd fd, std::filesystem::path tmp_path)
+      : m_layout(std::move(layout)), m_fd(std::move(fd)), m_tmp_path(std::move(tmp_path)) {}
+  ~BlobWriter() { abort(); }
+  BlobWriter(BlobWriter&& other) noexcept;
+  BlobWriter& operator=(BlobWriter&& other) noexcept;
+  BlobWriter(const BlobWriter&) = delete;
+  BlobWriter& operator=(const BlobWriter&) = delete;
+
+  // Appends bytes. Errc::io (disk full, ...) leaves the writer to be dropped.
+  util::Result<void> write(std::span<const std::uint8_t> data);
+  util::Result<void> write(std::string_view data);
+
+  std::uint64_t size() const { return m_size; }
+  // The growing temp file, for readers that follow a fetch in flight.
+  const std::filesystem::path& tmp_path() const { return m_tmp_path; }
+
+  // Checks `expect` (Errc::corrupt on a mismatch, and nothing is kept), makes the blob durable
+  // and visible, and returns it pinned: hold the reader while indexing it so that no gc can
+  // remove it first. If the blob already exists the existing copy is kept (idempotent; two
+  // writers of the same content end with one file). The writer is spent afterwards.
+  util::Result<BlobReader> commit(const BlobExpectation& expect = {});
+
+  // Discards the temp file. Safe to call twice.
+  void abort();
+
+private:
+  util::Result<BlobReader> place(const util::Sha256& digest);
+
+  Layout m_layout;
+  util::UniqueFd m_fd;
+  std::filesystem::path m_tmp_path;  // empty once committed or aborted
+  util::Sha256Hasher m_hasher;
+  std::uint64_t m_size = 0;
+};
+
+} // namespace store

@@ -1,0 +1,66 @@
+// The entries of the index: the two kinds of knowledge in DESIGN.md (hub objects and refs,
+// recorded exchanges), each naming its body by blob digest. Plain values.
+#pragma once
+
+#include "util/clock.hpp"
+#include "util/sha256.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace store {
+
+enum class RepoType { model, dataset, space };
+
+std::string_view to_string(RepoType type);            // "model", "dataset", "space"
+std::optional<RepoType> parse_repo_type(std::string_view text);
+
+// A file of a repository at a commit: (repo type, repo id, commit, path).
+struct HubObjectKey {
+  RepoType repo_type = RepoType::model;
+  std::string repo_id;  // "org/name" or a legacy "gpt2"
+  std::string commit;   // 40 lower-case hex
+  std::string path;     // in the repository, decoded, "/"-separated
+
+  friend bool operator==(const HubObjectKey&, const HubObjectKey&) = default;
+};
+
+struct HubObject {
+  HubObjectKey key;
+  util::Sha256 blob;
+  std::string etag;        // as the Hub names it: git blob sha1, or the LFS sha256
+  std::uint64_t size = 0;  // the blob's size
+  bool lfs = false;
+  util::UnixMillis stored_at = 0;
+  util::UnixMillis last_access = 0;
+};
+
+// A branch or tag resolved to a commit, as last learned.
+struct Ref {
+  RepoType repo_type = RepoType::model;
+  std::string repo_id;
+  std::string name;    // "main", "v1.0", "refs/pr/3"
+  std::string commit;  // 40 lower-case hex
+  util::UnixMillis learned_at = 0;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// A response recorded literally, found by its canonical request key.
+struct Exchange {
+  std::string key;     // canonical request: what varies without changing content is dropped
+  std::string method;
+  std::string url;
+  int status = 0;
+  Headers headers;     // as the upstream sent them, minus hop-by-hop and credentials
+  std::optional<util::Sha256> blob;  // std::nullopt: no body (HEAD, 304)
+  std::uint64_t body_size = 0;
+  util::UnixMillis stored_at = 0;
+  util::UnixMillis last_access = 0;
+};
+
+} // namespace store

@@ -1,0 +1,639 @@
+#include "store/index.hpp"
+
+#include "hubcache/version.hpp"
+#include "store/index_schema.hpp"
+
+#include <limits>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+namespace store {
+
+namespace {
+
+// Long enough for a writer in another process to finish a burst of commits; past it the
+// caller gets a clear "busy" error instead of waiting forever.
+constexpr int k_busy_timeout_ms = 60'000;
+
+std::string headers_to_json(const Headers& headers) {
+  auto array = nlohmann::json::array();
+  for (const auto& [name, value] : headers) array.push_back({name, value});
+  return array.dump();
+}
+
+Headers headers_from_json(const std::string& text) {
+  Headers headers;
+  const auto array = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!array.is_array()) return headers;
+  for (const auto& pair : array) {
+    if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
+      headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    }
+  }
+  return headers;
+}
+
+util::Sha256 digest_column(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return util::Sha256::from_hex(text ? text : "").value_or(util::Sha256{});
+}
+
+std::string text_column(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return text ? text : "";
+}
+
+} // namespace
+
+// A cached prepared statement, reset and unbound when this handle goes out of scope.
+class Index::Statement {
+public:
+  explicit Statement(sqlite3_stmt* stmt) : m_stmt(stmt) {}
+  ~Statement() {
+    if (m_stmt) {
+      sqlite3_reset(m_stmt);
+      sqlite3_clear_bindings(m_stmt);
+    }
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool ok() const { return m_stmt != nullptr; }
+  sqlite3_stmt* get() const { return m_stmt; }
+
+  Statement& bind(int index, const std::string& value) {
+    sqlite3_bind_text(m_stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int index, std::string_view value) { return bind(index, std::string(value)); }
+  Statement& bind(int index, const char* value) { return bind(index, std::string(value)); }
+  Statement& bind(int index, std::int64_t value) {
+    sqlite3_bind_int64(m_stmt, index, value);
+    return *this;
+  }
+  Statement& bind(int index, const util::Sha256& digest) { return bind(index, digest.hex()); }
+  Statement& bind_null(int index) {
+    sqlite3_bind_null(m_stmt, index);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(m_stmt); }
+
+private:
+  sqlite3_stmt* m_stmt;
+};
+
+// BEGIN IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading
+// a read transaction; the busy timeout makes the second one wait its turn.
+class Index::Transaction {
+public:
+  explicit Transaction(Index& index) : m_index(index) {
+    m_begun = sqlite3_exec(index.m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~Transaction() {
+    if (m_begun) sqlite3_exec(m_index.m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  util::Result<void> begun() const {
+    if (!m_begun) return tl::unexpected(m_index.error("begin transaction"));
+    return {};
+  }
+  util::Result<void> commit() {
+    if (sqlite3_exec(m_index.m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return tl::unexpected(m_index.error("commit"));
+    }
+    m_begun = false;
+    return {};
+  }
+
+private:
+  Index& m_index;
+  bool m_begun = false;
+};
+
+util::Error Index::error(const std::string& what) const {
+  const int code = sqlite3_extended_errcode(m_db) & 0xff;
+  const std::string detail = m_path.string() + ": " + what + ": " + sqlite3_errmsg(m_db);
+  switch (code) {
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return {util::Errc::corrupt,
+            detail + " (the index is damaged; move the store aside and record again)"};
+  case SQLITE_FULL: return {util::Errc::io, detail + " (the disk is full)"};
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+    return {util::Errc::io, detail + " (another process held the store too long; try again)"};
+  default: return {util::Errc::io, detail};
+  }
+}
+
+Index::Statement Index::prepare(const char* sql) {
+  for (auto& [text, stmt] : m_statements) {
+    if (text == sql) return Statement(stmt);
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    return Statement(nullptr);
+  }
+  m_statements.emplace_back(sql, stmt);
+  return Statement(stmt);
+}
+
+util::Result<void> Index::exec(const char* sql) {
+  if (sqlite3_exec(m_db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return tl::unexpected(error(sql));
+  }
+  return {};
+}
+
+namespace {
+
+int read_user_version(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  int version = -1;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    version = sqlite3_column_int(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return version;
+}
+
+std::string read_written_by(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  std::string value = "a newer hubcache";
+  if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'written_by'", -1, &stmt,
+                         nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW) {
+    value = text_column(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  return value;
+}
+
+} // namespace
+
+util::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db_path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(db_path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return util::fail(util::Errc::io, "cannot open " + db_path.string() + ": " + message);
+  }
+  std::unique_ptr<Index> index(new Index(db, db_path));
+  sqlite3_busy_timeout(db, k_busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+
+  // Read the version before changing anything: a newer store must be left as it is.
+  const auto newer_store = [&](int found) {
+    return util::fail(util::Errc::unsupported,
+                      "store index " + db_path.string() + " has schema v" + std::to_string(found) +
+                          ", written by " + read_written_by(db) + "; this hubcache " +
+                          hubcache::k_version + " knows up to v" +
+                          std::to_string(k_schema_version) +
+                          ": upgrade hubcache, or pass another --store");
+  };
+  const int found = read_user_version(db);
+  if (found < 0) return tl::unexpected(index->error("read schema version"));
+  if (found > k_schema_version) return newer_store(found);
+  // WAL: readers never block the writer, and several processes share the file safely.
+  if (auto r = index->exec("PRAGMA journal_mode = WAL"); !r) return tl::unexpected(r.error());
+  if (auto r = index->exec("PRAGMA synchronous = NORMAL"); !r) return tl::unexpected(r.error());
+  if (auto r = index->exec("PRAGMA foreign_keys = ON"); !r) return tl::unexpected(r.error());
+
+  if (found < k_schema_version) {
+    Transaction txn(*index);
+    if (auto r = txn.begun(); !r) return tl::unexpected(r.error());
+    // Another process may have migrated while we waited for the write lock.
+    const int current = read_user_version(db);
+    if (current > k_schema_version) return newer_store(current);
+    for (const auto& step : index_schema::migrations()) {
+      if (step.to_version <= current) continue;
+      if (auto r = index->exec(step.sql); !r) return tl::unexpected(r.error());
+      const std::string set = "PRAGMA user_version = " + std::to_string(step.to_version);
+      if (auto r = index->exec(set.c_str()); !r) return tl::unexpected(r.error());
+    }
+    auto stmt = index->prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('written_by', ?)");
+    stmt.bind(1, std::string("hubcache ") + hubcache::k_version);
+    if (stmt.step() != SQLITE_DONE) return tl::unexpected(index->error("write meta"));
+    if (auto r = txn.commit(); !r) return tl::unexpected(r.error());
+  }
+  return index;
+}
+
+Index::~Index() {
+  for (auto& [text, stmt] : m_statements) sqlite3_finalize(stmt);
+  sqlite3_close(m_db);
+}
+
+util::Result<void> Index::upsert_blob(const util::Sha256& digest, std::uint64_t size,
+                                      util::UnixMillis stored_at, util::UnixMillis last_access) {
+  auto stmt = prepare("INSERT INTO blobs (digest, size, stored_at, last_access) VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT (digest) DO UPDATE SET "
+                      "last_access = max(last_access, excluded.last_access)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, digest)
+      .bind(2, static_cast<std::int64_t>(size))
+      .bind(3, stored_at)
+      .bind(4, last_access);
+  if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("insert blob"));
+  return {};
+}
+
+util::Result<void> Index::put_hub_object(const HubObject& object) {
+  std::lock_guard lock(m_mutex);
+  Transaction txn(*this);
+  if (auto r = txn.begun(); !r) return r;
+  if (auto r = upsert_blob(object.blob, object.size, object.stored_at, object.last_access); !r) {
+    return r;
+  }
+  auto stmt = prepare("INSERT OR REPLACE INTO hub_objects (repo_type, repo_id, commit_sha, path, "
+                      "blob, etag, lfs, stored_at, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, to_string(object.key.repo_type))
+      .bind(2, object.key.repo_id)
+      .bind(3, object.key.commit)
+      .bind(4, object.key.path)
+      .bind(5, object.blob)
+      .bind(6, object.etag)
+      .bind(7, std::int64_t{object.lfs ? 1 : 0})
+      .bind(8, object.stored_at)
+      .bind(9, object.last_access);
+  if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("insert hub object"));
+  return txn.commit();
+}
+
+util::Result<void> Index::put_exchange(const Exchange& exchange) {
+  std::lock_guard lock(m_mutex);
+  Transaction txn(*this);
+  if (auto r = txn.begun(); !r) return r;
+  if (exchange.blob) {
+    auto r = upsert_blob(*exchange.blob, exchange.body_size, exchange.stored_at,
+                         exchange.last_access);
+    if (!r) return r;
+  }
+  auto stmt = prepare("INSERT OR REPLACE INTO exchanges (key, method, url, status, headers, blob, "
+                      "body_size, stored_at, last_access) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, exchange.key)
+      .bind(2, exchange.method)
+      .bind(3, exchange.url)
+      .bind(4, std::int64_t{exchange.status})
+      .bind(5, headers_to_json(exchange.headers));
+  if (exchange.blob) {
+    stmt.bind(6, *exchange.blob);
+  } else {
+    stmt.bind_null(6);
+  }
+  stmt.bind(7, static_cast<std::int64_t>(exchange.body_size))
+      .bind(8, exchange.stored_at)
+      .bind(9, exchange.last_access);
+  if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("insert exchange"));
+  return txn.commit();
+}
+
+util::Result<void> Index::put_ref(const Ref& ref) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("INSERT OR REPLACE INTO refs (repo_type, repo_id, name, commit_sha, "
+                      "learned_at) VALUES (?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, to_string(ref.repo_type))
+      .bind(2, ref.repo_id)
+      .bind(3, ref.name)
+      .bind(4, ref.commit)
+      .bind(5, ref.learned_at);
+  if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("insert ref"));
+  return {};
+}
+
+namespace {
+
+constexpr const char* k_hub_object_columns =
+    "h.repo_type, h.repo_id, h.commit_sha, h.path, h.blob, h.etag, b.size, h.lfs, h.stored_at, "
+    "h.last_access";
+
+HubObject hub_object_from_row(sqlite3_stmt* stmt) {
+  HubObject object;
+  object.key.repo_type = parse_repo_type(text_column(stmt, 0)).value_or(RepoType::model);
+  object.key.repo_id = text_column(stmt, 1);
+  object.key.commit = text_column(stmt, 2);
+  object.key.path = text_column(stmt, 3);
+  object.blob = digest_column(stmt, 4);
+  object.etag = text_column(stmt, 5);
+  object.size = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 6));
+  object.lfs = sqlite3_column_int(stmt, 7) != 0;
+  object.stored_at = sqlite3_column_int64(stmt, 8);
+  object.last_access = sqlite3_column_int64(stmt, 9);
+  return object;
+}
+
+constexpr const char* k_exchange_columns =
+    "key, method, url, status, headers, blob, body_size, stored_at, last_access";
+
+Exchange exchange_from_row(sqlite3_stmt* stmt) {
+  Exchange exchange;
+  exchange.key = text_column(stmt, 0);
+  exchange.method = text_column(stmt, 1);
+  exchange.url = text_column(stmt, 2);
+  exchange.status = sqlite3_column_int(stmt, 3);
+  exchange.headers = headers_from_json(text_column(stmt, 4));
+  if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) exchange.blob = digest_column(stmt, 5);
+  exchange.body_size = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 6));
+  exchange.stored_at = sqlite3_column_int64(stmt, 7);
+  exchange.last_access = sqlite3_column_int64(stmt, 8);
+  return exchange;
+}
+
+Ref ref_from_row(sqlite3_stmt* stmt) {
+  Ref ref;
+  ref.repo_type = parse_repo_type(text_column(stmt, 0)).value_or(RepoType::model);
+  ref.repo_id = text_column(stmt, 1);
+  ref.name = text_column(stmt, 2);
+  ref.commit = text_column(stmt, 3);
+  ref.learned_at = sqlite3_column_int64(stmt, 4);
+  return ref;
+}
+
+BlobRow blob_from_row(sqlite3_stmt* stmt) {
+  return BlobRow{digest_column(stmt, 0), static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1)),
+                 sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3)};
+}
+
+const std::string k_find_hub_object = std::string("SELECT ") + k_hub_object_columns +
+                                      " FROM hub_objects h JOIN blobs b ON b.digest = h.blob "
+                                      "WHERE h.repo_type = ? AND h.repo_id = ? AND "
+                                      "h.commit_sha = ? AND h.path = ?";
+const std::string k_all_hub_objects = std::string("SELECT ") + k_hub_object_columns +
+                                      " FROM hub_objects h JOIN blobs b ON b.digest = h.blob "
+                                      "ORDER BY h.repo_type, h.repo_id, h.commit_sha, h.path";
+const std::string k_find_exchange =
+    std::string("SELECT ") + k_exchange_columns + " FROM exchanges WHERE key = ?";
+const std::string k_all_exchanges =
+    std::string("SELECT ") + k_exchange_columns + " FROM exchanges ORDER BY url, method, key";
+
+} // namespace
+
+util::Result<std::optional<HubObject>> Index::find_hub_object(const HubObjectKey& key) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare(k_find_hub_object.c_str());
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, to_string(key.repo_type)).bind(2, key.repo_id).bind(3, key.commit).bind(4, key.path);
+  const int rc = stmt.step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(error("find hub object"));
+  return hub_object_from_row(stmt.get());
+}
+
+util::Result<std::optional<Ref>> Index::find_ref(RepoType type, const std::string& repo_id,
+                                                 const std::string& name) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("SELECT repo_type, repo_id, name, commit_sha, learned_at FROM refs "
+                      "WHERE repo_type = ? AND repo_id = ? AND name = ?");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, to_string(type)).bind(2, repo_id).bind(3, name);
+  const int rc = stmt.step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(error("find ref"));
+  return ref_from_row(stmt.get());
+}
+
+util::Result<std::optional<Exchange>> Index::find_exchange(const std::string& key) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare(k_find_exchange.c_str());
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, key);
+  const int rc = stmt.step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(error("find exchange"));
+  return exchange_from_row(stmt.get());
+}
+
+util::Result<void> Index::touch_hub_object(const HubObjectKey& key, util::UnixMillis now) {
+  std::lock_guard lock(m_mutex);
+  const util::UnixMillis stale_before = now - k_touch_granularity_ms;
+  // Read first: a hit on a recently touched entry then costs no write lock at all.
+  {
+    auto stmt = prepare("SELECT last_access FROM hub_objects WHERE repo_type = ? AND repo_id = ? "
+                        "AND commit_sha = ? AND path = ?");
+    if (!stmt.ok()) return tl::unexpected(error("prepare"));
+    stmt.bind(1, to_string(key.repo_type)).bind(2, key.repo_id).bind(3, key.commit).bind(4, key.path);
+    const int rc = stmt.step();
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) return tl::unexpected(error("touch hub object"));
+    if (sqlite3_column_int64(stmt.get(), 0) > stale_before) return {};
+  }
+  Transaction txn(*this);
+  if (auto r = txn.begun(); !r) return r;
+  auto stmt = prepare("UPDATE hub_objects SET last_access = ? WHERE repo_type = ? AND repo_id = ? "
+                      "AND commit_sha = ? AND path = ? RETURNING blob");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, now)
+      .bind(2, to_string(key.repo_type))
+      .bind(3, key.repo_id)
+      .bind(4, key.commit)
+      .bind(5, key.path);
+  std::string blob;
+  int rc = stmt.step();
+  if (rc == SQLITE_ROW) {
+    blob = text_column(stmt.get(), 0);
+    rc = stmt.step();
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(error("touch hub object"));
+  if (!blob.empty()) {
+    auto touch = prepare("UPDATE blobs SET last_access = max(last_access, ?) WHERE digest = ?");
+    if (!touch.ok()) return tl::unexpected(error("prepare"));
+    touch.bind(1, now).bind(2, blob);
+    if (touch.step() != SQLITE_DONE) return tl::unexpected(error("touch blob"));
+  }
+  return txn.commit();
+}
+
+util::Result<void> Index::touch_exchange(const std::string& key, util::UnixMillis now) {
+  std::lock_guard lock(m_mutex);
+  const util::UnixMillis stale_before = now - k_touch_granularity_ms;
+  {
+    auto stmt = prepare("SELECT last_access FROM exchanges WHERE key = ?");
+    if (!stmt.ok()) return tl::unexpected(error("prepare"));
+    stmt.bind(1, key);
+    const int rc = stmt.step();
+    if (rc == SQLITE_DONE) return {};
+    if (rc != SQLITE_ROW) return tl::unexpected(error("touch exchange"));
+    if (sqlite3_column_int64(stmt.get(), 0) > stale_before) return {};
+  }
+  Transaction txn(*this);
+  if (auto r = txn.begun(); !r) return r;
+  auto stmt = prepare("UPDATE exchanges SET last_access = ? WHERE key = ? RETURNING blob");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, now).bind(2, key);
+  std::string blob;
+  int rc = stmt.step();
+  if (rc == SQLITE_ROW) {
+    blob = text_column(stmt.get(), 0);
+    rc = stmt.step();
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(error("touch exchange"));
+  if (!blob.empty()) {
+    auto touch = prepare("UPDATE blobs SET last_access = max(last_access, ?) WHERE digest = ?");
+    if (!touch.ok()) return tl::unexpected(error("prepare"));
+    touch.bind(1, now).bind(2, blob);
+    if (touch.step() != SQLITE_DONE) return tl::unexpected(error("touch blob"));
+  }
+  return txn.commit();
+}
+
+util::Result<std::optional<BlobRow>> Index::find_blob(const util::Sha256& digest) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("SELECT digest, size, stored_at, last_access FROM blobs WHERE digest = ?");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, digest);
+  const int rc = stmt.step();
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) return tl::unexpected(error("find blob"));
+  return blob_from_row(stmt.get());
+}
+
+util::Result<std::vector<BlobRow>> Index::blobs_by_access(std::size_t limit,
+                                                          const std::optional<BlobRow>& after) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("SELECT digest, size, stored_at, last_access FROM blobs "
+                      "WHERE (last_access, digest) > (?, ?) ORDER BY last_access, digest LIMIT ?");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, after ? after->last_access : std::numeric_limits<std::int64_t>::min())
+      .bind(2, after ? after->digest.hex() : std::string())
+      .bind(3, static_cast<std::int64_t>(limit));
+  std::vector<BlobRow> rows;
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) rows.push_back(blob_from_row(stmt.get()));
+  if (rc != SQLITE_DONE) return tl::unexpected(error("list blobs"));
+  return rows;
+}
+
+util::Result<std::vector<BlobRow>> Index::unreferenced_blobs() {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("SELECT digest, size, stored_at, last_access FROM blobs b WHERE "
+                      "NOT EXISTS (SELECT 1 FROM hub_objects h WHERE h.blob = b.digest) AND "
+                      "NOT EXISTS (SELECT 1 FROM exchanges e WHERE e.blob = b.digest)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  std::vector<BlobRow> rows;
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) rows.push_back(blob_from_row(stmt.get()));
+  if (rc != SQLITE_DONE) return tl::unexpected(error("list unreferenced blobs"));
+  return rows;
+}
+
+util::Result<std::uint64_t> Index::delete_blob(const util::Sha256& digest) {
+  std::lock_guard lock(m_mutex);
+  Transaction txn(*this);
+  if (auto r = txn.begun(); !r) return tl::unexpected(r.error());
+  std::uint64_t entries = 0;
+  {
+    auto count = prepare("SELECT (SELECT count(*) FROM hub_objects WHERE blob = ?1) + "
+                         "(SELECT count(*) FROM exchanges WHERE blob = ?1)");
+    if (!count.ok()) return tl::unexpected(error("prepare"));
+    count.bind(1, digest);
+    if (count.step() != SQLITE_ROW) return tl::unexpected(error("count entries"));
+    entries = static_cast<std::uint64_t>(sqlite3_column_int64(count.get(), 0));
+  }
+  auto stmt = prepare("DELETE FROM blobs WHERE digest = ?");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, digest);
+  if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("delete blob"));
+  if (auto r = txn.commit(); !r) return tl::unexpected(r.error());
+  return entries;
+}
+
+util::Result<bool> Index::delete_blob_if_unreferenced(const util::Sha256& digest) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("DELETE FROM blobs WHERE digest = ?1 AND "
+                      "NOT EXISTS (SELECT 1 FROM hub_objects WHERE blob = ?1) AND "
+                      "NOT EXISTS (SELECT 1 FROM exchanges WHERE blob = ?1)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, digest);
+  if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("delete blob"));
+  if (sqlite3_changes(m_db) > 0) return true;
+  // Nothing deleted: either referenced, or the row was already gone (then it is garbage).
+  auto check = prepare("SELECT 1 FROM blobs WHERE digest = ?");
+  if (!check.ok()) return tl::unexpected(error("prepare"));
+  check.bind(1, digest);
+  const int rc = check.step();
+  if (rc == SQLITE_DONE) return true;
+  if (rc != SQLITE_ROW) return tl::unexpected(error("find blob"));
+  return false;
+}
+
+util::Result<IndexCounts> Index::counts() {
+  std::lock_guard lock(m_mutex);
+  IndexCounts counts;
+  // One read transaction, so the figures agree with each other.
+  auto stmt = prepare("SELECT (SELECT count(*) FROM blobs), (SELECT total(size) FROM blobs), "
+                      "(SELECT count(*) FROM hub_objects), (SELECT count(*) FROM refs), "
+                      "(SELECT count(*) FROM exchanges), (SELECT min(last_access) FROM blobs), "
+                      "(SELECT max(last_access) FROM blobs)");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  if (stmt.step() != SQLITE_ROW) return tl::unexpected(error("count"));
+  sqlite3_stmt* s = stmt.get();
+  counts.blobs = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
+  counts.blob_bytes = static_cast<std::uint64_t>(sqlite3_column_double(s, 1));
+  counts.hub_objects = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
+  counts.refs = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
+  counts.exchanges = static_cast<std::uint64_t>(sqlite3_column_int64(s, 4));
+  if (sqlite3_column_type(s, 5) != SQLITE_NULL) counts.oldest_access = sqlite3_column_int64(s, 5);
+  if (sqlite3_column_type(s, 6) != SQLITE_NULL) counts.newest_access = sqlite3_column_int64(s, 6);
+  return counts;
+}
+
+util::Result<void>
+Index::for_each_blob(const std::function<util::Result<void>(const BlobRow&)>& visit) {
+  // Paged, so the visitor may call back into the index (and take its time) between pages.
+  std::optional<BlobRow> after;
+  for (;;) {
+    auto page = blobs_by_access(1000, after);
+    if (!page) return tl::unexpected(page.error());
+    if (page->empty()) return {};
+    for (const auto& row : *page) {
+      if (auto r = visit(row); !r) return r;
+    }
+    after = page->back();
+  }
+}
+
+util::Result<void> Index::for_each_hub_object(const std::function<void(const HubObject&)>& visit) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare(k_all_hub_objects.c_str());
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) visit(hub_object_from_row(stmt.get()));
+  if (rc != SQLITE_DONE) return tl::unexpected(error("list hub objects"));
+  return {};
+}
+
+util::Result<void> Index::for_each_ref(const std::function<void(const Ref&)>& visit) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare("SELECT repo_type, repo_id, name, commit_sha, learned_at FROM refs "
+                      "ORDER BY repo_type, repo_id, name");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) visit(ref_from_row(stmt.get()));
+  if (rc != SQLITE_DONE) return tl::unexpected(error("list refs"));
+  return {};
+}
+
+util::Result<void> Index::for_each_exchange(const std::function<void(const Exchange&)>& visit) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare(k_all_exchanges.c_str());
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) visit(exchange_from_row(stmt.get()));
+  if (rc != SQLITE_DONE) return tl::unexpected(error("list exchanges"));
+  return {};
+}
+
+util::Result<void> Index::checkpoint() {
+  std::lock_guard lock(m_mutex);
+  return exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+} // namespace store

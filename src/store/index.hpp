@@ -1,0 +1,110 @@
+// The SQLite index (index.db, WAL): blobs, hub objects, refs and exchanges. The only code
+// that speaks SQL. Several processes may open the same index at once.
+#pragma once
+
+#include "store/entry.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+#include "util/sha256.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace store {
+
+struct BlobRow {
+  util::Sha256 digest;
+  std::uint64_t size = 0;
+  util::UnixMillis stored_at = 0;
+  util::UnixMillis last_access = 0;
+};
+
+struct IndexCounts {
+  std::uint64_t blobs = 0;
+  std::uint64_t blob_bytes = 0;
+  std::uint64_t hub_objects = 0;
+  std::uint64_t refs = 0;
+  std::uint64_t exchanges = 0;
+  std::optional<util::UnixMillis> oldest_access;
+  std::optional<util::UnixMillis> newest_access;
+};
+
+// Every method is one transaction and safe from any thread (one connection, serialised).
+// Errors: Errc::corrupt when index.db is damaged, Errc::unsupported for a newer schema,
+// Errc::io for everything else (disk full, busy past the timeout).
+class Index {
+public:
+  // The schema this build writes. Migrations bring older stores up to it.
+  static constexpr int k_schema_version = 1;
+
+  // Opens (creating if missing) and migrates `db`. A store written by a newer hubcache is
+  // refused with Errc::unsupported and left untouched.
+  static util::Result<std::unique_ptr<Index>> open(const std::filesystem::path& db);
+  ~Index();
+  Index(const Index&) = delete;
+  Index& operator=(const Index&) = delete;
+
+  // Writes. Each inserts or refreshes the blob row it names (the blob must be pinned by the
+  // caller, see blob_lock.hpp), and replaces an entry with the same key.
+  util::Result<void> put_hub_object(const HubObject& object);
+  util::Result<void> put_exchange(const Exchange& exchange);
+  util::Result<void> put_ref(const Ref& ref);
+
+  util::Result<std::optional<HubObject>> find_hub_object(const HubObjectKey& key);
+  util::Result<std::optional<Ref>> find_ref(RepoType type, const std::string& repo_id,
+                                            const std::string& name);
+  util::Result<std::optional<Exchange>> find_exchange(const std::string& key);
+
+  // Records an access for LRU on the entry and its blob. Coarse: a time within
+  // k_touch_granularity_ms of the stored one is not written again.
+  static constexpr util::UnixMillis k_touch_granularity_ms = 60'000;
+  util::Result<void> touch_hub_object(const HubObjectKey& key, util::UnixMillis now);
+  util::Result<void> touch_exchange(const std::string& key, util::UnixMillis now);
+
+  util::Result<std::optional<BlobRow>> find_blob(const util::Sha256& digest);
+  // Least recently used first, at most `limit`, starting after `after` (paging).
+  util::Result<std::vector<BlobRow>> blobs_by_access(std::size_t limit,
+                                                     const std::optional<BlobRow>& after);
+  // Blob rows that no entry names.
+  util::Result<std::vector<BlobRow>> unreferenced_blobs();
+  // Deletes a blob row and, by cascade, every entry naming it; returns how many entries went.
+  util::Result<std::uint64_t> delete_blob(const util::Sha256& digest);
+
+  // Deletes a blob row only if no entry names it; false (and nothing deleted) otherwise.
+  util::Result<bool> delete_blob_if_unreferenced(const util::Sha256& digest);
+
+  util::Result<IndexCounts> counts();
+  util::Result<void> for_each_blob(const std::function<util::Result<void>(const BlobRow&)>& visit);
+  util::Result<void> for_each_hub_object(const std::function<void(const HubObject&)>& visit);
+  util::Result<void> for_each_ref(const std::function<void(const Ref&)>& visit);
+  util::Result<void> for_each_exchange(const std::function<void(const Exchange&)>& visit);
+
+  // Makes the WAL small again (checkpoint). Used after bulk changes.
+  util::Result<void> checkpoint();
+
+private:
+  class Statement;
+  class Transaction;
+  explicit Index(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
+  Statement prepare(const char* sql);
+  util::Error error(const std::string& what) const;
+  util::Result<void> exec(const char* sql);
+  util::Result<void> upsert_blob(const util::Sha256& digest, std::uint64_t size,
+                                 util::UnixMillis stored_at, util::UnixMillis last_access);
+
+  sqlite3* m_db;
+  std::filesystem::path m_path;
+  std::mutex m_mutex;
+  std::vector<std::pair<const char*, sqlite3_stmt*>> m_statements;  // cache, keyed by SQL text
+};
+
+} // namespace store

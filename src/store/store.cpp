@@ -1,0 +1,82 @@
+#include "store/store.hpp"
+
+#include <system_error>
+
+namespace store {
+
+util::Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& root, OpenMode mode,
+                                                 const util::Clock& clock) {
+  Layout layout(root);
+  std::error_code ec;
+  if (mode == OpenMode::must_exist && !std::filesystem::exists(layout.index_db(), ec)) {
+    return util::fail(util::Errc::invalid_argument,
+                      "no store at " + root.string() +
+                          " (nothing recorded there yet; pass --store or set HUBCACHE_STORE)");
+  }
+  // A typo'd --store must not scatter our files over a directory that holds something else.
+  if (mode == OpenMode::create_if_missing && !std::filesystem::exists(layout.index_db(), ec) &&
+      std::filesystem::exists(root, ec) && !std::filesystem::is_empty(root, ec)) {
+    return util::fail(util::Errc::invalid_argument,
+                      root.string() + " is not empty and is not a hubcache store; pass a new or "
+                                      "empty directory as --store");
+  }
+  BlobStore blobs(layout);
+  if (auto r = util::make_dirs(root); !r) return tl::unexpected(r.error());
+  auto index = Index::open(layout.index_db());
+  if (!index) return tl::unexpected(index.error());
+  if (auto r = blobs.create_dirs(); !r) return tl::unexpected(r.error());
+  return std::unique_ptr<Store>(new Store(std::move(layout), std::move(*index), clock));
+}
+
+util::Result<void> Store::put(const BlobReader& body, HubObject object) {
+  object.blob = body.digest();
+  object.size = body.size();
+  object.stored_at = object.last_access = m_clock.now();
+  return m_index->put_hub_object(object);
+}
+
+util::Result<void> Store::put(const BlobReader* body, Exchange exchange) {
+  if (body) {
+    exchange.blob = body->digest();
+    exchange.body_size = body->size();
+  } else {
+    exchange.blob.reset();
+    exchange.body_size = 0;
+  }
+  exchange.stored_at = exchange.last_access = m_clock.now();
+  return m_index->put_exchange(exchange);
+}
+
+util::Result<void> Store::put(Ref ref) {
+  ref.learned_at = m_clock.now();
+  return m_index->put_ref(ref);
+}
+
+util::Result<std::optional<Found<HubObject>>> Store::open_hub_object(const HubObjectKey& key) {
+  auto object = m_index->find_hub_object(key);
+  if (!object) return tl::unexpected(object.error());
+  if (!*object) return std::nullopt;
+  auto body = m_blobs.open((*object)->blob);
+  if (!body) return tl::unexpected(body.error());
+  // Evicted between the lookup and the open: its row is gone too, so this is a plain miss.
+  if (!*body) return std::nullopt;
+  if (auto r = m_index->touch_hub_object(key, m_clock.now()); !r) return tl::unexpected(r.error());
+  return Found<HubObject>{std::move(**object), std::move(*body)};
+}
+
+util::Result<std::optional<Found<Exchange>>> Store::open_exchange(const std::string& key) {
+  auto exchange = m_index->find_exchange(key);
+  if (!exchange) return tl::unexpected(exchange.error());
+  if (!*exchange) return std::nullopt;
+  std::optional<BlobReader> body;
+  if ((*exchange)->blob) {
+    auto opened = m_blobs.open(*(*exchange)->blob);
+    if (!opened) return tl::unexpected(opened.error());
+    if (!*opened) return std::nullopt;
+    body = std::move(*opened);
+  }
+  if (auto r = m_index->touch_exchange(key, m_clock.now()); !r) return tl::unexpected(r.error());
+  return Found<Exchange>{std::move(**exchange), std::move(body)};
+}
+
+} // namespace store

@@ -1,0 +1,65 @@
+// A store: the blob folder and the index, tied together so that an entry never names a
+// missing or partial blob. Start here to see how a body is written, indexed and read.
+#pragma once
+
+#include "store/blob_store.hpp"
+#include "store/entry.hpp"
+#include "store/index.hpp"
+#include "store/layout.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+namespace store {
+
+enum class OpenMode { create_if_missing, must_exist };
+
+template <typename Entry> struct Found {
+  Entry entry;
+  std::optional<BlobReader> body;  // pinned while this lives; empty for an entry with no body
+};
+
+// Safe from any thread; several processes may open the same store at once. `clock` must
+// outlive the store.
+class Store {
+public:
+  // Opens the store at `root`. must_exist: Errc::invalid_argument if there is none.
+  // Errc::unsupported: written by a newer hubcache (left untouched).
+  static util::Result<std::unique_ptr<Store>>
+  open(const std::filesystem::path& root, OpenMode mode,
+       const util::Clock& clock = util::SystemClock::instance());
+
+  // Writing: begin_blob(), write the bytes, commit() the writer (that checks and pins the blob),
+  // then put() the entry while still holding the pinned reader.
+  util::Result<BlobWriter> begin_blob() const { return m_blobs.begin_write(); }
+  util::Result<void> put(const BlobReader& body, HubObject object);
+  util::Result<void> put(const BlobReader* body, Exchange exchange);
+  util::Result<void> put(Ref ref);
+
+  // Reading: the entry and its body, pinned, or std::nullopt on a miss. Records the access.
+  util::Result<std::optional<Found<HubObject>>> open_hub_object(const HubObjectKey& key);
+  util::Result<std::optional<Found<Exchange>>> open_exchange(const std::string& key);
+  util::Result<std::optional<Ref>> find_ref(RepoType type, const std::string& repo_id,
+                                            const std::string& name) {
+    return m_index->find_ref(type, repo_id, name);
+  }
+
+  const Layout& layout() const { return m_layout; }
+  const BlobStore& blobs() const { return m_blobs; }
+  Index& index() { return *m_index; }
+  const util::Clock& clock() const { return m_clock; }
+
+private:
+  Store(Layout layout, std::unique_ptr<Index> index, const util::Clock& clock)
+      : m_layout(layout), m_blobs(layout), m_index(std::move(index)), m_clock(clock) {}
+
+  Layout m_layout;
+  BlobStore m_blobs;
+  std::unique_ptr<Index> m_index;
+  const util::Clock& m_clock;
+};
+
+} // namespace store

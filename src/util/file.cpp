@@ -1,0 +1,67 @@
+#include "util/file.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace util {
+
+void UniqueFd::reset(int fd) {
+  if (m_fd >= 0) ::close(m_fd);
+  m_fd = fd;
+}
+
+Result<void> write_all(int fd, std::span<const std::uint8_t> data, const char* what) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno(what);
+    }
+    data = data.subspan(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+Result<std::size_t> read_at(int fd, std::span<std::uint8_t> buffer, std::uint64_t offset) {
+  for (;;) {
+    const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return fail_errno("read");
+  }
+}
+
+Result<void> fsync_dir(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return fail_errno("open " + dir.string());
+  if (::fsync(fd.get()) != 0) return fail_errno("fsync " + dir.string());
+  return {};
+}
+
+Result<DirUsage> dir_usage(const std::filesystem::path& dir) {
+  DirUsage usage;
+  std::error_code ec;
+  std::filesystem::directory_iterator files(dir, ec);
+  if (ec) {
+    if (ec == std::errc::no_such_file_or_directory) return usage;
+    return fail(Errc::io, "list " + dir.string() + ": " + ec.message());
+  }
+  for (const auto& file : files) {
+    if (!file.is_regular_file(ec)) continue;
+    const auto size = file.file_size(ec);
+    if (ec) continue;  // removed while we listed
+    ++usage.files;
+    usage.bytes += size;
+  }
+  return usage;
+}
+
+Result<void> make_dirs(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail(Errc::io, "create " + dir.string() + ": " + ec.message());
+  return {};
+}
+
+} // namespace util

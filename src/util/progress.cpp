@@ -1,0 +1,89 @@
+#include "util/progress.hpp"
+
+#include "util/size.hpp"
+
+#include <unistd.h>
+
+namespace util {
+
+namespace {
+
+// A bar is redrawn at most this often; short work never draws at all.
+constexpr auto k_redraw = std::chrono::milliseconds(200);
+constexpr auto k_quiet_start = std::chrono::milliseconds(500);
+
+} // namespace
+
+Progress::Progress(std::string label, std::FILE* out)
+    : Progress(std::move(label), out, ::isatty(::fileno(out)) ? Style::bar : Style::lines) {}
+
+Progress::Progress(std::string label, std::FILE* out, Style style)
+    : m_label(std::move(label)), m_out(out), m_style(style) {}
+
+void Progress::start(std::uint64_t total_bytes) {
+  m_total = total_bytes;
+  m_done = 0;
+  m_started = m_last_draw = std::chrono::steady_clock::now();
+  m_last_tenth = 0;
+  m_drawn = false;
+  m_finished = false;
+}
+
+void Progress::advance(std::uint64_t bytes) {
+  m_done += bytes;
+  if (m_style == Style::none || m_total == 0 || m_finished) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (m_style == Style::bar) {
+    if (now - m_started < k_quiet_start || now - m_last_draw < k_redraw) return;
+    m_last_draw = now;
+    draw(false);
+    return;
+  }
+  const int tenth = static_cast<int>(10 * m_done / m_total);
+  if (tenth > m_last_tenth && now - m_started >= k_quiet_start) {
+    m_last_tenth = tenth;
+    draw(false);
+  }
+}
+
+void Progress::finish() {
+  if (m_finished) return;
+  m_finished = true;
+  if (m_drawn) draw(true);
+}
+
+std::string Progress::render(std::chrono::steady_clock::time_point now) const {
+  const double fraction =
+      m_total == 0 ? 1.0 : std::min(1.0, static_cast<double>(m_done) / static_cast<double>(m_total));
+  const double seconds = std::chrono::duration<double>(now - m_started).count();
+  const double rate = seconds > 0 ? static_cast<double>(m_done) / seconds : 0;
+  std::string line = m_label + " ";
+  if (m_style == Style::bar) {
+    constexpr int k_width = 24;
+    const int filled = static_cast<int>(fraction * k_width);
+    line += "[" + std::string(filled, '#') + std::string(k_width - filled, ' ') + "] ";
+  }
+  char percent[8];
+  std::snprintf(percent, sizeof percent, "%3d%%", static_cast<int>(fraction * 100));
+  line += percent;
+  line += " " + format_size(m_done) + "/" + format_size(m_total);
+  line += " " + format_size(static_cast<std::uint64_t>(rate)) + "/s";
+  if (rate > 0 && m_done < m_total) {
+    const auto eta = static_cast<std::uint64_t>(static_cast<double>(m_total - m_done) / rate);
+    line += " ETA " + std::to_string(eta) + "s";
+  }
+  return line;
+}
+
+void Progress::draw(bool final) {
+  const std::string line = render(std::chrono::steady_clock::now());
+  if (m_style == Style::bar) {
+    std::fprintf(m_out, "\r\033[K%s%s", line.c_str(), final ? "\n" : "");
+  } else {
+    std::fprintf(m_out, "%s\n", line.c_str());
+  }
+  std::fflush(m_out);
+  m_drawn = true;
+}
+
+} // namespace util

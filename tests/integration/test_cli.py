@@ -1,0 +1,135 @@
+"""The CLI contract: --version, --help on every subcommand, exit codes, one-line errors, --json."""
+
+import json
+import sqlite3
+
+import pytest
+
+# What `hubcache --help` must offer, subcommand by subcommand (issue 3).
+CONTRACT = {
+    "ls": ["--store", "--json"],
+    "stats": ["--store", "--json"],
+    "verify": ["--store", "--json"],
+    "gc": ["--store", "--json", "--max-size"],
+}
+
+
+def test_version(hubcache):
+    done = hubcache.run("--version", store=False)
+    assert done.returncode == 0
+    assert done.stdout.startswith("hubcache ")
+
+
+def test_help_lists_exactly_the_contract(hubcache):
+    done = hubcache.run("--help", store=False)
+    assert done.returncode == 0
+    listed = [line.split()[0] for line in done.stdout.split("Subcommands:")[1].splitlines()
+              if line.strip()]
+    assert sorted(listed) == sorted(CONTRACT)
+    for sub, flags in CONTRACT.items():
+        sub_help = hubcache.run(sub, "--help", store=False)
+        assert sub_help.returncode == 0, sub
+        assert f"Usage: hubcache {sub}" in sub_help.stdout.replace("hubcache.exe", "hubcache")
+        for flag in flags:
+            assert flag in sub_help.stdout, f"{sub} --help does not mention {flag}"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["bogus"], "unknown subcommand 'bogus'"),
+    (["ls", "--frob"], "--frob"),
+    (["gc", "--max-size", "banana"], "'banana' is not a size"),
+    (["gc", "--max-size"], "--max-size"),
+    ([], "subcommand is required"),
+])
+def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
+    done = hubcache.run(*args, store=False)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("hubcache: error: ")
+    assert message in lines[0]
+    assert "--help" in lines[0]
+
+
+@pytest.mark.parametrize("sub", sorted(CONTRACT))
+def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
+    done = hubcache.run(sub)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"hubcache: error: no store at {hubcache.store} "
+        "(nothing recorded there yet; pass --store or set HUBCACHE_STORE)")
+    assert not hubcache.store.exists()
+
+
+def test_every_command_prints_valid_json_and_nothing_else(hubcache, store_tool):
+    store_tool.write(count=12, seed=1, distinct=6, max_bytes=4000)
+    listing = hubcache.json("ls")
+    assert len(listing["hub_objects"]) == 8
+    assert len(listing["exchanges"]) == 4
+    assert len(listing["refs"]) == 4
+    first = listing["hub_objects"][0]
+    assert set(first) >= {"repo_type", "repo_id", "commit", "path", "blob", "etag", "size", "lfs",
+                          "last_access"}
+    stats = hubcache.json("stats")
+    assert stats["hub_objects"] == 8 and stats["exchanges"] == 4 and stats["refs"] == 4
+    assert 1 <= stats["blobs"] <= 6
+    assert stats["schema_version"] == 1
+    verify = hubcache.json("verify")
+    assert verify["problems"] == [] and verify["blobs_checked"] == stats["blobs"]
+    gc = hubcache.json("gc")
+    assert gc["blobs"] == stats["blobs"]
+
+
+def test_human_output_of_a_populated_store(hubcache, store_tool):
+    store_tool.write(count=3, seed=2, distinct=3, max_bytes=100)
+    ls = hubcache.run("ls")
+    assert ls.returncode == 0
+    assert ls.stdout.splitlines()[0].split() == ["KIND", "SIZE", "LAST", "USED", "NAME"]
+    assert "GET https://origin.test/2-1 (200)" in ls.stdout
+    stats = hubcache.run("stats")
+    assert stats.returncode == 0 and "hub objects   2" in stats.stdout
+
+
+def test_store_comes_from_the_environment_and_the_flag_wins(hubcache, store_tool, tmp_path):
+    store_tool.write(count=1, seed=3, distinct=1, max_bytes=10)
+    env_only = hubcache.run("stats", "--json", store=False,
+                            env={"HUBCACHE_STORE": str(hubcache.store)})
+    assert env_only.returncode == 0, env_only.stderr
+    assert json.loads(env_only.stdout)["store"] == str(hubcache.store)
+    # --store beats the variable, before or after the subcommand.
+    other = tmp_path / "elsewhere"
+    for argv in (["--store", str(hubcache.store), "stats"], ["stats", "--store", str(hubcache.store)]):
+        done = hubcache.run(*argv, store=False, env={"HUBCACHE_STORE": str(other)})
+        assert done.returncode == 0, done.stderr
+
+
+def test_store_from_a_newer_hubcache_is_refused_untouched(hubcache, store_tool):
+    store_tool.write(count=2, seed=4, distinct=2, max_bytes=100)
+    db_path = hubcache.store / "index.db"
+    db = sqlite3.connect(db_path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("PRAGMA user_version = 99")
+    db.execute("UPDATE meta SET value = 'hubcache 9.0.0' WHERE key = 'written_by'")
+    db.commit()
+    db.close()
+    before = db_path.read_bytes()
+    for sub in CONTRACT:
+        done = hubcache.run(sub)
+        assert done.returncode == 1, sub
+        assert len(done.stderr.splitlines()) == 1
+        assert "schema v99, written by hubcache 9.0.0" in done.stderr
+        assert "upgrade hubcache" in done.stderr
+    assert db_path.read_bytes() == before
+
+
+def test_damaged_index_is_reported_not_crashed_on(hubcache, store_tool):
+    store_tool.write(count=1, seed=5, distinct=1, max_bytes=10)
+    for suffix in ("-wal", "-shm"):
+        (hubcache.store / f"index.db{suffix}").unlink(missing_ok=True)
+    (hubcache.store / "index.db").write_bytes(b"\0garbage" * 1000)
+    done = hubcache.run("stats")
+    assert done.returncode == 1
+    assert done.stderr.startswith("hubcache: error: ")
+    assert "damaged" in done.stderr
+    assert len(done.stderr.splitlines()) == 1

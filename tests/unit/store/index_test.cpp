@@ -1,0 +1,203 @@
+#include "store/index.hpp"
+
+#include "testutil.hpp"
+
+#include <sqlite3.h>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using testutil::TempDir;
+
+const std::string k_commit(40, 'c');
+
+store::HubObject hub_object(const std::string& path, const util::Sha256& blob,
+                            util::UnixMillis at = 1000) {
+  store::HubObject o;
+  o.key = {store::RepoType::dataset, "acme/data", k_commit, path};
+  o.blob = blob;
+  o.etag = blob.hex();
+  o.size = 7;
+  o.lfs = true;
+  o.stored_at = o.last_access = at;
+  return o;
+}
+
+void set_user_version(const std::filesystem::path& db, int version) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  const std::string sql = "PRAGMA user_version = " + std::to_string(version);
+  ASSERT_EQ(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(handle);
+}
+
+TEST(Index, HubObjectRoundTrips) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  const auto blob = util::Sha256::of("payload");
+  ASSERT_TRUE(index->put_hub_object(hub_object("data/train.csv", blob)));
+  auto found = index->find_hub_object({store::RepoType::dataset, "acme/data", k_commit,
+                                       "data/train.csv"}).value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->blob, blob);
+  EXPECT_EQ(found->size, 7u);
+  EXPECT_TRUE(found->lfs);
+  EXPECT_EQ(found->etag, blob.hex());
+  // The repo type is part of the key.
+  EXPECT_FALSE(index->find_hub_object({store::RepoType::model, "acme/data", k_commit,
+                                       "data/train.csv"}).value());
+}
+
+TEST(Index, RefsAreReplacedWhenLearnedAgain) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  ASSERT_TRUE(index->put_ref({store::RepoType::model, "acme/tiny", "main", k_commit, 1}));
+  ASSERT_TRUE(index->put_ref({store::RepoType::model, "acme/tiny", "main", std::string(40, 'd'), 2}));
+  auto ref = index->find_ref(store::RepoType::model, "acme/tiny", "main").value();
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->commit, std::string(40, 'd'));
+  EXPECT_EQ(ref->learned_at, 2);
+  EXPECT_FALSE(index->find_ref(store::RepoType::model, "acme/tiny", "v1").value());
+}
+
+TEST(Index, ExchangeKeepsHeadersInOrderAndMayHaveNoBody) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  store::Exchange e;
+  e.key = "HEAD https://example.com/x";
+  e.method = "HEAD";
+  e.url = "https://example.com/x";
+  e.status = 200;
+  e.headers = {{"Content-Length", "5"}, {"ETag", "\"abc\""}, {"Set-Thing", "a\"b\\c"}};
+  ASSERT_TRUE(index->put_exchange(e));
+  auto found = index->find_exchange(e.key).value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->headers, e.headers);
+  EXPECT_FALSE(found->blob);
+  EXPECT_EQ(found->status, 200);
+}
+
+TEST(Index, DeletingABlobRemovesEveryEntryNamingIt) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  const auto blob = util::Sha256::of("shared");
+  ASSERT_TRUE(index->put_hub_object(hub_object("a.bin", blob)));
+  ASSERT_TRUE(index->put_hub_object(hub_object("b.bin", blob)));
+  store::Exchange e;
+  e.key = "GET u";
+  e.method = "GET";
+  e.url = "u";
+  e.status = 200;
+  e.blob = blob;
+  ASSERT_TRUE(index->put_exchange(e));
+  EXPECT_EQ(index->delete_blob(blob).value(), 3u);
+  const auto counts = index->counts().value();
+  EXPECT_EQ(counts.blobs, 0u);
+  EXPECT_EQ(counts.hub_objects, 0u);
+  EXPECT_EQ(counts.exchanges, 0u);
+}
+
+TEST(Index, ListsBlobsLeastRecentlyUsedFirstInPages) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  for (int i = 0; i < 5; ++i) {
+    const auto blob = util::Sha256::of(std::to_string(i));
+    ASSERT_TRUE(index->put_hub_object(hub_object("f" + std::to_string(i), blob, 100 - i)));
+  }
+  auto first = index->blobs_by_access(3, std::nullopt).value();
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].last_access, 96);
+  EXPECT_EQ(first[2].last_access, 98);
+  auto rest = index->blobs_by_access(3, first.back()).value();
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].last_access, 99);
+  EXPECT_EQ(rest[1].last_access, 100);
+}
+
+TEST(Index, TouchMovesAnEntryAndItsBlobToTheBackOfTheLine) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  const auto old_blob = util::Sha256::of("old");
+  const auto new_blob = util::Sha256::of("new");
+  ASSERT_TRUE(index->put_hub_object(hub_object("old", old_blob, 1000)));
+  ASSERT_TRUE(index->put_hub_object(hub_object("new", new_blob, 2000)));
+  const store::HubObjectKey old_key{store::RepoType::dataset, "acme/data", k_commit, "old"};
+
+  // Within the granularity nothing is written.
+  ASSERT_TRUE(index->touch_hub_object(old_key, 1000 + store::Index::k_touch_granularity_ms / 2));
+  EXPECT_EQ(index->blobs_by_access(1, std::nullopt).value()[0].digest, old_blob);
+
+  ASSERT_TRUE(index->touch_hub_object(old_key, 500'000));
+  EXPECT_EQ(index->blobs_by_access(1, std::nullopt).value()[0].digest, new_blob);
+  EXPECT_EQ(index->find_hub_object(old_key).value()->last_access, 500'000);
+}
+
+TEST(Index, UnreferencedBlobsAreThoseNoEntryNames) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  const auto kept = util::Sha256::of("kept");
+  const auto dropped = util::Sha256::of("dropped");
+  ASSERT_TRUE(index->put_hub_object(hub_object("x", dropped)));
+  ASSERT_TRUE(index->put_hub_object(hub_object("x", kept)));  // replaces the entry
+  auto unreferenced = index->unreferenced_blobs().value();
+  ASSERT_EQ(unreferenced.size(), 1u);
+  EXPECT_EQ(unreferenced[0].digest, dropped);
+  EXPECT_FALSE(index->delete_blob_if_unreferenced(kept).value());
+  EXPECT_TRUE(index->delete_blob_if_unreferenced(dropped).value());
+  EXPECT_EQ(index->counts().value().blobs, 1u);
+}
+
+TEST(Index, TwoConnectionsSeeEachOthersWrites) {
+  TempDir dir;
+  auto a = store::Index::open(dir.path() / "index.db").value();
+  auto b = store::Index::open(dir.path() / "index.db").value();
+  ASSERT_TRUE(a->put_hub_object(hub_object("from-a", util::Sha256::of("a"))));
+  ASSERT_TRUE(b->put_hub_object(hub_object("from-b", util::Sha256::of("b"))));
+  EXPECT_EQ(a->counts().value().hub_objects, 2u);
+  EXPECT_EQ(b->counts().value().hub_objects, 2u);
+}
+
+TEST(Index, StoreFromANewerHubcacheIsRefusedAndLeftUntouched) {
+  TempDir dir;
+  const auto db = dir.path() / "index.db";
+  ASSERT_TRUE(store::Index::open(db));
+  set_user_version(db, store::Index::k_schema_version + 1);
+  const auto before = testutil::read_file(db);
+
+  auto refused = store::Index::open(db);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, util::Errc::unsupported);
+  EXPECT_NE(refused.error().message.find("upgrade hubcache"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("schema v2"), std::string::npos);
+  EXPECT_EQ(testutil::read_file(db), before);
+}
+
+TEST(Index, OlderSchemaIsMigratedInPlace) {
+  TempDir dir;
+  const auto db = dir.path() / "index.db";
+  {
+    // A v0 store: an SQLite file with no schema yet (what a crash during creation leaves).
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, "CREATE TABLE unrelated (x)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  auto index = store::Index::open(db);
+  ASSERT_TRUE(index) << index.error().message;
+  EXPECT_TRUE((*index)->put_ref({store::RepoType::space, "acme/demo", "main", k_commit, 1}));
+}
+
+TEST(Index, GarbageInsteadOfADatabaseIsReportedAsCorrupt) {
+  TempDir dir;
+  const auto db = dir.path() / "index.db";
+  testutil::write_file(db, std::string(8192, 'x'));
+  auto opened = store::Index::open(db);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, util::Errc::corrupt);
+  EXPECT_NE(opened.error().message.find("index.db"), std::string::npos);
+}
+
+} // namespace
