@@ -40,6 +40,7 @@ store::Index& index_with(std::uint64_t entries) {
       if (!index->put_hub_object(o)) std::abort();
     }
   }
+  if (!index->checkpoint()) std::abort();
   return *index;
 }
 
@@ -76,7 +77,8 @@ void BM_BlobWrite(benchmark::State& state) {
   const auto size = static_cast<std::uint64_t>(state.range(0));
   std::string chunk(1 << 20, '\0');
   std::mt19937_64 rng(7);
-  for (auto& c : chunk) c = static_cast<char>(rng());
+  for (auto& c : chunk)
+    c = static_cast<char>(rng());
   std::uint64_t iteration = 0;
   for (auto _ : state) {
     auto writer = store->begin_blob().value();
@@ -97,7 +99,11 @@ void BM_BlobWrite(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
   std::filesystem::remove_all(root);
 }
-BENCHMARK(BM_BlobWrite)->Arg(4 << 10)->Arg(1 << 20)->Arg(256 << 20)->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_BlobWrite)
+    ->Arg(4 << 10)
+    ->Arg(1 << 20)
+    ->Arg(256 << 20)
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 } // namespace

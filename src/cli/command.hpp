@@ -7,9 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <optional>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +23,7 @@ namespace cli {
 enum ExitCode : int { k_exit_ok = 0, k_exit_failure = 1, k_exit_usage = 2 };
 
 struct GlobalOptions {
-  std::filesystem::path store;  // --store / HUBCACHE_STORE
+  std::filesystem::path store; // --store / HUBCACHE_STORE
 };
 
 // A registered subcommand: its CLI11 node and what to run when it was chosen.

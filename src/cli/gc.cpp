@@ -1,8 +1,9 @@
 // `hubcache gc`: remove garbage and, with --max-size, evict least recently used content.
+#include "store/gc.hpp"
+
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "store/eviction.hpp"
-#include "store/gc.hpp"
 #include "util/size.hpp"
 
 #include <cstdio>

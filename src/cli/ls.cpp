@@ -62,9 +62,11 @@ int run_ls(const GlobalOptions& global, const LsOptions& options) {
     nlohmann::json out = {{"hub_objects", nlohmann::json::array()},
                           {"refs", nlohmann::json::array()},
                           {"exchanges", nlohmann::json::array()}};
-    auto r = index.for_each_hub_object([&](const auto& o) { out["hub_objects"].push_back(to_json(o)); });
+    auto r =
+        index.for_each_hub_object([&](const auto& o) { out["hub_objects"].push_back(to_json(o)); });
     if (r) r = index.for_each_ref([&](const auto& ref) { out["refs"].push_back(to_json(ref)); });
-    if (r) r = index.for_each_exchange([&](const auto& e) { out["exchanges"].push_back(to_json(e)); });
+    if (r)
+      r = index.for_each_exchange([&](const auto& e) { out["exchanges"].push_back(to_json(e)); });
     if (!r) return report(r.error());
     print_json(out);
     return k_exit_ok;
@@ -103,7 +105,8 @@ int run_ls(const GlobalOptions& global, const LsOptions& options) {
 
 Command add_ls(CLI::App& parent, GlobalOptions& global) {
   auto options = std::make_shared<LsOptions>();
-  auto* app = parent.add_subcommand("ls", "List what the store holds: hub objects, refs, exchanges");
+  auto* app =
+      parent.add_subcommand("ls", "List what the store holds: hub objects, refs, exchanges");
   add_store_option(*app, global);
   app->add_flag("--json", options->json, "Print JSON on stdout");
   return {app, [&global, options] { return run_ls(global, *options); }};

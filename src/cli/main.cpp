@@ -12,13 +12,15 @@
 
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 int run(int argc, char** argv) {
   CLI::App app("hubcache: record, bake and replay the downloads of ML test suites.", "hubcache");
   app.set_version_flag("--version", std::string("hubcache ") + hubcache::k_version);
   app.require_subcommand(1);
-  app.fallthrough();  // global options may follow the subcommand: `hubcache ls --store X`
+  app.fallthrough(); // global options may follow the subcommand: `hubcache ls --store X`
 
   cli::GlobalOptions global;
   global.store = cli::default_store_dir();

@@ -1,9 +1,9 @@
 // Printing for people and for machines: JSON on stdout (and nothing else), tables for people.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace cli {
 

@@ -1,7 +1,8 @@
 // `hubcache verify`: re-hash every blob; quarantine bad ones. Exit 1 when anything was wrong.
+#include "store/verify.hpp"
+
 #include "cli/command.hpp"
 #include "cli/output.hpp"
-#include "store/verify.hpp"
 #include "util/progress.hpp"
 #include "util/size.hpp"
 
@@ -29,13 +30,13 @@ int run_verify(const GlobalOptions& global, const VerifyOptions& options) {
   if (options.json) {
     auto problems = nlohmann::json::array();
     for (const auto& p : result->problems) {
-      problems.push_back({{"kind", store::to_string(p.kind)},
-                          {"path", p.path},
-                          {"detail", p.detail},
-                          {"entries_removed", p.entries_removed},
-                          {"quarantined_to", p.quarantined_to.empty()
-                                                 ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(p.quarantined_to)}});
+      problems.push_back(
+          {{"kind", store::to_string(p.kind)},
+           {"path", p.path},
+           {"detail", p.detail},
+           {"entries_removed", p.entries_removed},
+           {"quarantined_to", p.quarantined_to.empty() ? nlohmann::json(nullptr)
+                                                       : nlohmann::json(p.quarantined_to)}});
     }
     print_json({{"blobs_checked", result->blobs_checked},
                 {"bytes_checked", result->bytes_checked},
@@ -51,7 +52,7 @@ int run_verify(const GlobalOptions& global, const VerifyOptions& options) {
       if (!p.quarantined_to.empty()) std::printf("; moved to %s", p.quarantined_to.c_str());
       std::printf("\n");
     }
-    std::printf("checked %llu blobs (%s): %zu problem%s", 
+    std::printf("checked %llu blobs (%s): %zu problem%s",
                 static_cast<unsigned long long>(result->blobs_checked),
                 util::format_size(result->bytes_checked).c_str(), result->problems.size(),
                 result->problems.size() == 1 ? "" : "s");

@@ -68,7 +68,7 @@ util::Result<Claim> claim(const std::filesystem::path& path) {
   if (!names) return tl::unexpected(names.error());
   if (!*names) {
     result.fd.reset();
-    return result;  // removed by someone else before we locked it
+    return result; // removed by someone else before we locked it
   }
   result.status = ClaimStatus::claimed;
   return result;

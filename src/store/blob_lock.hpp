@@ -26,7 +26,7 @@ util::Result<bool> pin_created(int fd, const std::filesystem::path& path);
 enum class ClaimStatus { claimed, in_use, absent };
 struct Claim {
   ClaimStatus status = ClaimStatus::absent;
-  util::UniqueFd fd;  // holds LOCK_EX when status == claimed
+  util::UniqueFd fd; // holds LOCK_EX when status == claimed
 };
 
 // Tries to claim `path` without waiting.

@@ -27,7 +27,7 @@ public:
   }
 
 private:
-  util::UniqueFd m_fd;  // holds the pin (flock LOCK_SH), see blob_lock.hpp
+  util::UniqueFd m_fd; // holds the pin (flock LOCK_SH), see blob_lock.hpp
   std::uint64_t m_size;
   util::Sha256 m_digest;
 };

@@ -23,7 +23,8 @@ std::string temp_name() {
   static std::atomic<std::uint64_t> counter{0};
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::array<std::uint8_t, 6> noise{};
-  for (auto& b : noise) b = static_cast<std::uint8_t>(rng());
+  for (auto& b : noise)
+    b = static_cast<std::uint8_t>(rng());
   return std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + util::to_hex(noise) +
          ".part";
 }
@@ -73,11 +74,13 @@ BlobStore::remove(const util::Sha256& digest,
   auto claimed = blob_lock::claim(path);
   if (!claimed) return tl::unexpected(claimed.error());
   switch (claimed->status) {
-  case blob_lock::ClaimStatus::in_use: return RemoveOutcome::in_use;
+  case blob_lock::ClaimStatus::in_use:
+    return RemoveOutcome::in_use;
   case blob_lock::ClaimStatus::absent:
     if (auto r = before_unlink(); !r) return tl::unexpected(r.error());
     return RemoveOutcome::absent;
-  case blob_lock::ClaimStatus::claimed: break;
+  case blob_lock::ClaimStatus::claimed:
+    break;
   }
   if (auto r = before_unlink(); !r) return tl::unexpected(r.error());
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -105,7 +108,8 @@ BlobStore::for_each_file(const std::function<util::Result<void>(const FileInfo&)
   fs::directory_iterator fanouts(m_layout.blobs_dir(), ec);
   if (ec) {
     if (ec == std::errc::no_such_file_or_directory) return {};
-    return util::fail(util::Errc::io, "list " + m_layout.blobs_dir().string() + ": " + ec.message());
+    return util::fail(util::Errc::io,
+                      "list " + m_layout.blobs_dir().string() + ": " + ec.message());
   }
   for (const auto& fanout : fanouts) {
     if (!fanout.is_directory(ec)) {
@@ -113,7 +117,8 @@ BlobStore::for_each_file(const std::function<util::Result<void>(const FileInfo&)
       continue;
     }
     fs::directory_iterator files(fanout.path(), ec);
-    if (ec) return util::fail(util::Errc::io, "list " + fanout.path().string() + ": " + ec.message());
+    if (ec)
+      return util::fail(util::Errc::io, "list " + fanout.path().string() + ": " + ec.message());
     for (const auto& file : files) {
       const auto digest = Layout::digest_of_blob_name(fanout.path().filename().native(),
                                                       file.path().filename().native());
@@ -122,7 +127,7 @@ BlobStore::for_each_file(const std::function<util::Result<void>(const FileInfo&)
         continue;
       }
       const auto size = file.file_size(ec);
-      if (ec) continue;  // removed while we listed
+      if (ec) continue; // removed while we listed
       if (auto r = visit(FileInfo{*digest, size}); !r) return r;
     }
   }

@@ -5,8 +5,8 @@
 #include "store/blob_reader.hpp"
 #include "store/blob_writer.hpp"
 #include "store/layout.hpp"
-#include "util/result.hpp"
 #include "util/clock.hpp"
+#include "util/result.hpp"
 #include "util/sha256.hpp"
 
 #include <cstdint>
@@ -36,13 +36,14 @@ public:
   // Removes blob `digest` unless it is pinned (in_use). `before_unlink` runs while the blob
   // is claimed, so no one can pin it meanwhile; it is where index rows naming the blob are
   // deleted, so an entry never names a missing blob. If it fails, the blob stays.
-  util::Result<RemoveOutcome> remove(const util::Sha256& digest,
-                                     const std::function<util::Result<void>()>& before_unlink) const;
+  util::Result<RemoveOutcome>
+  remove(const util::Sha256& digest,
+         const std::function<util::Result<void>()>& before_unlink) const;
 
   // Like remove(), but moves the file to quarantine/ for inspection, even if pinned (a
   // corrupt blob is no use to its readers either). Returns the new path.
-  util::Result<std::optional<std::filesystem::path>>
-  quarantine(const util::Sha256& digest, util::UnixMillis now) const;
+  util::Result<std::optional<std::filesystem::path>> quarantine(const util::Sha256& digest,
+                                                                util::UnixMillis now) const;
 
   struct FileInfo {
     util::Sha256 digest;

@@ -48,8 +48,8 @@ util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
   }
   if (expect.sha256 && *expect.sha256 != digest) {
     abort();
-    return util::fail(util::Errc::corrupt,
-                      "sha256 mismatch: expected " + expect.sha256->hex() + ", got " + digest.hex());
+    return util::fail(util::Errc::corrupt, "sha256 mismatch: expected " + expect.sha256->hex() +
+                                               ", got " + digest.hex());
   }
   if (::fsync(m_fd.get()) != 0) {
     auto error = util::fail_errno("fsync temp blob");
@@ -57,7 +57,7 @@ util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
     return error;
   }
   auto placed = place(digest);
-  abort();  // the temp name goes either way; a placed blob keeps its own name and pin
+  abort(); // the temp name goes either way; a placed blob keeps its own name and pin
   return placed;
 }
 

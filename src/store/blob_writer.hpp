@@ -57,7 +57,7 @@ private:
 
   Layout m_layout;
   util::UniqueFd m_fd;
-  std::filesystem::path m_tmp_path;  // empty once committed or aborted
+  std::filesystem::path m_tmp_path; // empty once committed or aborted
   util::Sha256Hasher m_hasher;
   std::uint64_t m_size = 0;
 };

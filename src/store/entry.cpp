@@ -4,9 +4,12 @@ namespace store {
 
 std::string_view to_string(RepoType type) {
   switch (type) {
-  case RepoType::model: return "model";
-  case RepoType::dataset: return "dataset";
-  case RepoType::space: return "space";
+  case RepoType::model:
+    return "model";
+  case RepoType::dataset:
+    return "dataset";
+  case RepoType::space:
+    return "space";
   }
   return "model";
 }

@@ -16,15 +16,15 @@ namespace store {
 
 enum class RepoType { model, dataset, space };
 
-std::string_view to_string(RepoType type);            // "model", "dataset", "space"
+std::string_view to_string(RepoType type); // "model", "dataset", "space"
 std::optional<RepoType> parse_repo_type(std::string_view text);
 
 // A file of a repository at a commit: (repo type, repo id, commit, path).
 struct HubObjectKey {
   RepoType repo_type = RepoType::model;
-  std::string repo_id;  // "org/name" or a legacy "gpt2"
-  std::string commit;   // 40 lower-case hex
-  std::string path;     // in the repository, decoded, "/"-separated
+  std::string repo_id; // "org/name" or a legacy "gpt2"
+  std::string commit;  // 40 lower-case hex
+  std::string path;    // in the repository, decoded, "/"-separated
 
   friend bool operator==(const HubObjectKey&, const HubObjectKey&) = default;
 };
@@ -32,8 +32,8 @@ struct HubObjectKey {
 struct HubObject {
   HubObjectKey key;
   util::Sha256 blob;
-  std::string etag;        // as the Hub names it: git blob sha1, or the LFS sha256
-  std::uint64_t size = 0;  // the blob's size
+  std::string etag;       // as the Hub names it: git blob sha1, or the LFS sha256
+  std::uint64_t size = 0; // the blob's size
   bool lfs = false;
   util::UnixMillis stored_at = 0;
   util::UnixMillis last_access = 0;
@@ -43,8 +43,8 @@ struct HubObject {
 struct Ref {
   RepoType repo_type = RepoType::model;
   std::string repo_id;
-  std::string name;    // "main", "v1.0", "refs/pr/3"
-  std::string commit;  // 40 lower-case hex
+  std::string name;   // "main", "v1.0", "refs/pr/3"
+  std::string commit; // 40 lower-case hex
   util::UnixMillis learned_at = 0;
 };
 
@@ -52,12 +52,12 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // A response recorded literally, found by its canonical request key.
 struct Exchange {
-  std::string key;     // canonical request: what varies without changing content is dropped
+  std::string key; // canonical request: what varies without changing content is dropped
   std::string method;
   std::string url;
   int status = 0;
-  Headers headers;     // as the upstream sent them, minus hop-by-hop and credentials
-  std::optional<util::Sha256> blob;  // std::nullopt: no body (HEAD, 304)
+  Headers headers;                  // as the upstream sent them, minus hop-by-hop and credentials
+  std::optional<util::Sha256> blob; // std::nullopt: no body (HEAD, 304)
   std::uint64_t body_size = 0;
   util::UnixMillis stored_at = 0;
   util::UnixMillis last_access = 0;

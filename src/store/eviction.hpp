@@ -13,8 +13,8 @@ struct EvictionReport {
   std::uint64_t evicted_blobs = 0;
   std::uint64_t evicted_bytes = 0;
   std::uint64_t evicted_entries = 0;
-  std::uint64_t skipped_in_use = 0;  // pinned: open for reading or being indexed
-  std::uint64_t bytes_after = 0;     // blob bytes the index holds afterwards
+  std::uint64_t skipped_in_use = 0; // pinned: open for reading or being indexed
+  std::uint64_t bytes_after = 0;    // blob bytes the index holds afterwards
   bool bound_reached = false;
 };
 

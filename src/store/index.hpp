@@ -104,7 +104,7 @@ private:
   sqlite3* m_db;
   std::filesystem::path m_path;
   std::mutex m_mutex;
-  std::vector<std::pair<const char*, sqlite3_stmt*>> m_statements;  // cache, keyed by SQL text
+  std::vector<std::pair<const char*, sqlite3_stmt*>> m_statements; // cache, keyed by SQL text
 };
 
 } // namespace store

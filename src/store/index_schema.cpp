@@ -28,6 +28,7 @@ CREATE TABLE hub_objects (
   commit_sha  TEXT NOT NULL,
   path        TEXT NOT NULL,
   blob        TEXT NOT NULL REFERENCES blobs (digest) ON DELETE CASCADE,
+  size        INTEGER NOT NULL,
   etag        TEXT NOT NULL,
   lfs         INTEGER NOT NULL,
   stored_at   INTEGER NOT NULL,
@@ -65,6 +66,8 @@ constexpr Migration k_migrations[] = {
 
 } // namespace
 
-std::span<const Migration> migrations() { return k_migrations; }
+std::span<const Migration> migrations() {
+  return k_migrations;
+}
 
 } // namespace store::index_schema

@@ -6,8 +6,8 @@
 namespace store::index_schema {
 
 struct Migration {
-  int to_version;   // PRAGMA user_version after this step
-  const char* sql;  // run inside the migrating transaction
+  int to_version;  // PRAGMA user_version after this step
+  const char* sql; // run inside the migrating transaction
 };
 
 // Step i brings a store from schema i to i + 1. Append; never edit a released step.

@@ -19,7 +19,7 @@ enum class OpenMode { create_if_missing, must_exist };
 
 template <typename Entry> struct Found {
   Entry entry;
-  std::optional<BlobReader> body;  // pinned while this lives; empty for an entry with no body
+  std::optional<BlobReader> body; // pinned while this lives; empty for an entry with no body
 };
 
 // Safe from any thread; several processes may open the same store at once. `clock` must

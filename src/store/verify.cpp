@@ -8,9 +8,12 @@ namespace store {
 
 std::string_view to_string(VerifyProblem::Kind kind) {
   switch (kind) {
-  case VerifyProblem::Kind::corrupt: return "corrupt";
-  case VerifyProblem::Kind::missing: return "missing";
-  case VerifyProblem::Kind::stray: return "stray";
+  case VerifyProblem::Kind::corrupt:
+    return "corrupt";
+  case VerifyProblem::Kind::missing:
+    return "missing";
+  case VerifyProblem::Kind::stray:
+    return "stray";
   }
   return "corrupt";
 }
@@ -52,8 +55,11 @@ util::Result<VerifyReport> verify(Store& store, const VerifyProgress& progress) 
     if (!*reader) {
       auto removed = store.index().delete_blob(row.digest);
       if (!removed) return tl::unexpected(removed.error());
-      report.problems.push_back({VerifyProblem::Kind::missing, path,
-                                 "indexed but not on disk; its entries were removed", *removed, {}});
+      report.problems.push_back({VerifyProblem::Kind::missing,
+                                 path,
+                                 "indexed but not on disk; its entries were removed",
+                                 *removed,
+                                 {}});
       return {};
     }
     auto hashed = hash_blob(**reader, progress);
@@ -62,11 +68,10 @@ util::Result<VerifyReport> verify(Store& store, const VerifyProgress& progress) 
     report.bytes_checked += hashed->size;
     if (hashed->digest == row.digest && hashed->size == row.size) return {};
 
-    const std::string detail =
-        hashed->digest != row.digest
-            ? "content hashes to " + hashed->digest.hex()
-            : "size " + std::to_string(hashed->size) + " bytes, indexed as " +
-                  std::to_string(row.size);
+    const std::string detail = hashed->digest != row.digest
+                                   ? "content hashes to " + hashed->digest.hex()
+                                   : "size " + std::to_string(hashed->size) +
+                                         " bytes, indexed as " + std::to_string(row.size);
     reader->reset();
     auto removed = store.index().delete_blob(row.digest);
     if (!removed) return tl::unexpected(removed.error());
@@ -86,8 +91,11 @@ util::Result<VerifyReport> verify(Store& store, const VerifyProgress& progress) 
         return {};
       },
       [&](const std::filesystem::path& path) {
-        report.problems.push_back({VerifyProblem::Kind::stray, path.string(),
-                                   "not a blob name; remove it by hand if it is not yours", 0, {}});
+        report.problems.push_back({VerifyProblem::Kind::stray,
+                                   path.string(),
+                                   "not a blob name; remove it by hand if it is not yours",
+                                   0,
+                                   {}});
       });
   if (!listed) return tl::unexpected(listed.error());
   return report;

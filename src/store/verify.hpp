@@ -15,15 +15,15 @@ class Store;
 
 struct VerifyProblem {
   enum class Kind {
-    corrupt,  // content does not hash to its name, or its size is not the indexed size
-    missing,  // indexed, but the file is gone
-    stray,    // a file under blobs/ that is not named like a blob
+    corrupt, // content does not hash to its name, or its size is not the indexed size
+    missing, // indexed, but the file is gone
+    stray,   // a file under blobs/ that is not named like a blob
   };
   Kind kind;
   std::string path;
   std::string detail;
   std::uint64_t entries_removed = 0;
-  std::string quarantined_to;  // corrupt only
+  std::string quarantined_to; // corrupt only
 };
 
 std::string_view to_string(VerifyProblem::Kind kind);
@@ -31,7 +31,7 @@ std::string_view to_string(VerifyProblem::Kind kind);
 struct VerifyReport {
   std::uint64_t blobs_checked = 0;
   std::uint64_t bytes_checked = 0;
-  std::uint64_t orphan_files = 0;  // whole blobs no entry names: gc's work, not a problem
+  std::uint64_t orphan_files = 0; // whole blobs no entry names: gc's work, not a problem
   std::vector<VerifyProblem> problems;
 };
 

@@ -50,7 +50,7 @@ Result<DirUsage> dir_usage(const std::filesystem::path& dir) {
   for (const auto& file : files) {
     if (!file.is_regular_file(ec)) continue;
     const auto size = file.file_size(ec);
-    if (ec) continue;  // removed while we listed
+    if (ec) continue; // removed while we listed
     ++usage.files;
     usage.bytes += size;
   }

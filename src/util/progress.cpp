@@ -54,7 +54,8 @@ void Progress::finish() {
 
 std::string Progress::render(std::chrono::steady_clock::time_point now) const {
   const double fraction =
-      m_total == 0 ? 1.0 : std::min(1.0, static_cast<double>(m_done) / static_cast<double>(m_total));
+      m_total == 0 ? 1.0
+                   : std::min(1.0, static_cast<double>(m_done) / static_cast<double>(m_total));
   const double seconds = std::chrono::duration<double>(now - m_started).count();
   const double rate = seconds > 0 ? static_cast<double>(m_done) / seconds : 0;
   std::string line = m_label + " ";

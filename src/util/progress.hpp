@@ -35,7 +35,7 @@ private:
   std::uint64_t m_done = 0;
   std::chrono::steady_clock::time_point m_started;
   std::chrono::steady_clock::time_point m_last_draw;
-  int m_last_tenth = 0;  // lines style: last 10 % step printed
+  int m_last_tenth = 0; // lines style: last 10 % step printed
   bool m_drawn = false;
   bool m_finished = true;
 };

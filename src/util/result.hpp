@@ -23,7 +23,7 @@ enum class Errc {
 
 struct Error {
   Errc code;
-  std::string message;  // one line for people: what is wrong and, where known, what to do
+  std::string message; // one line for people: what is wrong and, where known, what to do
 };
 
 template <typename T> using Result = tl::expected<T, Error>;

@@ -44,7 +44,9 @@ Sha256 Sha256::of(std::string_view data) {
   return hasher.finish();
 }
 
-std::string Sha256::hex() const { return to_hex(m_bytes); }
+std::string Sha256::hex() const {
+  return to_hex(m_bytes);
+}
 
 // An allocation failure here is a bug-class event (out of memory), so it throws.
 Sha256Hasher::Sha256Hasher() : m_ctx(EVP_MD_CTX_new()) {
@@ -54,7 +56,9 @@ Sha256Hasher::Sha256Hasher() : m_ctx(EVP_MD_CTX_new()) {
   }
 }
 
-Sha256Hasher::~Sha256Hasher() { EVP_MD_CTX_free(m_ctx); }
+Sha256Hasher::~Sha256Hasher() {
+  EVP_MD_CTX_free(m_ctx);
+}
 
 Sha256Hasher::Sha256Hasher(Sha256Hasher&& other) noexcept
     : m_ctx(std::exchange(other.m_ctx, nullptr)) {}

@@ -26,7 +26,7 @@ public:
   static Sha256 of(std::span<const std::uint8_t> data);
   static Sha256 of(std::string_view data);
 
-  std::string hex() const;  // 64 lower-case hex digits
+  std::string hex() const; // 64 lower-case hex digits
   const std::array<std::uint8_t, k_size>& bytes() const { return m_bytes; }
 
   friend auto operator<=>(const Sha256&, const Sha256&) = default;
@@ -59,7 +59,8 @@ private:
 template <> struct std::hash<util::Sha256> {
   std::size_t operator()(const util::Sha256& d) const noexcept {
     std::size_t h = 0;
-    for (std::size_t i = 0; i < sizeof h; ++i) h = (h << 8) | d.bytes()[i];
+    for (std::size_t i = 0; i < sizeof h; ++i)
+      h = (h << 8) | d.bytes()[i];
     return h;
   }
 };

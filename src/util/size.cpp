@@ -10,7 +10,8 @@ namespace util {
 namespace {
 
 std::optional<double> unit_multiplier(std::string unit) {
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : unit)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (!unit.empty() && unit.back() == 'b') unit.pop_back();
   if (unit.empty()) return 1.0;
   static constexpr std::string_view k_prefixes = "kmgt";
@@ -28,8 +29,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   std::size_t i = 0;
   std::size_t digits = 0;
   bool seen_dot = false;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
-                             (text[i] == '.' && !seen_dot))) {
+  while (i < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[i])) || (text[i] == '.' && !seen_dot))) {
     if (text[i] == '.') {
       seen_dot = true;
     } else {
@@ -40,7 +41,8 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
   if (digits == 0) return std::nullopt;
   const double number = std::stod(std::string(text.substr(0, i)));
   std::size_t unit_start = i;
-  while (unit_start < text.size() && text[unit_start] == ' ') ++unit_start;
+  while (unit_start < text.size() && text[unit_start] == ' ')
+    ++unit_start;
   const auto multiplier = unit_multiplier(std::string(text.substr(unit_start)));
   if (!multiplier) return std::nullopt;
   const double bytes = std::round(number * *multiplier);

@@ -25,7 +25,8 @@ int fail(const std::string& message) {
 std::string variant(std::uint64_t id, std::uint64_t max_bytes) {
   std::mt19937_64 rng(id * 7919 + 1);
   std::string content(1 + rng() % max_bytes, '\0');
-  for (auto& c : content) c = static_cast<char>(rng());
+  for (auto& c : content)
+    c = static_cast<char>(rng());
   return content;
 }
 
@@ -72,8 +73,9 @@ int write_many(store::Store& store, int count, std::uint64_t seed, std::uint64_t
       object.key = {store::RepoType::dataset, "stress/data", std::string(40, 'b'), name};
       object.etag = body->digest().hex();
       put = store.put(*body, object);
-      if (put) put = store.put(store::Ref{store::RepoType::dataset, "stress/data", name,
-                                          std::string(40, 'b'), 0});
+      if (put)
+        put = store.put(
+            store::Ref{store::RepoType::dataset, "stress/data", name, std::string(40, 'b'), 0});
     }
     }
     if (!put) return fail(put.error().message);
@@ -89,7 +91,8 @@ int put_one(store::Store& store, std::uint64_t bytes, std::uint64_t seed) {
   if (!writer) return fail(writer.error().message);
   std::string chunk(1 << 20, '\0');
   for (std::uint64_t written = 0; written < bytes; written += chunk.size()) {
-    for (auto& c : chunk) c = static_cast<char>(rng());
+    for (auto& c : chunk)
+      c = static_cast<char>(rng());
     const auto n = std::min<std::uint64_t>(chunk.size(), bytes - written);
     if (auto r = writer->write(std::string_view(chunk).substr(0, n)); !r) {
       return fail(r.error().message);
@@ -132,7 +135,8 @@ int main(int argc, char** argv) {
                       std::strtoull(argv[5], nullptr, 10), std::strtoull(argv[6], nullptr, 10));
   }
   if (mode == "put" && argc == 5) {
-    return put_one(**store, std::strtoull(argv[3], nullptr, 10), std::strtoull(argv[4], nullptr, 10));
+    return put_one(**store, std::strtoull(argv[3], nullptr, 10),
+                   std::strtoull(argv[4], nullptr, 10));
   }
   if (mode == "hold" && argc == 4) return hold(**store, argv[3]);
   return fail("bad arguments; see the comment at the top of store_tool.cpp");

@@ -1,5 +1,4 @@
 #include "store/blob_store.hpp"
-
 #include "testutil.hpp"
 #include "util/file.hpp"
 
@@ -13,7 +12,9 @@ namespace {
 
 using testutil::TestStore;
 
-util::Result<void> nothing() { return {}; }
+util::Result<void> nothing() {
+  return {};
+}
 
 TEST(BlobStore, OpenOfAMissingBlobIsAMissNotAnError) {
   TestStore s;

@@ -1,5 +1,4 @@
 #include "store/blob_writer.hpp"
-
 #include "testutil.hpp"
 #include "util/file.hpp"
 

@@ -22,14 +22,16 @@ TEST(Concurrency, WritersOfTheSameContentAllSucceedWithOneCopy) {
     threads.emplace_back([&, t] {
       try {
         for (int i = 0; i < 20; ++i) {
-          testutil::put_hub_file(*s, content, "file-" + std::to_string(t) + "-" + std::to_string(i));
+          testutil::put_hub_file(*s, content,
+                                 "file-" + std::to_string(t) + "-" + std::to_string(i));
         }
       } catch (const std::exception&) {
         ++failures;
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   EXPECT_EQ(failures, 0);
   const auto counts = s->index().counts().value();
   EXPECT_EQ(counts.blobs, 1u);
@@ -42,8 +44,8 @@ TEST(Concurrency, ReadersNeverSeeAnEntryWithoutItsBlobWhileEvicting) {
   TestStore s;
   std::vector<store::HubObjectKey> keys;
   for (int i = 0; i < 50; ++i) {
-    keys.push_back(testutil::put_hub_file(*s, std::string(1000 + i, 'a' + i % 26),
-                                          "f" + std::to_string(i)));
+    keys.push_back(
+        testutil::put_hub_file(*s, std::string(1000 + i, 'a' + i % 26), "f" + std::to_string(i)));
   }
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0};

@@ -1,5 +1,4 @@
 #include "store/eviction.hpp"
-
 #include "store/store.hpp"
 #include "testutil.hpp"
 
@@ -35,8 +34,8 @@ TEST(Eviction, RemovesLeastRecentlyUsedFirstDownToTheBound) {
   EXPECT_EQ(report.bytes_after, 2000u);
   EXPECT_FALSE(f.has(f.oldest));
   EXPECT_TRUE(f.has(f.middle));
-  EXPECT_FALSE(std::filesystem::exists(
-      f.s->layout().blob_path(util::Sha256::of(std::string(1000, '1')))));
+  EXPECT_FALSE(
+      std::filesystem::exists(f.s->layout().blob_path(util::Sha256::of(std::string(1000, '1')))));
 }
 
 TEST(Eviction, AReadCountsAsAUse) {
@@ -50,7 +49,7 @@ TEST(Eviction, AReadCountsAsAUse) {
 
 TEST(Eviction, SkipsABlobThatIsOpenForReading) {
   ThreeFiles f;
-  auto open = f.s->open_hub_object(f.oldest).value();  // pinned until `open` goes
+  auto open = f.s->open_hub_object(f.oldest).value(); // pinned until `open` goes
   ASSERT_TRUE(open);
   // The access was just recorded, so make `oldest` the LRU again by touching the others.
   f.s.clock.advance_ms(3'600'000);
@@ -78,7 +77,7 @@ TEST(Eviction, SkipsABlobThatIsOpenForReading) {
 
 TEST(Eviction, SkipsABlobBeingIndexed) {
   TestStore s;
-  auto pinned = testutil::write_blob(*s, "being indexed");  // committed, not yet put()
+  auto pinned = testutil::write_blob(*s, "being indexed"); // committed, not yet put()
   store::Exchange e;
   e.key = e.url = "u";
   e.method = "GET";

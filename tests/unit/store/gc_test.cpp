@@ -1,5 +1,4 @@
 #include "store/gc.hpp"
-
 #include "store/store.hpp"
 #include "testutil.hpp"
 #include "util/file.hpp"
@@ -13,7 +12,7 @@ using testutil::TestStore;
 TEST(Gc, RemovesBlobsNoEntryNamesAnyMore) {
   TestStore s;
   testutil::put_hub_file(*s, "version 1", "config.json");
-  testutil::put_hub_file(*s, "version 2", "config.json");  // same key: replaces the entry
+  testutil::put_hub_file(*s, "version 2", "config.json"); // same key: replaces the entry
   auto report = store::collect_garbage(*s).value();
   EXPECT_EQ(report.unreferenced_blobs, 1u);
   EXPECT_EQ(report.freed_bytes, 9u);

@@ -1,10 +1,8 @@
 #include "store/index.hpp"
-
 #include "testutil.hpp"
 
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 namespace {
 
@@ -37,23 +35,26 @@ TEST(Index, HubObjectRoundTrips) {
   auto index = store::Index::open(dir.path() / "index.db").value();
   const auto blob = util::Sha256::of("payload");
   ASSERT_TRUE(index->put_hub_object(hub_object("data/train.csv", blob)));
-  auto found = index->find_hub_object({store::RepoType::dataset, "acme/data", k_commit,
-                                       "data/train.csv"}).value();
+  auto found =
+      index->find_hub_object({store::RepoType::dataset, "acme/data", k_commit, "data/train.csv"})
+          .value();
   ASSERT_TRUE(found);
   EXPECT_EQ(found->blob, blob);
   EXPECT_EQ(found->size, 7u);
   EXPECT_TRUE(found->lfs);
   EXPECT_EQ(found->etag, blob.hex());
   // The repo type is part of the key.
-  EXPECT_FALSE(index->find_hub_object({store::RepoType::model, "acme/data", k_commit,
-                                       "data/train.csv"}).value());
+  EXPECT_FALSE(
+      index->find_hub_object({store::RepoType::model, "acme/data", k_commit, "data/train.csv"})
+          .value());
 }
 
 TEST(Index, RefsAreReplacedWhenLearnedAgain) {
   TempDir dir;
   auto index = store::Index::open(dir.path() / "index.db").value();
   ASSERT_TRUE(index->put_ref({store::RepoType::model, "acme/tiny", "main", k_commit, 1}));
-  ASSERT_TRUE(index->put_ref({store::RepoType::model, "acme/tiny", "main", std::string(40, 'd'), 2}));
+  ASSERT_TRUE(
+      index->put_ref({store::RepoType::model, "acme/tiny", "main", std::string(40, 'd'), 2}));
   auto ref = index->find_ref(store::RepoType::model, "acme/tiny", "main").value();
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->commit, std::string(40, 'd'));
@@ -139,7 +140,7 @@ TEST(Index, UnreferencedBlobsAreThoseNoEntryNames) {
   const auto kept = util::Sha256::of("kept");
   const auto dropped = util::Sha256::of("dropped");
   ASSERT_TRUE(index->put_hub_object(hub_object("x", dropped)));
-  ASSERT_TRUE(index->put_hub_object(hub_object("x", kept)));  // replaces the entry
+  ASSERT_TRUE(index->put_hub_object(hub_object("x", kept))); // replaces the entry
   auto unreferenced = index->unreferenced_blobs().value();
   ASSERT_EQ(unreferenced.size(), 1u);
   EXPECT_EQ(unreferenced[0].digest, dropped);

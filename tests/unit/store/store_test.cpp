@@ -1,5 +1,4 @@
 #include "store/store.hpp"
-
 #include "testutil.hpp"
 
 #include <gtest/gtest.h>

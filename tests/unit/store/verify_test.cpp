@@ -1,6 +1,5 @@
-#include "store/verify.hpp"
-
 #include "store/store.hpp"
+#include "store/verify.hpp"
 #include "testutil.hpp"
 
 #include <gtest/gtest.h>
@@ -30,7 +29,7 @@ TEST(Verify, QuarantinesACorruptBlobAndRemovesItsEntries) {
   testutil::put_exchange(*s, "the real bytes", "https://x/model.bin");
   testutil::put_hub_file(*s, "untouched", "other.bin");
   const auto path = s->layout().blob_path(util::Sha256::of("the real bytes"));
-  testutil::write_file(path, "the rEal bytes");  // one flipped byte, same size
+  testutil::write_file(path, "the rEal bytes"); // one flipped byte, same size
 
   auto report = store::verify(*s).value();
   ASSERT_EQ(report.problems.size(), 1u);

@@ -24,7 +24,8 @@ TEST(Sha256, IncrementalEqualsOneShot) {
 TEST(Sha256, ParsesHexOfEitherCaseAndRejectsTheRest) {
   const auto digest = util::Sha256::of("abc");
   std::string upper = digest.hex();
-  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (auto& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_EQ(util::Sha256::from_hex(digest.hex()), digest);
   EXPECT_EQ(util::Sha256::from_hex(upper), digest);
   EXPECT_FALSE(util::Sha256::from_hex(digest.hex().substr(1)));

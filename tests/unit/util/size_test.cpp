@@ -19,8 +19,8 @@ TEST(ParseSize, ReadsDecimalAndBinaryUnits) {
 }
 
 TEST(ParseSize, RejectsWhatIsNotASize) {
-  for (const char* bad : {"", "banana", "-1G", "G", "1.5", "1..5G", "10X", "10Gii", "1e3",
-                          "99999999999T", " 5G"}) {
+  for (const char* bad :
+       {"", "banana", "-1G", "G", "1.5", "1..5G", "10X", "10Gii", "1e3", "99999999999T", " 5G"}) {
     EXPECT_FALSE(util::parse_size(bad)) << bad;
   }
 }
