@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
       cli::add_stats(app, global),
       cli::add_verify(app, global),
       cli::add_gc(app, global),
+      cli::add_serve(app, global),
   };
 
   try {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "util/clock.hpp"
+#include "util/headers.hpp"
 #include "util/sha256.hpp"
 
 #include <cstdint>
@@ -48,7 +49,7 @@ struct Ref {
   util::UnixMillis learned_at = 0;
 };
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using Headers = util::Headers;
 
 // A response recorded literally, found by its canonical request key.
 struct Exchange {

@@ -650,6 +650,21 @@ util::Result<void> Index::for_each_exchange(const std::function<void(const Excha
   return {};
 }
 
+util::Result<std::string> Index::meta_or_insert(const std::string& key, const std::string& value) {
+  std::lock_guard lock(m_mutex);
+  {
+    auto insert = prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)");
+    if (!insert.ok()) return tl::unexpected(error("prepare"));
+    insert.bind(1, key).bind(2, value);
+    if (insert.step() != SQLITE_DONE) return tl::unexpected(error("write meta"));
+  }
+  auto select = prepare("SELECT value FROM meta WHERE key = ?");
+  if (!select.ok()) return tl::unexpected(error("prepare"));
+  select.bind(1, key);
+  if (select.step() != SQLITE_ROW) return tl::unexpected(error("read meta"));
+  return text_column(select.get(), 0);
+}
+
 util::Result<void> Index::checkpoint() {
   std::lock_guard lock(m_mutex);
   return exec("PRAGMA wal_checkpoint(TRUNCATE)");

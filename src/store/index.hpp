@@ -88,6 +88,10 @@ public:
   util::Result<void> for_each_ref(const std::function<void(const Ref&)>& visit);
   util::Result<void> for_each_exchange(const std::function<void(const Exchange&)>& visit);
 
+  // The value of meta `key`, inserting `value` first if there is none yet (atomically, so
+  // every process sharing the store agrees).
+  util::Result<std::string> meta_or_insert(const std::string& key, const std::string& value);
+
   // Makes the WAL small again (checkpoint). Used after bulk changes.
   util::Result<void> checkpoint();
 

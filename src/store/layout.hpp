@@ -21,6 +21,7 @@ public:
   std::filesystem::path blob_path(const util::Sha256& digest) const;
   std::filesystem::path tmp_dir() const { return m_root / "tmp"; }
   std::filesystem::path quarantine_dir() const { return m_root / "quarantine"; }
+  std::filesystem::path logs_dir() const { return m_root / "logs"; }
 
   // The digest a path under blobs_dir() names; std::nullopt for anything that is not
   // `<2 hex>/<64 hex>` with matching prefix.

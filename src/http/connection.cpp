@@ -1,0 +1,401 @@
+#include "http/connection.hpp"
+
+#include "http/range.hpp"
+#include "util/clock.hpp"
+
+#include <cerrno>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+namespace http {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr auto k_no_deadline = Clock::time_point::max();
+// A growing body is re-checked at least this often, whatever the notifications say.
+constexpr auto k_growing_poll = std::chrono::milliseconds(500);
+
+// Headers the server writes itself: framing belongs to this hop.
+bool server_owned(std::string_view name) {
+  return util::iequals(name, "Content-Length") || util::iequals(name, "Transfer-Encoding") ||
+         util::iequals(name, "Connection") || util::iequals(name, "Keep-Alive") ||
+         util::iequals(name, "X-Hubcache");
+}
+
+std::string chunk_header(std::uint64_t size) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%llx\r\n", static_cast<unsigned long long>(size));
+  return buffer;
+}
+
+} // namespace
+
+Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context)
+    : m_socket(std::move(socket)), m_strand(std::move(strand)), m_context(context),
+      m_deadline(k_no_deadline) {
+  ++m_context.active;
+}
+
+Connection::~Connection() { --m_context.active; }
+
+namespace {
+
+// Free coroutines holding the connection by value: a lambda coroutine's captures would die
+// with the lambda object, long before the coroutine ends.
+awaitable<void> run_serve(std::shared_ptr<Connection> self, awaitable<void> (Connection::*step)()) {
+  co_await ((*self).*step)();
+}
+
+} // namespace
+
+void Connection::start() {
+  asio::co_spawn(m_strand, run_serve(shared_from_this(), &Connection::serve), asio::detached);
+  asio::co_spawn(m_strand, run_serve(shared_from_this(), &Connection::watchdog), asio::detached);
+}
+
+void Connection::close_if_idle() {
+  asio::post(m_strand, [self = shared_from_this()] {
+    if (self->m_idle && !self->m_closed) {
+      boost::system::error_code ignored;
+      self->m_socket.cancel(ignored);
+      self->m_socket.close(ignored);
+      self->m_closed = true;
+    }
+  });
+}
+
+void Connection::set_deadline(std::chrono::seconds from_now) { m_deadline = Clock::now() + from_now; }
+void Connection::clear_deadline() { m_deadline = k_no_deadline; }
+
+// Enforces the current deadline: a client that sends or reads too slowly is cut off.
+awaitable<void> Connection::watchdog() {
+  asio::steady_timer timer(m_strand);
+  while (!m_closed) {
+    timer.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (!m_closed && Clock::now() > m_deadline) {
+      m_context.metrics.counter("hubcache_client_timeouts_total",
+                                "Connections closed because the client was too slow").add();
+      boost::system::error_code ignored;
+      m_socket.cancel(ignored);
+      m_socket.close(ignored);
+      m_closed = true;
+    }
+  }
+}
+
+void Connection::abort() {
+  if (m_closed) return;
+  // SO_LINGER 0 makes close() send RST: the client sees an error, never a clean end.
+  boost::system::error_code ignored;
+  m_socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  m_socket.close(ignored);
+  m_closed = true;
+}
+
+awaitable<void> Connection::reject(int status, const std::string& why) {
+  m_context.metrics
+      .counter("hubcache_bad_requests_total", "Requests refused as malformed or too large",
+               {{"status", std::to_string(status)}})
+      .add();
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+  res.set(bhttp::field::connection, "close");
+  res.body() = why + "\n";
+  res.prepare_payload();
+  set_deadline(m_context.options.write_timeout);
+  boost::system::error_code ec;
+  co_await bhttp::async_write(m_socket, res, asio::redirect_error(use_awaitable, ec));
+  m_socket.shutdown(tcp::socket::shutdown_send, ec);
+  m_socket.close(ec);
+  m_closed = true;
+}
+
+awaitable<Response> Connection::dispatch(std::shared_ptr<const Request> request) {
+  auto strand = m_strand;
+  const Router& router = m_context.router;
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
+      [&router, strand, request](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        router.dispatch(*request, [shared, strand](Response response) {
+          asio::post(strand, [shared, response = std::move(response)]() mutable {
+            (*shared)(std::move(response));
+          });
+        });
+      },
+      use_awaitable);
+}
+
+awaitable<void> Connection::serve() {
+  m_socket.native_non_blocking(true);
+  bool first = true;
+  while (!m_closed) {
+    m_idle = true;
+    if (m_context.draining) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(m_context.options.header_limit));
+    parser.body_limit(m_context.options.body_limit);
+    set_deadline(first ? m_context.options.header_timeout : m_context.options.idle_timeout);
+    first = false;
+    boost::system::error_code ec;
+    co_await bhttp::async_read_header(m_socket, m_buffer, parser,
+                                      asio::redirect_error(use_awaitable, ec));
+    m_idle = false;
+    if (!ec && !parser.is_done()) {
+      set_deadline(m_context.options.header_timeout);
+      co_await bhttp::async_read(m_socket, m_buffer, parser, asio::redirect_error(use_awaitable, ec));
+    }
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+          ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor ||
+          ec == asio::error::connection_reset || m_closed) {
+        break;
+      }
+      if (ec == bhttp::error::header_limit) {
+        co_await reject(431, "request head larger than " +
+                                 std::to_string(m_context.options.header_limit) + " bytes");
+      } else if (ec == bhttp::error::body_limit) {
+        co_await reject(413, "request body too large");
+      } else {
+        co_await reject(400, "malformed request: " + ec.message());
+      }
+      break;
+    }
+    auto& req = parser.get();
+    if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
+        m_context.options.max_header_count) {
+      co_await reject(431, "more than " + std::to_string(m_context.options.max_header_count) +
+                               " request headers");
+      break;
+    }
+    if (req.version() != 11 && req.version() != 10) {
+      co_await reject(505, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+      break;
+    }
+
+    auto shared_request = std::make_shared<Request>();
+    Request& request = *shared_request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    for (const auto& field : req) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(req.body());
+    boost::system::error_code peer_ec;
+    const auto peer = m_socket.remote_endpoint(peer_ec);
+    if (!peer_ec) request.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
+    const bool keep_alive = req.keep_alive() && !m_context.draining;
+
+    AccessRecord record;
+    record.ts = util::SystemClock::instance().now();
+    record.method = request.method;
+    record.url = request.target;
+    const auto started = Clock::now();
+
+    clear_deadline();  // the handler may wait for an upstream; that is not the client's fault
+    Response response = co_await dispatch(shared_request);
+    const bool ok = co_await send(request, response, keep_alive, record);
+
+    record.ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    if (!record.upstream_ms) record.upstream_ms = response.upstream_ms;
+    if (auto* growing = std::get_if<std::shared_ptr<GrowingBody>>(&response.body)) {
+      record.upstream_ms = (*growing)->upstream_ms();
+    }
+    m_context.metrics
+        .counter("hubcache_requests_total", "Responses by cache result",
+                 {{"cache", record.cache.empty() ? "none" : record.cache}})
+        .add();
+    if (m_context.log) m_context.log(record);
+    if (!ok || !keep_alive) break;
+  }
+  if (!m_closed) {
+    boost::system::error_code ignored;
+    m_socket.shutdown(tcp::socket::shutdown_send, ignored);
+    m_socket.close(ignored);
+    m_closed = true;
+  }
+}
+
+awaitable<bool> Connection::send(const Request& request, Response& response, bool keep_alive,
+                                 AccessRecord& record) {
+  const bool head_only = request.method == "HEAD";
+  int status = response.status;
+  record.cache = response.cache;
+
+  // What the body is and how long, when known.
+  std::optional<std::uint64_t> size;
+  std::shared_ptr<GrowingBody> growing;
+  if (auto* text = std::get_if<std::string>(&response.body)) size = text->size();
+  if (auto* file = std::get_if<FileBody>(&response.body)) size = file->size;
+  if (auto* g = std::get_if<std::shared_ptr<GrowingBody>>(&response.body)) {
+    growing = *g;
+    auto state = growing->state();
+    // A range of a body of unknown length: wait until its length is known.
+    const auto range_header = request.header("Range");
+    while (range_header && status == 200 && !head_only && !state.total && !state.complete &&
+           !state.failed) {
+      co_await wait_for_change(*growing, state);
+      state = growing->state();
+    }
+    if (state.failed) {
+      abort();
+      record.aborted = true;
+      co_return false;
+    }
+    size = state.total ? state.total : (state.complete ? std::optional(state.available) : std::nullopt);
+  }
+  const bool has_body = !std::holds_alternative<std::monostate>(response.body);
+
+  // Range applies to whole 200 answers whose size we know.
+  std::uint64_t first = 0;
+  std::optional<std::uint64_t> count = size;
+  bhttp::response<bhttp::empty_body> res;
+  std::optional<std::string> content_range;
+  const auto range_header = request.header("Range");
+  if (range_header && status == 200 && has_body && size &&
+      (request.method == "GET" || request.method == "HEAD")) {
+    const auto range = parse_range(*range_header, *size);
+    if (range.kind == RangeKind::satisfiable) {
+      status = 206;
+      first = range.range.first;
+      count = range.range.length();
+      content_range = "bytes " + std::to_string(range.range.first) + "-" +
+                      std::to_string(range.range.last) + "/" + std::to_string(*size);
+    } else if (range.kind == RangeKind::unsatisfiable) {
+      status = 416;
+      count = 0;
+      content_range = "bytes */" + std::to_string(*size);
+    }
+  }
+
+  res.version(11);
+  res.result(static_cast<unsigned>(status));
+  for (const auto& [name, value] : response.headers) {
+    if (!server_owned(name)) res.insert(name, value);
+  }
+  if (!response.cache.empty()) res.set("X-Hubcache", response.cache);
+  if (content_range) res.set(bhttp::field::content_range, *content_range);
+  if (has_body && size && response.status == 200) res.set(bhttp::field::accept_ranges, "bytes");
+  const bool chunked = has_body && !count && !head_only;
+  if (status == 416) {
+    res.content_length(0);
+  } else if (count) {
+    res.content_length(*count);
+  } else if (has_body) {
+    if (!head_only) res.chunked(true);
+  } else if (auto length = util::find_header(response.headers, "Content-Length");
+             length && head_only) {
+    res.set(bhttp::field::content_length, *length);  // a recorded HEAD: the entity's length
+  } else {
+    res.content_length(0);
+  }
+  res.keep_alive(keep_alive);
+  record.status = status;
+
+  set_deadline(m_context.options.write_timeout);
+  bhttp::response_serializer<bhttp::empty_body> serializer(res);
+  boost::system::error_code ec;
+  co_await bhttp::async_write_header(m_socket, serializer, asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return false;
+  if (head_only || status == 416 || !has_body) co_return true;
+
+  bool ok = true;
+  if (auto* text = std::get_if<std::string>(&response.body)) {
+    ok = co_await send_text(*text, first, *count, record);
+  } else if (auto* file = std::get_if<FileBody>(&response.body)) {
+    ok = co_await send_file(file->fd, first, *count, false, record);
+  } else if (growing) {
+    std::optional<std::uint64_t> last;
+    if (count) last = first + *count - 1;
+    ok = co_await send_growing(*growing, first, last, chunked, record);
+    if (!ok && !m_closed) {
+      abort();  // a broken upstream body: never end it cleanly
+      record.aborted = true;
+    }
+  }
+  if (ok && chunked) ok = co_await write_all(asio::buffer("0\r\n\r\n", 5));
+  co_return ok;
+}
+
+awaitable<bool> Connection::write_all(asio::const_buffer buffer) {
+  set_deadline(m_context.options.write_timeout);
+  boost::system::error_code ec;
+  co_await asio::async_write(m_socket, buffer, asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+awaitable<bool> Connection::send_text(const std::string& text, std::uint64_t first,
+                                      std::uint64_t count, AccessRecord& record) {
+  const bool ok = co_await write_all(asio::buffer(text.data() + first, count));
+  if (ok) record.bytes += count;
+  co_return ok;
+}
+
+awaitable<bool> Connection::send_file(int fd, std::uint64_t offset, std::uint64_t count,
+                                      bool chunked, AccessRecord& record) {
+  if (chunked) {
+    const auto header = chunk_header(count);
+    if (!co_await write_all(asio::buffer(header))) co_return false;
+  }
+  auto off = static_cast<off_t>(offset);
+  std::uint64_t left = count;
+  while (left > 0) {
+    set_deadline(m_context.options.write_timeout);
+    const auto step = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1u << 30));
+    const ssize_t n = ::sendfile(m_socket.native_handle(), fd, &off, step);
+    if (n > 0) {
+      left -= static_cast<std::uint64_t>(n);
+      record.bytes += static_cast<std::uint64_t>(n);
+      continue;
+    }
+    if (n == 0) co_return false;  // the file is shorter than it claims
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN) co_return false;
+    boost::system::error_code ec;
+    co_await m_socket.async_wait(tcp::socket::wait_write, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return false;
+  }
+  if (chunked) co_return co_await write_all(asio::buffer("\r\n", 2));
+  co_return true;
+}
+
+awaitable<void> Connection::wait_for_change(GrowingBody& body, const GrowingBody::State& seen) {
+  // The timer is shared with the wake-up, which may come from the fetch thread after we
+  // stopped waiting (the poll bound expired first).
+  auto timer = std::make_shared<asio::steady_timer>(m_strand);
+  timer->expires_after(k_growing_poll);
+  body.when_changed(seen, [timer, strand = m_strand] {
+    asio::post(strand, [timer] { timer->cancel(); });
+  });
+  boost::system::error_code ec;
+  co_await timer->async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+awaitable<bool> Connection::send_growing(GrowingBody& body, std::uint64_t first,
+                                         std::optional<std::uint64_t> last, bool chunked,
+                                         AccessRecord& record) {
+  std::uint64_t position = first;
+  for (;;) {
+    if (m_closed) co_return false;
+    const auto state = body.state();
+    if (state.failed) co_return false;
+    std::uint64_t limit = state.available;
+    if (last) limit = std::min(limit, *last + 1);
+    if (position < limit) {
+      if (!co_await send_file(body.fd(), position, limit - position, chunked, record)) {
+        co_return false;
+      }
+      position = limit;
+      continue;
+    }
+    if (last && position > *last) co_return true;
+    if (state.complete) co_return !last || position > *last;
+    clear_deadline();  // waiting for the upstream, not for the client
+    co_await wait_for_change(body, state);
+  }
+}
+
+} // namespace http

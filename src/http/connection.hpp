@@ -1,0 +1,65 @@
+// One client connection: read a request, dispatch it, send the answer, keep alive.
+// Internal to src/http.
+#pragma once
+
+#include "http/asio.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+namespace http {
+
+// What every connection of one server shares.
+struct ServerContext {
+  ServerOptions options;
+  const Router& router;
+  util::Metrics& metrics;
+  AccessLog log;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> active{0};
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+  Connection(tcp::socket socket, Strand strand, ServerContext& context);
+  ~Connection();
+  // Runs the connection to its end on its strand.
+  void start();
+  // Closes the connection if it is between requests (used when draining). Any thread.
+  void close_if_idle();
+
+  awaitable<void> serve();
+  awaitable<void> watchdog();
+
+private:
+  awaitable<Response> dispatch(std::shared_ptr<const Request> request);
+  // Sends `response` for `request`; false if the connection must close (error, abort).
+  awaitable<bool> send(const Request& request, Response& response, bool keep_alive,
+                       AccessRecord& record);
+  awaitable<bool> send_text(const std::string& text, std::uint64_t first, std::uint64_t count,
+                            AccessRecord& record);
+  awaitable<bool> send_file(int fd, std::uint64_t offset, std::uint64_t count, bool chunked,
+                            AccessRecord& record);
+  awaitable<bool> send_growing(GrowingBody& body, std::uint64_t first,
+                               std::optional<std::uint64_t> last, bool chunked,
+                               AccessRecord& record);
+  awaitable<bool> write_all(asio::const_buffer buffer);
+  awaitable<void> wait_for_change(GrowingBody& body, const GrowingBody::State& seen);
+  awaitable<void> reject(int status, const std::string& why);
+  void abort();
+  void set_deadline(std::chrono::seconds from_now);
+  void clear_deadline();
+
+  tcp::socket m_socket;
+  Strand m_strand;
+  ServerContext& m_context;
+  beast::flat_buffer m_buffer;
+  std::chrono::steady_clock::time_point m_deadline;
+  bool m_idle = true;  // waiting for the next request
+  bool m_closed = false;
+};
+
+} // namespace http

@@ -1,0 +1,152 @@
+#include "http/server.hpp"
+
+#include "http/asio.hpp"
+#include "http/connection.hpp"
+
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace http {
+
+struct Server::Impl {
+  Impl(ServerOptions options, const Router& router, util::Metrics& metrics, AccessLog log)
+      : context{std::move(options), router, metrics, std::move(log)}, acceptor(io) {}
+
+  awaitable<void> accept_loop();
+  void begin_stop();
+
+  ServerContext context;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::mutex mutex;
+  std::vector<std::weak_ptr<Connection>> connections;
+  std::function<void()> on_stop;
+  bool stopping = false;
+};
+
+Server::Server(ServerOptions options, const Router& router, util::Metrics& metrics, AccessLog log)
+    : m_impl(std::make_unique<Impl>(std::move(options), router, metrics, std::move(log))) {}
+
+Server::~Server() = default;
+
+util::Result<int> Server::listen() {
+  auto& acceptor = m_impl->acceptor;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(m_impl->context.options.host, ec);
+  if (ec) {
+    return util::fail(util::Errc::invalid_argument,
+                      "cannot listen on '" + m_impl->context.options.host + "': not an IP address");
+  }
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(m_impl->context.options.port));
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return util::fail(util::Errc::io, "cannot listen on " + m_impl->context.options.host + ":" +
+                                          std::to_string(m_impl->context.options.port) + ": " +
+                                          ec.message());
+  }
+  return static_cast<int>(acceptor.local_endpoint().port());
+}
+
+awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    auto strand = asio::make_strand(io);
+    tcp::socket socket(strand);
+    co_await acceptor.async_accept(socket, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      continue;  // EMFILE and friends: keep accepting
+    }
+    if (context.active >= context.options.max_connections) {
+      context.metrics
+          .counter("hubcache_connections_refused_total", "Connections refused over the cap")
+          .add();
+      static constexpr char k_busy[] =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\n"
+          "Connection: close\r\n\r\n";
+      socket.write_some(asio::buffer(k_busy, sizeof k_busy - 1), ec);
+      socket.close(ec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto connection = std::make_shared<Connection>(std::move(socket), strand, context);
+    {
+      std::lock_guard lock(mutex);
+      std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
+      connections.push_back(connection);
+    }
+    connection->start();
+  }
+}
+
+void Server::Impl::begin_stop() {
+  {
+    std::lock_guard lock(mutex);
+    if (stopping) return;
+    stopping = true;
+  }
+  context.draining = true;
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  if (on_stop) on_stop();
+  std::lock_guard lock(mutex);
+  for (const auto& weak : connections) {
+    if (auto connection = weak.lock()) connection->close_if_idle();
+  }
+}
+
+void Server::run(bool handle_signals, std::function<void()> on_stop) {
+  auto& impl = *m_impl;
+  impl.on_stop = std::move(on_stop);
+  asio::signal_set signals(impl.io);
+  if (handle_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([&impl](const boost::system::error_code& ec, int) {
+      if (!ec) impl.begin_stop();
+    });
+  }
+  asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
+
+  // The drain: once stopping, wait for connections to finish, then end the loop.
+  asio::steady_timer drain(impl.io);
+  std::function<void()> check;
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  check = [&] {
+    drain.expires_after(std::chrono::milliseconds(50));
+    drain.async_wait([&](const boost::system::error_code&) {
+      if (impl.context.draining) {
+        if (deadline == std::chrono::steady_clock::time_point::max()) {
+          deadline = std::chrono::steady_clock::now() + impl.context.options.drain_timeout;
+          std::lock_guard lock(impl.mutex);
+          for (const auto& weak : impl.connections) {
+            if (auto connection = weak.lock()) connection->close_if_idle();
+          }
+        }
+        if (impl.context.active == 0 || std::chrono::steady_clock::now() > deadline) {
+          signals.cancel();
+          impl.io.stop();
+          return;
+        }
+      }
+      check();
+    });
+  };
+  check();
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl.context.options.threads; ++i) threads.emplace_back([&] { impl.io.run(); });
+  impl.io.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void Server::stop() {
+  asio::post(m_impl->io, [impl = m_impl.get()] { impl->begin_stop(); });
+}
+
+} // namespace http

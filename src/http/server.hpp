@@ -1,0 +1,55 @@
+// The HTTP/1.1 server: accepts connections, reads requests within limits, hands them to the
+// router, and sends the answers (sendfile, Range, bodies still being fetched). Beast and
+// Asio stay in server.cpp and connection.cpp.
+#pragma once
+
+#include "http/message.hpp"
+#include "http/router.hpp"
+#include "util/metrics.hpp"
+#include "util/result.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port
+  int threads = 2;
+  std::size_t max_connections = 1024;
+  std::size_t header_limit = 16 * 1024;  // bytes of request line + headers
+  std::size_t max_header_count = 100;
+  std::size_t body_limit = 1024 * 1024;
+  std::chrono::seconds header_timeout{30};  // to receive a whole request head
+  std::chrono::seconds idle_timeout{60};    // between requests on a kept-alive connection
+  std::chrono::seconds write_timeout{60};   // without progress while sending
+  std::chrono::seconds drain_timeout{10};   // for in-flight responses after stop()
+};
+
+using AccessLog = std::function<void(const AccessRecord&)>;
+
+class Server {
+public:
+  Server(ServerOptions options, const Router& router, util::Metrics& metrics, AccessLog log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens; returns the port. Errc::io if the address is taken or invalid.
+  util::Result<int> listen();
+  // Serves until stop() (or SIGINT/SIGTERM if `handle_signals`), then lets in-flight
+  // responses finish for up to drain_timeout. Calls `on_stop` when stopping begins.
+  void run(bool handle_signals, std::function<void()> on_stop);
+  // Safe from any thread.
+  void stop();
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace http

@@ -1,0 +1,392 @@
+#include "upstream/fetcher.hpp"
+
+#include "util/clock.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <random>
+
+#include <curl/curl.h>
+
+namespace upstream {
+
+namespace {
+
+// Bodies of answers we will retry are kept only this far, to look for "retry after N s".
+constexpr std::size_t k_retry_body_limit = 64 * 1024;
+
+struct EasyDeleter {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct ListDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+double random01() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
+// The start of "bytes START-END/TOTAL".
+std::optional<std::uint64_t> content_range_start(std::string_view value) {
+  if (value.rfind("bytes ", 0) != 0) return std::nullopt;
+  value.remove_prefix(6);
+  const auto dash = value.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  return parse_u64(value.substr(0, dash));
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Request headers a mirror must not pass on: it sets its own framing, encoding and range.
+bool dropped_request_header(std::string_view name) {
+  static constexpr std::string_view k_names[] = {
+      "host", "content-length", "accept-encoding", "range", "if-range", "expect"};
+  return util::is_hop_by_hop(name) ||
+         std::any_of(std::begin(k_names), std::end(k_names),
+                     [&](std::string_view n) { return util::iequals(n, name); });
+}
+
+enum class Role { undecided, redirect, retry_body, final_body, resume_body, skip_then_body, refused };
+
+// The state of one curl transfer.
+struct Transfer {
+  FetchSink* sink = nullptr;
+  const FetcherOptions* options = nullptr;
+  const util::StopSignal* stop = nullptr;
+  // What this transfer is for.
+  bool head_published = false;  // by an earlier transfer of this fetch
+  bool will_retry_status = false;
+  std::uint64_t resume_from = 0;
+  std::string validator;  // ETag or Last-Modified the resumed body must still have
+  // What came back.
+  int status = 0;
+  util::Headers headers;
+  Role role = Role::undecided;
+  std::string retry_body;
+  std::uint64_t skip = 0;
+  std::uint64_t body_bytes = 0;  // bytes passed to the sink by this transfer
+  util::Result<void> sink_result;
+  std::string refusal;  // why a resumed answer was not accepted
+  // Filled when the head is published.
+  ResponseHead* head = nullptr;
+  bool published_now = false;
+};
+
+void end_of_headers(Transfer& t) {
+  if (t.status >= 100 && t.status < 200) return;  // interim; the real head follows
+  const auto location = util::find_header(t.headers, "Location");
+  if (is_redirect(t.status) && location && !t.head_published) {
+    t.role = Role::redirect;
+    return;
+  }
+  if (!t.head_published) {
+    if (is_retryable_status(t.status) && t.will_retry_status) {
+      t.role = Role::retry_body;
+      return;
+    }
+    t.role = Role::final_body;
+    t.head->status = t.status;
+    t.head->headers = t.headers;
+    const auto chunked = util::find_header(t.headers, "Transfer-Encoding");
+    if (const auto length = util::find_header(t.headers, "Content-Length"); length && !chunked) {
+      t.head->content_length = parse_u64(*length);
+    }
+    t.sink->on_head(*t.head);
+    t.published_now = true;
+    return;
+  }
+  // A resumed transfer: accept the rest of the same entity only.
+  if (is_retryable_status(t.status)) {
+    t.role = Role::retry_body;
+    return;
+  }
+  if (t.status == 206) {
+    const auto range = util::find_header(t.headers, "Content-Range");
+    if (range && content_range_start(*range) == t.resume_from) {
+      t.role = Role::resume_body;
+      return;
+    }
+    t.refusal = "resumed answer starts at the wrong byte";
+  } else if (t.status == 200) {
+    const auto etag = util::find_header(t.headers, "ETag");
+    const auto modified = util::find_header(t.headers, "Last-Modified");
+    if ((etag && *etag == t.validator) || (!etag && modified && *modified == t.validator)) {
+      t.role = Role::skip_then_body;  // no range support: same entity from byte 0
+      t.skip = t.resume_from;
+      return;
+    }
+    t.refusal = "the upstream object changed while resuming";
+  } else {
+    t.refusal = "resume answered " + std::to_string(t.status);
+  }
+  t.role = Role::refused;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& t = *static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t.headers.clear();
+    t.role = Role::undecided;
+    const auto space = line.find(' ');
+    t.status = space == std::string_view::npos
+                   ? 0
+                   : static_cast<int>(parse_u64(line.substr(space + 1, 3)).value_or(0));
+    return n;
+  }
+  if (line.empty()) {
+    end_of_headers(t);
+    return t.role == Role::refused ? 0 : n;
+  }
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    t.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return n;
+}
+
+std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& t = *static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(data), n);
+  switch (t.role) {
+  case Role::undecided:
+  case Role::refused: return 0;
+  case Role::redirect: return n;
+  case Role::retry_body: {
+    const auto room = k_retry_body_limit - std::min(k_retry_body_limit, t.retry_body.size());
+    t.retry_body.append(data, std::min(room, n));
+    return n;
+  }
+  case Role::skip_then_body: {
+    const auto skipped = std::min<std::uint64_t>(t.skip, bytes.size());
+    t.skip -= skipped;
+    bytes = bytes.subspan(skipped);
+    if (t.skip == 0) t.role = Role::resume_body;
+    break;
+  }
+  case Role::final_body:
+  case Role::resume_body: break;
+  }
+  if (bytes.empty()) return n;
+  t.sink_result = t.sink->on_body(bytes);
+  if (!t.sink_result) return 0;
+  t.body_bytes += bytes.size();
+  return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<Transfer*>(user)->stop->stopped() ? 1 : 0;
+}
+
+std::string describe(CURLcode code, const char* detail) {
+  std::string text = curl_easy_strerror(code);
+  if (detail && *detail) text += std::string(" (") + detail + ")";
+  return text;
+}
+
+} // namespace
+
+void global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+Fetcher::Fetcher(FetcherOptions options, util::Metrics& metrics, util::StopSignal& stop,
+                 std::function<void(const ThrottleEvent&)> on_throttle)
+    : m_options(std::move(options)), m_metrics(metrics), m_stop(stop),
+      m_on_throttle(std::move(on_throttle)), m_limiter(m_options.max_per_host) {}
+
+util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink& sink) {
+  const auto started = std::chrono::steady_clock::now();
+  auto& requests = m_metrics.counter("hubcache_upstream_requests_total",
+                                     "Requests sent upstream, retries and redirect hops included");
+  auto& retries = m_metrics.counter("hubcache_upstream_retries_total",
+                                    "Upstream requests retried after 429/5xx or a broken transfer");
+  auto& received = m_metrics.counter("hubcache_upstream_bytes_total",
+                                     "Body bytes received from upstreams");
+
+  FetchResult result;
+  ResponseHead head;
+  Url url = request.url;
+  std::string method = request.method;
+  int attempt = 1;
+  int hops = 0;
+  std::uint64_t delivered = 0;  // body bytes passed to the sink so far
+  std::string validator;
+  bool head_published = false;
+
+  for (;;) {
+    if (m_stop.stopped()) return util::fail(util::Errc::upstream_unreachable, "shutting down");
+    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+    if (!easy) return util::fail(util::Errc::io, "cannot create a curl handle");
+    Transfer t;
+    t.sink = &sink;
+    t.options = &m_options;
+    t.stop = &m_stop;
+    t.head_published = head_published;
+    t.will_retry_status = attempt <= m_options.retry.max_retries;
+    t.resume_from = delivered;
+    t.validator = validator;
+    t.head = &head;
+
+    curl_slist* raw_list = nullptr;
+    const bool same_host = url.host == request.url.host && url.port == request.url.port;
+    for (const auto& [name, value] : request.headers) {
+      if (dropped_request_header(name)) continue;
+      // Credentials go to the host they were meant for, never to a CDN it redirects to.
+      if (!same_host && (util::iequals(name, "Authorization") || util::iequals(name, "Cookie"))) {
+        continue;
+      }
+      raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
+    }
+    raw_list = curl_slist_append(raw_list, "Accept-Encoding: identity");
+    if (head_published) {
+      raw_list = curl_slist_append(raw_list, ("Range: bytes=" + std::to_string(delivered) + "-").c_str());
+      raw_list = curl_slist_append(raw_list, ("If-Range: " + validator).c_str());
+    }
+    std::unique_ptr<curl_slist, ListDeleter> header_list(raw_list);
+
+    char error_detail[CURL_ERROR_SIZE] = {};
+    const std::string url_text = url.to_string();
+    CURL* e = easy.get();
+    curl_easy_setopt(e, CURLOPT_URL, url_text.c_str());
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list.get());
+    curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
+    if (method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // we follow, host by host
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_detail);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(m_options.connect_timeout.count() * 1000));
+    // The stall watchdog: slower than min_rate for stall_time aborts, then we resume.
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(m_options.min_rate));
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_options.stall_time.count()));
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024L);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+
+    CURLcode code;
+    {
+      auto permit = m_limiter.acquire(url.host, m_stop);
+      if (!permit) return util::fail(util::Errc::upstream_unreachable, "shutting down");
+      requests.add();
+      code = curl_easy_perform(e);
+    }
+    received.add(t.body_bytes);
+    delivered += t.body_bytes;
+    result.bytes = delivered;
+    if (t.published_now) {
+      head_published = true;
+      validator = util::find_header(head.headers, "ETag").value_or("");
+      if (validator.rfind("W/", 0) == 0) validator.clear();  // weak: not for byte ranges
+      if (validator.empty()) validator = util::find_header(head.headers, "Last-Modified").value_or("");
+    }
+    if (!t.sink_result) return tl::unexpected(t.sink_result.error());
+
+    if (code == CURLE_OK && t.role == Role::redirect) {
+      auto next = resolve_url(url, util::find_header(t.headers, "Location").value_or(""));
+      if (next && host_allowed(m_options.allow_hosts, next->host) && ++hops <= m_options.max_redirects) {
+        head.redirects.push_back({t.status, t.headers, url_text});
+        if (t.status == 303) method = "GET";
+        url = *next;
+        continue;
+      }
+      // Not ours to follow: the redirect itself is the answer, as the upstream gave it.
+      t.role = Role::undecided;
+      t.head_published = false;
+      t.will_retry_status = false;
+      head.status = t.status;
+      head.headers = t.headers;
+      head.url = url_text;
+      head.content_length = 0;
+      sink.on_head(head);
+      ++result.attempts;
+      result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      return result;
+    }
+    ++result.attempts;
+    if (t.published_now) head.url = url_text;
+    const bool body_done = code == CURLE_OK && (t.role == Role::final_body ||
+                                                t.role == Role::resume_body);
+    if (body_done) {
+      result.resumed = result.resumed || attempt > 1;
+      result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - started);
+      return result;
+    }
+    if (m_stop.stopped()) return util::fail(util::Errc::upstream_unreachable, "shutting down");
+
+    // Something failed: decide whether and when to try again.
+    AttemptOutcome outcome;
+    outcome.idempotent = method == "GET" || method == "HEAD";
+    std::string error;
+    if (t.role == Role::retry_body && code == CURLE_OK) {
+      outcome.status = t.status;
+      outcome.retry_after = util::find_header(t.headers, "Retry-After").value_or("");
+      outcome.body = t.retry_body;
+    } else {
+      outcome.transport_error = true;
+      error = t.role == Role::refused ? t.refusal : describe(code, error_detail);
+    }
+    if (head_published && (validator.empty() || t.role == Role::refused)) {
+      return util::fail(util::Errc::upstream_unreachable,
+                        "upstream body broke at byte " + std::to_string(delivered) + " of " +
+                            url_text + " and cannot be resumed: " +
+                            (validator.empty() ? "no ETag or Last-Modified" : error));
+    }
+    const auto decision = decide(m_options.retry, attempt, outcome, util::SystemClock::instance().now(),
+                                 random01());
+    if (!decision.retry) {
+      const auto errc = code == CURLE_OPERATION_TIMEDOUT ? util::Errc::timeout
+                                                          : util::Errc::upstream_unreachable;
+      return util::fail(errc, (head_published ? "upstream body broke at byte " +
+                                                    std::to_string(delivered) + " of "
+                                              : std::string("cannot fetch ")) +
+                                  url_text + ": " + error + " (after " +
+                                  std::to_string(attempt) + " attempts)");
+    }
+    retries.add();
+    if (m_on_throttle) {
+      m_on_throttle({url_text, attempt, outcome.status, error, decision.wait, decision.source});
+    }
+    if (!m_stop.sleep_for(decision.wait)) {
+      return util::fail(util::Errc::upstream_unreachable, "shutting down");
+    }
+    ++attempt;
+    // A retry before the head starts over at the first URL; a resume goes where the body was.
+    if (!head_published) {
+      url = request.url;
+      method = request.method;
+      head.redirects.clear();
+      hops = 0;
+    }
+  }
+}
+
+} // namespace upstream

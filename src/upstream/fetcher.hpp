@@ -1,0 +1,109 @@
+// Every upstream call goes through here: libcurl, the retry policy, redirects followed for
+// allowed hosts only, a per-host cap, a stall watchdog, and resume with Range + If-Range.
+#pragma once
+
+#include "upstream/host_limiter.hpp"
+#include "upstream/retry_policy.hpp"
+#include "upstream/url.hpp"
+#include "util/headers.hpp"
+#include "util/metrics.hpp"
+#include "util/result.hpp"
+#include "util/stop_signal.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace upstream {
+
+struct FetchRequest {
+  std::string method = "GET";  // GET or HEAD
+  Url url;
+  util::Headers headers;  // end-to-end request headers to forward (Authorization included)
+};
+
+// A redirect that was followed.
+struct Hop {
+  int status = 0;
+  util::Headers headers;
+  std::string url;  // the URL that answered with the redirect
+};
+
+// The final response's status line and headers, after redirects and retries.
+struct ResponseHead {
+  int status = 0;
+  util::Headers headers;  // as received
+  std::string url;        // the URL that gave this answer
+  std::vector<Hop> redirects;
+  std::optional<std::uint64_t> content_length;  // of the body (for HEAD: of the entity)
+};
+
+// Receives one response. Called on the fetching thread.
+class FetchSink {
+public:
+  virtual ~FetchSink() = default;
+  // Once, before any body byte.
+  virtual void on_head(const ResponseHead& head) = 0;
+  // The body in order, each byte once, also across a resumed transfer. An error aborts.
+  virtual util::Result<void> on_body(std::span<const std::uint8_t> bytes) = 0;
+};
+
+struct FetchResult {
+  int attempts = 0;  // transfers made, resumes included, redirect hops not
+  std::uint64_t bytes = 0;
+  bool resumed = false;
+  std::chrono::milliseconds elapsed{0};
+};
+
+// One line of the throttle log: a retry about to wait.
+struct ThrottleEvent {
+  std::string url;
+  int attempt = 0;  // the attempt that failed
+  std::optional<int> status;
+  std::string error;  // the transport error, when there was no status
+  std::chrono::milliseconds wait{0};
+  WaitSource source = WaitSource::backoff;
+};
+
+struct FetcherOptions {
+  RetryPolicy retry;
+  std::vector<std::string> allow_hosts;  // redirects to other hosts are not followed
+  std::uint64_t min_rate = 1000;         // bytes/s; slower than this for stall_time aborts
+  std::chrono::seconds stall_time{30};
+  std::chrono::seconds connect_timeout{30};
+  int max_per_host = 8;
+  int max_redirects = 10;
+  std::string user_agent = "hubcache";
+};
+
+// Safe from any thread; each fetch() runs on its caller's thread.
+class Fetcher {
+public:
+  Fetcher(FetcherOptions options, util::Metrics& metrics, util::StopSignal& stop,
+          std::function<void(const ThrottleEvent&)> on_throttle);
+
+  // Fetches `request`, feeding `sink`. Blocking.
+  // Before on_head: Errc::upstream_unreachable (refused, reset, DNS, TLS) or Errc::timeout,
+  // once the retries are spent. After on_head: Errc::upstream_unreachable when the body broke
+  // and could not be resumed, Errc::io when the sink failed. A status the policy would retry
+  // but may not any more (the last 429) is a normal answer, passed to the sink.
+  util::Result<FetchResult> fetch(const FetchRequest& request, FetchSink& sink);
+
+  const FetcherOptions& options() const { return m_options; }
+
+private:
+  FetcherOptions m_options;
+  util::Metrics& m_metrics;
+  util::StopSignal& m_stop;
+  std::function<void(const ThrottleEvent&)> m_on_throttle;
+  HostLimiter m_limiter;
+};
+
+// Call once before any thread uses libcurl.
+void global_init();
+
+} // namespace upstream

@@ -1,0 +1,74 @@
+#include "util/headers.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace util {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (iequals(key, name)) return value;
+  }
+  return std::nullopt;
+}
+
+void remove_header(Headers& headers, std::string_view name) {
+  std::erase_if(headers, [&](const auto& h) { return iequals(h.first, name); });
+}
+
+void set_header(Headers& headers, std::string_view name, std::string value) {
+  remove_header(headers, name);
+  headers.emplace_back(std::string(name), std::move(value));
+}
+
+bool is_hop_by_hop(std::string_view name) {
+  static constexpr std::string_view k_names[] = {
+      "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+      "te",         "trailer",    "transfer-encoding",  "upgrade"};
+  return std::any_of(std::begin(k_names), std::end(k_names),
+                     [&](std::string_view n) { return iequals(n, name); });
+}
+
+Headers without_hop_by_hop(const Headers& headers) {
+  std::vector<std::string> named;
+  if (auto connection = find_header(headers, "Connection")) {
+    std::size_t start = 0;
+    while (start <= connection->size()) {
+      auto end = connection->find(',', start);
+      if (end == std::string::npos) end = connection->size();
+      std::string token = connection->substr(start, end - start);
+      token.erase(0, token.find_first_not_of(" \t"));
+      token.erase(token.find_last_not_of(" \t") + 1);
+      if (!token.empty()) named.push_back(token);
+      start = end + 1;
+    }
+  }
+  Headers out;
+  for (const auto& header : headers) {
+    if (is_hop_by_hop(header.first)) continue;
+    if (std::any_of(named.begin(), named.end(),
+                    [&](const std::string& n) { return iequals(n, header.first); })) {
+      continue;
+    }
+    out.push_back(header);
+  }
+  return out;
+}
+
+std::string normalize_etag(std::string_view etag) {
+  if (etag.rfind("W/", 0) == 0) etag.remove_prefix(2);
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+} // namespace util

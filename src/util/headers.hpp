@@ -1,0 +1,32 @@
+// HTTP header lists as plain values: ordered (name, value) pairs, names compared
+// case-insensitively.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace util {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+bool iequals(std::string_view a, std::string_view b);
+
+// The first value of header `name`, if present.
+std::optional<std::string> find_header(const Headers& headers, std::string_view name);
+// Removes every header called `name`.
+void remove_header(Headers& headers, std::string_view name);
+// Replaces every `name` header with one `name: value`.
+void set_header(Headers& headers, std::string_view name, std::string value);
+
+// Connection-level headers that a proxy must not forward (RFC 9110 §7.6.1), plus any header
+// the Connection header itself names.
+bool is_hop_by_hop(std::string_view name);
+Headers without_hop_by_hop(const Headers& headers);
+
+// An entity tag without W/ and quotes: "\"abc\"" -> "abc".
+std::string normalize_etag(std::string_view etag);
+
+} // namespace util
