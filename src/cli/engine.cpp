@@ -107,7 +107,13 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
   add_duration_option(app, "--retry-ceiling", options.retry_ceiling,
                       "Longest wait, Retry-After included (default 120s)");
   add_size_option(app, "--min-rate", options.min_rate,
-                  "Abort and resume a transfer slower than SIZE/s for 30 s (default 1k)");
+                  "Abort and resume a transfer slower than SIZE/s for --stall-time (default 1k)");
+  add_duration_option(app, "--stall-time", options.stall_time,
+                      "How long a transfer may stay under --min-rate (default 30s)");
+  add_duration_option(app, "--client-timeout", options.client_timeout,
+                      "Close a client connection idle, or not reading, this long (default 60s)");
+  add_duration_option(app, "--drain-timeout", options.drain_timeout,
+                      "On SIGINT/SIGTERM, wait this long for responses in flight (default 10s)");
   app.add_option("--max-upstream-per-host", options.max_upstream_per_host,
                  "Concurrent upstream requests per host")
       ->check(CLI::Range(1, 1000))
@@ -149,6 +155,9 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
   fetcher_options.retry.floor = options.retry_floor;
   fetcher_options.retry.ceiling = options.retry_ceiling;
   fetcher_options.min_rate = options.min_rate.value_or(1000);
+  fetcher_options.stall_time =
+      std::max(std::chrono::seconds(1),
+               std::chrono::duration_cast<std::chrono::seconds>(options.stall_time));
   fetcher_options.max_per_host = options.max_upstream_per_host;
   fetcher_options.allow_hosts = options.allow_hosts;
   fetcher_options.allow_hosts.push_back(upstream_url->host);
@@ -212,11 +221,14 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
   server_options.port = listen->port;
   server_options.threads = options.threads;
   server_options.max_connections = options.max_connections;
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    return std::max(std::chrono::seconds(1), std::chrono::duration_cast<std::chrono::seconds>(ms));
+  };
+  server_options.header_timeout = std::min(std::chrono::seconds(30), seconds(options.client_timeout));
+  server_options.idle_timeout = seconds(options.client_timeout);
+  server_options.write_timeout = seconds(options.client_timeout);
+  server_options.drain_timeout = seconds(options.drain_timeout);
   http::Server server(server_options, router, metrics, [&](const http::AccessRecord& r) {
-    auto& bytes_by_source = metrics.counter(
-        "hubcache_served_bytes_total", "Body bytes sent to clients, by where they came from",
-        {{"source", r.cache == "hit" || r.cache == "stale" ? "store" : "upstream"}});
-    bytes_by_source.add(r.bytes);
     nlohmann::json line = {{"event", "access"},
                            {"ts", util::format_iso8601(r.ts)},
                            {"method", r.method},
@@ -230,7 +242,7 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
     if (r.aborted) line["aborted"] = true;
     log_file.write(line.dump());
   });
-  auto port = server.listen();
+  auto port = server.listen(/*handle_signals=*/true);
   if (!port) return report(port.error());
   if (!options.port_file.empty()) {
     std::ofstream out(options.port_file, std::ios::trunc);
@@ -238,7 +250,9 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
     if (!out) return report({util::Errc::io, "cannot write --port-file " + options.port_file});
   }
   ready(*port);
-  server.run(true, [&] { stop.request_stop(); });
+  // Stopping: the server stops accepting and lets responses in flight finish (fetches
+  // included) for up to --drain-timeout; then the fetches still running are aborted.
+  server.run([] {});
   stop.request_stop();
   engine->stop();
   return k_exit_ok;

@@ -25,6 +25,9 @@ struct EngineOptions {
   std::chrono::milliseconds retry_floor{1000};
   std::chrono::milliseconds retry_ceiling{120'000};
   std::optional<std::uint64_t> min_rate;  // bytes/s, default 1000
+  std::chrono::milliseconds stall_time{30'000};
+  std::chrono::milliseconds client_timeout{60'000};
+  std::chrono::milliseconds drain_timeout{10'000};
   int max_upstream_per_host = 8;
   std::size_t max_connections = 1024;
   int threads = 2;

@@ -114,13 +114,16 @@ awaitable<void> Connection::reject(int status, const std::string& why) {
   m_closed = true;
 }
 
-awaitable<Response> Connection::dispatch(std::shared_ptr<const Request> request) {
+awaitable<Response> Connection::dispatch(const Request& request) {
   auto strand = m_strand;
   const Router& router = m_context.router;
+  // A pointer, not a by-value parameter captured by the lambda: GCC 12 destroys a coroutine
+  // parameter twice when a lambda captures it by copy (the request was freed under us).
+  const Request* pointer = &request;
   co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
-      [&router, strand, request](auto handler) {
+      [&router, strand, pointer](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        router.dispatch(*request, [shared, strand](Response response) {
+        router.dispatch(*pointer, [shared, strand](Response response) {
           asio::post(strand, [shared, response = std::move(response)]() mutable {
             (*shared)(std::move(response));
           });
@@ -176,8 +179,7 @@ awaitable<void> Connection::serve() {
       break;
     }
 
-    auto shared_request = std::make_shared<Request>();
-    Request& request = *shared_request;
+    Request request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
     for (const auto& field : req) {
@@ -196,7 +198,7 @@ awaitable<void> Connection::serve() {
     const auto started = Clock::now();
 
     clear_deadline();  // the handler may wait for an upstream; that is not the client's fault
-    Response response = co_await dispatch(shared_request);
+    Response response = co_await dispatch(request);
     const bool ok = co_await send(request, response, keep_alive, record);
 
     record.ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
@@ -204,10 +206,18 @@ awaitable<void> Connection::serve() {
     if (auto* growing = std::get_if<std::shared_ptr<GrowingBody>>(&response.body)) {
       record.upstream_ms = (*growing)->upstream_ms();
     }
+    record.source = std::holds_alternative<FileBody>(response.body)   ? "store"
+                    : std::holds_alternative<std::shared_ptr<GrowingBody>>(response.body) ? "upstream"
+                                                                                     : "generated";
     m_context.metrics
         .counter("hubcache_requests_total", "Responses by cache result",
                  {{"cache", record.cache.empty() ? "none" : record.cache}})
         .add();
+    m_context.metrics
+        .counter("hubcache_served_bytes_total",
+                 "Body bytes sent to clients, by where they came from",
+                 {{"source", record.source}})
+        .add(record.bytes);
     if (m_context.log) m_context.log(record);
     if (!ok || !keep_alive) break;
   }
@@ -221,7 +231,10 @@ awaitable<void> Connection::serve() {
 
 awaitable<bool> Connection::send(const Request& request, Response& response, bool keep_alive,
                                  AccessRecord& record) {
+  // GCC 12 miscompiles coroutine locals that share a name across scopes: every local in
+  // this coroutine has a name of its own.
   const bool head_only = request.method == "HEAD";
+  const std::optional<std::string> range_header = request.header("Range");
   int status = response.status;
   record.cache = response.cache;
 
@@ -234,7 +247,6 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
     growing = *g;
     auto state = growing->state();
     // A range of a body of unknown length: wait until its length is known.
-    const auto range_header = request.header("Range");
     while (range_header && status == 200 && !head_only && !state.total && !state.complete &&
            !state.failed) {
       co_await wait_for_change(*growing, state);
@@ -254,7 +266,6 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   std::optional<std::uint64_t> count = size;
   bhttp::response<bhttp::empty_body> res;
   std::optional<std::string> content_range;
-  const auto range_header = request.header("Range");
   if (range_header && status == 200 && has_body && size &&
       (request.method == "GET" || request.method == "HEAD")) {
     const auto range = parse_range(*range_header, *size);

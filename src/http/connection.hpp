@@ -35,7 +35,7 @@ public:
   awaitable<void> watchdog();
 
 private:
-  awaitable<Response> dispatch(std::shared_ptr<const Request> request);
+  awaitable<Response> dispatch(const Request& request);
   // Sends `response` for `request`; false if the connection must close (error, abort).
   awaitable<bool> send(const Request& request, Response& response, bool keep_alive,
                        AccessRecord& record);

@@ -75,6 +75,7 @@ struct AccessRecord {
   int status = 0;
   std::string cache;
   std::uint64_t bytes = 0;  // body bytes sent
+  std::string source;       // where the body came from: "store", "upstream" or "generated"
   std::int64_t ms = 0;
   std::optional<std::int64_t> upstream_ms;
   bool aborted = false;  // the body was cut short on purpose (upstream broke)

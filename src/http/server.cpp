@@ -12,7 +12,7 @@ namespace http {
 
 struct Server::Impl {
   Impl(ServerOptions options, const Router& router, util::Metrics& metrics, AccessLog log)
-      : context{std::move(options), router, metrics, std::move(log)}, acceptor(io) {}
+      : context{std::move(options), router, metrics, std::move(log)}, acceptor(io), signals(io) {}
 
   awaitable<void> accept_loop();
   void begin_stop();
@@ -20,6 +20,7 @@ struct Server::Impl {
   ServerContext context;
   asio::io_context io;
   tcp::acceptor acceptor;
+  asio::signal_set signals;  // SIGINT/SIGTERM, caught from listen() on (asio queues them)
   std::mutex mutex;
   std::vector<std::weak_ptr<Connection>> connections;
   std::function<void()> on_stop;
@@ -31,9 +32,14 @@ Server::Server(ServerOptions options, const Router& router, util::Metrics& metri
 
 Server::~Server() = default;
 
-util::Result<int> Server::listen() {
+util::Result<int> Server::listen(bool handle_signals) {
   auto& acceptor = m_impl->acceptor;
   boost::system::error_code ec;
+  if (handle_signals) {
+    // Before anyone learns the port: a SIGTERM right after "listening on" must be orderly.
+    m_impl->signals.add(SIGINT, ec);
+    m_impl->signals.add(SIGTERM, ec);
+  }
   const auto address = asio::ip::make_address(m_impl->context.options.host, ec);
   if (ec) {
     return util::fail(util::Errc::invalid_argument,
@@ -100,17 +106,13 @@ void Server::Impl::begin_stop() {
   }
 }
 
-void Server::run(bool handle_signals, std::function<void()> on_stop) {
+void Server::run(std::function<void()> on_stop) {
   auto& impl = *m_impl;
   impl.on_stop = std::move(on_stop);
-  asio::signal_set signals(impl.io);
-  if (handle_signals) {
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
-    signals.async_wait([&impl](const boost::system::error_code& ec, int) {
-      if (!ec) impl.begin_stop();
-    });
-  }
+  auto& signals = impl.signals;
+  signals.async_wait([&impl](const boost::system::error_code& ec, int) {
+    if (!ec) impl.begin_stop();
+  });
   asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
 
   // The drain: once stopping, wait for connections to finish, then end the loop.

@@ -39,11 +39,12 @@ public:
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens; returns the port. Errc::io if the address is taken or invalid.
-  util::Result<int> listen();
-  // Serves until stop() (or SIGINT/SIGTERM if `handle_signals`), then lets in-flight
-  // responses finish for up to drain_timeout. Calls `on_stop` when stopping begins.
-  void run(bool handle_signals, std::function<void()> on_stop);
+  // Binds and listens; returns the port. Errc::io if the address is taken or invalid. With
+  // `handle_signals`, SIGINT and SIGTERM stop the server from now on.
+  util::Result<int> listen(bool handle_signals);
+  // Serves until stop() (or a signal), then lets in-flight responses finish for up to
+  // drain_timeout. Calls `on_stop` when stopping begins.
+  void run(std::function<void()> on_stop);
   // Safe from any thread.
   void stop();
 

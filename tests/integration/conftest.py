@@ -3,6 +3,7 @@ and a fresh store directory per test."""
 
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -87,3 +88,72 @@ class StoreTool:
 @pytest.fixture
 def store_tool(store_tool_bin: Path, store: Path) -> StoreTool:
     return StoreTool(store_tool_bin, store)
+
+
+class Served:
+    """A running `hubcache serve`, stopped at the end of the test."""
+
+    def __init__(self, binary: Path, store: Path, upstream: str, args, workdir: Path):
+        self.log_path = workdir / f"hubcache-{id(self)}.ndjson"
+        self.port_file = workdir / f"port-{id(self)}"
+        self.argv = [str(binary), "serve", "--store", str(store), "--listen", "127.0.0.1:0",
+                     "--upstream", upstream, "--port-file", str(self.port_file),
+                     "--log", str(self.log_path), *map(str, args)]
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("listening on http://127.0.0.1:"):
+            self.proc.kill()
+            raise AssertionError(f"serve did not start: {line!r} {self.proc.stderr.read()}")
+        self.listening_line = line.strip()
+        self.port = int(line.rsplit(":", 1)[1])
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def url(self, path=""):
+        return self.base + path
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("hubcache did not stop in time")
+        self.stderr = self.proc.stderr.read()
+        return self.proc.returncode
+
+    def log(self, event=None):
+        if not self.log_path.exists():
+            return []
+        lines = [json.loads(line) for line in self.log_path.read_text().splitlines() if line]
+        return [line for line in lines if event is None or line.get("event") == event]
+
+    def stats(self):
+        import urllib.request
+        with urllib.request.urlopen(self.url("/_hubcache/stats"), timeout=10) as response:
+            return json.loads(response.read())
+
+
+@pytest.fixture
+def serve(hubcache_bin, store, tmp_path):
+    started = []
+
+    def start(upstream, *args, store_dir=None):
+        served = Served(hubcache_bin, store_dir or store, upstream, args, tmp_path)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        if served.proc.poll() is None:
+            served.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def origin():
+    from origin import Origin
+    server = Origin()
+    yield server
+    server.stop()
