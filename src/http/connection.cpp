@@ -34,25 +34,22 @@ std::string chunk_header(std::uint64_t size) {
 
 Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context)
     : m_socket(std::move(socket)), m_strand(std::move(strand)), m_context(context),
-      m_deadline(k_no_deadline) {
+      m_watchdog_timer(m_strand), m_deadline(k_no_deadline) {
   ++m_context.active;
 }
 
-Connection::~Connection() { --m_context.active; }
-
-namespace {
-
-// Free coroutines holding the connection by value: a lambda coroutine's captures would die
-// with the lambda object, long before the coroutine ends.
-awaitable<void> run_serve(std::shared_ptr<Connection> self, awaitable<void> (Connection::*step)()) {
-  co_await ((*self).*step)();
+Connection::~Connection() {
+  if (m_counted) --m_context.active;
 }
 
-} // namespace
-
+// Each coroutine keeps the connection alive through a member, not a parameter: GCC 12
+// destroys by-value coroutine parameters (a shared_ptr here) twice, and a lambda
+// coroutine's captures die with the lambda, before the coroutine ends.
 void Connection::start() {
-  asio::co_spawn(m_strand, run_serve(shared_from_this(), &Connection::serve), asio::detached);
-  asio::co_spawn(m_strand, run_serve(shared_from_this(), &Connection::watchdog), asio::detached);
+  m_serving = shared_from_this();
+  m_watching = shared_from_this();
+  asio::co_spawn(m_strand, serve(), asio::detached);
+  asio::co_spawn(m_strand, watchdog(), asio::detached);
 }
 
 void Connection::close_if_idle() {
@@ -71,11 +68,10 @@ void Connection::clear_deadline() { m_deadline = k_no_deadline; }
 
 // Enforces the current deadline: a client that sends or reads too slowly is cut off.
 awaitable<void> Connection::watchdog() {
-  asio::steady_timer timer(m_strand);
   while (!m_closed) {
-    timer.expires_after(std::chrono::seconds(1));
+    m_watchdog_timer.expires_after(std::chrono::seconds(1));
     boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    co_await m_watchdog_timer.async_wait(asio::redirect_error(use_awaitable, ec));
     if (!m_closed && Clock::now() > m_deadline) {
       m_context.metrics.counter("hubcache_client_timeouts_total",
                                 "Connections closed because the client was too slow").add();
@@ -85,6 +81,7 @@ awaitable<void> Connection::watchdog() {
       m_closed = true;
     }
   }
+  auto last_reference = std::move(m_watching);
 }
 
 void Connection::abort() {
@@ -114,22 +111,23 @@ awaitable<void> Connection::reject(int status, const std::string& why) {
   m_closed = true;
 }
 
+// GCC 12 destroys the temporaries of a co_await full-expression twice (and by-value
+// coroutine parameters captured by a lambda likewise). So the initiation below captures only
+// pointers, trivially destructible; the strand and the request outlive the call.
 awaitable<Response> Connection::dispatch(const Request& request) {
-  auto strand = m_strand;
-  const Router& router = m_context.router;
-  // A pointer, not a by-value parameter captured by the lambda: GCC 12 destroys a coroutine
-  // parameter twice when a lambda captures it by copy (the request was freed under us).
+  const Router* router = &m_context.router;
+  const Strand* strand = &m_strand;
   const Request* pointer = &request;
+  auto initiation = [router, strand, pointer](auto handler) {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    router->dispatch(*pointer, [shared, strand = *strand](Response response) {
+      asio::post(strand, [shared, response = std::move(response)]() mutable {
+        (*shared)(std::move(response));
+      });
+    });
+  };
   co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
-      [&router, strand, pointer](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        router.dispatch(*pointer, [shared, strand](Response response) {
-          asio::post(strand, [shared, response = std::move(response)]() mutable {
-            (*shared)(std::move(response));
-          });
-        });
-      },
-      use_awaitable);
+      std::move(initiation), use_awaitable);
 }
 
 awaitable<void> Connection::serve() {
@@ -157,25 +155,31 @@ awaitable<void> Connection::serve() {
           ec == asio::error::connection_reset || m_closed) {
         break;
       }
+      // Named, not temporaries of the co_await expression (see dispatch()).
+      int refusal_status = 400;
+      std::string refusal = "malformed request: " + ec.message();
       if (ec == bhttp::error::header_limit) {
-        co_await reject(431, "request head larger than " +
-                                 std::to_string(m_context.options.header_limit) + " bytes");
+        refusal_status = 431;
+        refusal = "request head larger than " +
+                  std::to_string(m_context.options.header_limit) + " bytes";
       } else if (ec == bhttp::error::body_limit) {
-        co_await reject(413, "request body too large");
-      } else {
-        co_await reject(400, "malformed request: " + ec.message());
+        refusal_status = 413;
+        refusal = "request body too large";
       }
+      co_await reject(refusal_status, refusal);
       break;
     }
     auto& req = parser.get();
     if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
         m_context.options.max_header_count) {
-      co_await reject(431, "more than " + std::to_string(m_context.options.max_header_count) +
-                               " request headers");
+      const std::string too_many =
+          "more than " + std::to_string(m_context.options.max_header_count) + " request headers";
+      co_await reject(431, too_many);
       break;
     }
     if (req.version() != 11 && req.version() != 10) {
-      co_await reject(505, "only HTTP/1.0 and HTTP/1.1 are spoken here");
+      const std::string version = "only HTTP/1.0 and HTTP/1.1 are spoken here";
+      co_await reject(505, version);
       break;
     }
 
@@ -227,6 +231,10 @@ awaitable<void> Connection::serve() {
     m_socket.close(ignored);
     m_closed = true;
   }
+  m_watchdog_timer.cancel();
+  --m_context.active;  // the slot is free now, not when the last reference goes
+  m_counted = false;
+  auto last_reference = std::move(m_serving);
 }
 
 awaitable<bool> Connection::send(const Request& request, Response& response, bool keep_alive,

@@ -56,6 +56,10 @@ private:
   tcp::socket m_socket;
   Strand m_strand;
   ServerContext& m_context;
+  asio::steady_timer m_watchdog_timer;
+  std::shared_ptr<Connection> m_serving;   // alive while serve() runs
+  std::shared_ptr<Connection> m_watching;  // alive while watchdog() runs
+  bool m_counted = true;                   // still counted in m_context.active
   beast::flat_buffer m_buffer;
   std::chrono::steady_clock::time_point m_deadline;
   bool m_idle = true;  // waiting for the next request

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <random>
 
@@ -86,6 +87,9 @@ struct Transfer {
   // Filled when the head is published.
   ResponseHead* head = nullptr;
   bool published_now = false;
+  // The stall watchdog: (time, bytes received) samples over the last stall_time.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, curl_off_t>> samples;
+  bool stalled = false;
 };
 
 void end_of_headers(Transfer& t) {
@@ -195,8 +199,24 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
   return n;
 }
 
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<Transfer*>(user)->stop->stopped() ? 1 : 0;
+// Called by curl at least once a second. Aborts when stopping, and when fewer than
+// min_rate bytes/s arrived over the last stall_time (waiting for the head included): curl's
+// own LOW_SPEED check averages over a window of several seconds and fires much later.
+int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
+  auto& t = *static_cast<Transfer*>(user);
+  if (t.stop->stopped()) return 1;
+  const auto now = std::chrono::steady_clock::now();
+  const auto window = t.options->stall_time;
+  t.samples.emplace_back(now, received);
+  while (t.samples.size() > 2 && now - t.samples[1].first >= window) t.samples.pop_front();
+  const auto& [since, bytes_then] = t.samples.front();
+  const double seconds = std::chrono::duration<double>(now - since).count();
+  if (now - since >= window &&
+      static_cast<double>(received - bytes_then) < static_cast<double>(t.options->min_rate) * seconds) {
+    t.stalled = true;
+    return 1;
+  }
+  return 0;
 }
 
 std::string describe(CURLcode code, const char* detail) {
@@ -284,9 +304,6 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(m_options.connect_timeout.count() * 1000));
-    // The stall watchdog: slower than min_rate for stall_time aborts, then we resume.
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(m_options.min_rate));
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(m_options.stall_time.count()));
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024L);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 
@@ -352,7 +369,10 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       outcome.body = t.retry_body;
     } else {
       outcome.transport_error = true;
-      error = t.role == Role::refused ? t.refusal : describe(code, error_detail);
+      error = t.role == Role::refused ? t.refusal
+              : t.stalled ? "stalled: under " + std::to_string(m_options.min_rate) +
+                                " bytes/s for " + std::to_string(m_options.stall_time.count()) + " s"
+                          : describe(code, error_detail);
     }
     if (head_published && (validator.empty() || t.role == Role::refused)) {
       return util::fail(util::Errc::upstream_unreachable,
@@ -363,8 +383,9 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     const auto decision = decide(m_options.retry, attempt, outcome, util::SystemClock::instance().now(),
                                  random01());
     if (!decision.retry) {
-      const auto errc = code == CURLE_OPERATION_TIMEDOUT ? util::Errc::timeout
-                                                          : util::Errc::upstream_unreachable;
+      const auto errc = code == CURLE_OPERATION_TIMEDOUT || t.stalled
+                            ? util::Errc::timeout
+                            : util::Errc::upstream_unreachable;
       return util::fail(errc, (head_published ? "upstream body broke at byte " +
                                                     std::to_string(delivered) + " of "
                                               : std::string("cannot fetch ")) +

@@ -22,6 +22,7 @@ class Obj:
     script: list = field(default_factory=list)  # per-request overrides, consumed in order
     truncate_at: int | None = None  # cut the body after this many bytes ...
     truncate_times: int = 1        # ... on this many requests
+    replace_after_cut: bytes | None = None  # the object changes right after a cut
     throttle: int | None = None    # bytes per second
     stall_at: int | None = None    # sleep `stall_seconds` after this many bytes (first request)
     stall_seconds: float = 0
@@ -36,6 +37,7 @@ class Seen:
     path: str
     headers: dict
     at: float
+    done: float | None = None  # when the last byte of the answer was written
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -53,8 +55,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _serve(self, head_only):
         origin = self.server.origin
         path = self.path.split("?", 1)[0]
+        seen = Seen(self.command, self.path, dict(self.headers), time.monotonic())
+        self.seen = seen
         with origin.lock:
-            origin.seen.append(Seen(self.command, self.path, dict(self.headers), time.monotonic()))
+            origin.seen.append(seen)
             origin.active += 1
             origin.max_active = max(origin.max_active, origin.active)
             obj = origin.objects.get(path)
@@ -73,6 +77,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self._serve_object(obj, head_only)
         finally:
+            if seen.done is None:
+                seen.done = time.monotonic()
             with origin.lock:
                 origin.active -= 1
 
@@ -133,8 +139,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(data)
                 self.wfile.flush()
             position = chunk_end
+            if position >= end:
+                self.seen.done = time.monotonic()
             if cut is not None and position >= cut:
                 self._reset()
+                if obj.replace_after_cut is not None:
+                    obj.body, obj.replace_after_cut = obj.replace_after_cut, None
                 return
             if stall is not None and position == stall:
                 time.sleep(obj.stall_seconds)
@@ -185,6 +195,17 @@ class Origin:
     def requests_for(self, path):
         with self.lock:
             return [s for s in self.seen if s.path.split("?", 1)[0] == path]
+
+    def max_overlap(self):
+        """The most requests that were being answered at one moment (first to last byte)."""
+        with self.lock:
+            spans = [(s.at, s.done if s.done is not None else float("inf")) for s in self.seen]
+        events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
+        best = current = 0
+        for _, delta in events:
+            current += delta
+            best = max(best, current)
+        return best
 
     def count(self, path):
         return len(self.requests_for(path))

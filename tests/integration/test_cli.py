@@ -11,6 +11,10 @@ CONTRACT = {
     "stats": ["--store", "--json"],
     "verify": ["--store", "--json"],
     "gc": ["--store", "--json", "--max-size"],
+    "serve": ["--store", "--listen", "--upstream", "--mode", "--allow-host", "--log",
+              "--port-file", "--retries", "--retry-floor", "--retry-ceiling", "--min-rate",
+              "--stall-time", "--max-upstream-per-host", "--max-connections", "--client-timeout",
+              "--drain-timeout", "--threads"],
 }
 
 
@@ -40,6 +44,9 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["gc", "--max-size", "banana"], "'banana' is not a size"),
     (["gc", "--max-size"], "--max-size"),
     ([], "subcommand is required"),
+    (["serve"], "--upstream is required"),
+    (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),
+    (["serve", "--upstream", "http://x", "--retry-floor", "soon"], "'soon' is not a duration"),
 ])
 def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     done = hubcache.run(*args, store=False)
@@ -52,7 +59,7 @@ def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     assert "--help" in lines[0]
 
 
-@pytest.mark.parametrize("sub", sorted(CONTRACT))
+@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve"}))
 def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
     done = hubcache.run(sub)
     assert done.returncode == 1
@@ -104,6 +111,28 @@ def test_store_comes_from_the_environment_and_the_flag_wins(hubcache, store_tool
         assert done.returncode == 0, done.stderr
 
 
+def test_serve_rejects_a_bad_upstream_or_listen_address(hubcache):
+    for args, message in ((["--upstream", "ftp://x"], "--upstream: not an http(s) URL"),
+                          (["--upstream", "http://x", "--listen", "nowhere"], "--listen")):
+        done = hubcache.run("serve", *args)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("hubcache: error: ") and message in done.stderr
+        assert len(done.stderr.splitlines()) == 1
+
+
+def test_serve_on_a_taken_port_fails_with_one_line(hubcache, tmp_path):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = hubcache.run("serve", "--upstream", "http://127.0.0.1:9", "--listen",
+                            f"127.0.0.1:{port}")
+    assert done.returncode == 1
+    assert done.stderr.startswith("hubcache: error: cannot listen on 127.0.0.1:")
+    assert len(done.stderr.splitlines()) == 1
+
+
 def test_store_from_a_newer_hubcache_is_refused_untouched(hubcache, store_tool):
     store_tool.write(count=2, seed=4, distinct=2, max_bytes=100)
     db_path = hubcache.store / "index.db"
@@ -114,7 +143,7 @@ def test_store_from_a_newer_hubcache_is_refused_untouched(hubcache, store_tool):
     db.commit()
     db.close()
     before = db_path.read_bytes()
-    for sub in CONTRACT:
+    for sub in sorted(set(CONTRACT) - {"serve"}):
         done = hubcache.run(sub)
         assert done.returncode == 1, sub
         assert len(done.stderr.splitlines()) == 1
