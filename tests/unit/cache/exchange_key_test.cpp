@@ -1,0 +1,44 @@
+#include "cache/exchange_key.hpp"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+upstream::Url url(const char* text) { return upstream::parse_url(text).value(); }
+
+TEST(ExchangeKey, SortsTheQueryAndDropsSignatures) {
+  const auto a = cache::exchange_key(
+      "GET", url("https://cdn.test/f?b=2&X-Amz-Signature=s1&a=1&Expires=9&Key-Pair-Id=k&Policy=p"
+                 "&Signature=x&x-amz-date=20261122"));
+  const auto b = cache::exchange_key("GET", url("https://cdn.test/f?a=1&b=2&X-Amz-Signature=s2"));
+  EXPECT_EQ(a, "GET https://cdn.test/f?a=1&b=2");
+  EXPECT_EQ(a, b);
+}
+
+TEST(ExchangeKey, KeepsWhatChangesTheContent) {
+  EXPECT_NE(cache::exchange_key("GET", url("http://o.test/f?rev=1")),
+            cache::exchange_key("GET", url("http://o.test/f?rev=2")));
+  EXPECT_NE(cache::exchange_key("GET", url("http://o.test/f")),
+            cache::exchange_key("HEAD", url("http://o.test/f")));
+  EXPECT_NE(cache::exchange_key("GET", url("http://o.test/a%2Fb")),
+            cache::exchange_key("GET", url("http://o.test/a/b")));
+}
+
+TEST(ExchangeKey, LeavesOutIgnoredParameters) {
+  EXPECT_EQ(cache::exchange_key("GET", url("http://o.test/f?t=123&x=1"), "", {"t"}),
+            "GET http://o.test/f?x=1");
+}
+
+TEST(ExchangeKey, CredentialsScopeTheKeyWithoutAppearingInIt) {
+  const auto scope = cache::credential_scope("salt", "Bearer hf_secret", "");
+  EXPECT_EQ(scope.size(), 32u);
+  EXPECT_EQ(scope, cache::credential_scope("salt", "Bearer hf_secret", ""));
+  EXPECT_NE(scope, cache::credential_scope("salt", "Bearer other", ""));
+  EXPECT_NE(scope, cache::credential_scope("pepper", "Bearer hf_secret", ""));
+  EXPECT_EQ(cache::credential_scope("salt", "", ""), "");
+  const auto key = cache::exchange_key("GET", url("http://o.test/f"), scope);
+  EXPECT_EQ(key.find("hf_secret"), std::string::npos);
+  EXPECT_NE(key, cache::exchange_key("GET", url("http://o.test/f")));
+}
+
+} // namespace
