@@ -23,7 +23,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+#if defined(BOOST_ASIO_HAS_CO_AWAIT)  // not with clang 14 + libstdc++ (the fuzz build)
 using boost::asio::awaitable;
 using boost::asio::use_awaitable;
+#endif
 using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 } // namespace http

@@ -1,6 +1,7 @@
 #include "http/connection.hpp"
 
 #include "http/range.hpp"
+#include "http/request_checks.hpp"
 #include "util/clock.hpp"
 
 #include <cerrno>
@@ -155,45 +156,24 @@ awaitable<void> Connection::serve() {
           ec == asio::error::connection_reset || m_closed) {
         break;
       }
-      // Named, not temporaries of the co_await expression (see dispatch()).
-      int refusal_status = 400;
-      std::string refusal = "malformed request: " + ec.message();
-      if (ec == bhttp::error::header_limit) {
-        refusal_status = 431;
-        refusal = "request head larger than " +
-                  std::to_string(m_context.options.header_limit) + " bytes";
-      } else if (ec == bhttp::error::body_limit) {
-        refusal_status = 413;
-        refusal = "request body too large";
-      }
-      co_await reject(refusal_status, refusal);
+      // Named, not a temporary of the co_await expression (see dispatch()).
+      const Refusal read_refusal = refusal_for(ec, m_context.options);
+      co_await reject(read_refusal.status, read_refusal.why);
       break;
     }
     auto& req = parser.get();
-    if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) >
-        m_context.options.max_header_count) {
-      const std::string too_many =
-          "more than " + std::to_string(m_context.options.max_header_count) + " request headers";
-      co_await reject(431, too_many);
+    const bool wants_keep_alive = req.keep_alive();
+    auto converted = to_request(req, m_context.options);
+    if (auto* check_refusal = std::get_if<Refusal>(&converted)) {
+      const Refusal named = *check_refusal;
+      co_await reject(named.status, named.why);
       break;
     }
-    if (req.version() != 11 && req.version() != 10) {
-      const std::string version = "only HTTP/1.0 and HTTP/1.1 are spoken here";
-      co_await reject(505, version);
-      break;
-    }
-
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    for (const auto& field : req) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(req.body());
+    Request request = std::get<Request>(std::move(converted));
     boost::system::error_code peer_ec;
     const auto peer = m_socket.remote_endpoint(peer_ec);
     if (!peer_ec) request.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
-    const bool keep_alive = req.keep_alive() && !m_context.draining;
+    const bool keep_alive = wants_keep_alive && !m_context.draining;
 
     AccessRecord record;
     record.ts = util::SystemClock::instance().now();

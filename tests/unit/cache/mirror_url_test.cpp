@@ -1,4 +1,4 @@
-#include "cache/mirror_route.hpp"
+#include "cache/mirror_url.hpp"
 
 #include <gtest/gtest.h>
 
