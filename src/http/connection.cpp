@@ -64,6 +64,11 @@ void Connection::close_if_idle() {
   });
 }
 
+void Connection::release_after_stop() {
+  m_serving.reset();
+  m_watching.reset();
+}
+
 void Connection::set_deadline(std::chrono::seconds from_now) { m_deadline = Clock::now() + from_now; }
 void Connection::clear_deadline() { m_deadline = k_no_deadline; }
 

@@ -30,6 +30,9 @@ public:
   void start();
   // Closes the connection if it is between requests (used when draining). Any thread.
   void close_if_idle();
+  // Drops the references the coroutines hold, for a server whose loop has stopped with this
+  // connection still mid-response: its coroutines will never resume to drop them.
+  void release_after_stop();
 
   awaitable<void> serve();
   awaitable<void> watchdog();

@@ -145,6 +145,16 @@ void Server::run(std::function<void()> on_stop) {
   for (int i = 1; i < impl.context.options.threads; ++i) threads.emplace_back([&] { impl.io.run(); });
   impl.io.run();
   for (auto& thread : threads) thread.join();
+  // Connections cut off by the drain bound never resume; free them (their sockets close).
+  std::vector<std::shared_ptr<Connection>> remaining;
+  {
+    std::lock_guard lock(impl.mutex);
+    for (const auto& weak : impl.connections) {
+      if (auto connection = weak.lock()) remaining.push_back(std::move(connection));
+    }
+    impl.connections.clear();
+  }
+  for (const auto& connection : remaining) connection->release_after_stop();
 }
 
 void Server::stop() {

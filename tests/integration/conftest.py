@@ -99,12 +99,15 @@ class Served:
         self.argv = [str(binary), "serve", "--store", str(store), "--listen", "127.0.0.1:0",
                      "--upstream", upstream, "--port-file", str(self.port_file),
                      "--log", str(self.log_path), *map(str, args)]
-        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+        # stderr to a file: a pipe nobody reads would fill up and block the server.
+        self.stderr_path = workdir / f"stderr-{id(self)}"
+        with open(self.stderr_path, "w") as stderr:
+            self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=stderr,
+                                         text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening on http://127.0.0.1:"):
             self.proc.kill()
-            raise AssertionError(f"serve did not start: {line!r} {self.proc.stderr.read()}")
+            raise AssertionError(f"serve did not start: {line!r} {self.stderr}")
         self.listening_line = line.strip()
         self.port = int(line.rsplit(":", 1)[1])
         self.base = f"http://127.0.0.1:{self.port}"
@@ -121,8 +124,11 @@ class Served:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError("hubcache did not stop in time")
-        self.stderr = self.proc.stderr.read()
         return self.proc.returncode
+
+    @property
+    def stderr(self):
+        return self.stderr_path.read_text()
 
     def log(self, event=None):
         if not self.log_path.exists():
@@ -146,9 +152,17 @@ def serve(hubcache_bin, store, tmp_path):
         return served
 
     yield start
+    # Every server ends cleanly: SIGTERM, exit 0, and (in the sanitizer pass) no report.
+    problems = []
     for served in started:
         if served.proc.poll() is None:
-            served.stop(signal.SIGKILL)
+            rc = served.stop()
+            if rc != 0:
+                problems.append(f"hubcache serve exited {rc}")
+        stderr = served.stderr
+        if "Sanitizer" in stderr or "runtime error:" in stderr:
+            problems.append(stderr[-3000:])
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture
