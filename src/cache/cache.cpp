@@ -67,16 +67,49 @@ void Cache::stop() {
   m_idle.wait(lock, [this] { return m_threads == 0; });
 }
 
+std::optional<store::Found<store::Exchange>> Cache::lookup_hot(const std::string& key) {
+  std::shared_ptr<const store::Exchange> entry;
+  {
+    std::lock_guard lock(m_hot_mutex);
+    const auto it = m_hot.find(key);
+    if (it == m_hot.end()) return std::nullopt;
+    if (std::chrono::steady_clock::now() - it->second.loaded > k_hot_ttl) {
+      m_hot.erase(it);
+      return std::nullopt;
+    }
+    entry = it->second.entry;
+  }
+  std::optional<store::BlobReader> body;
+  if (entry->blob) {
+    auto opened = m_store.blobs().open(*entry->blob);
+    if (!opened || !*opened) {  // evicted or unreadable: ask the index again
+      std::lock_guard lock(m_hot_mutex);
+      m_hot.erase(key);
+      return std::nullopt;
+    }
+    body = std::move(**opened);
+  }
+  if (auto r = m_store.note_exchange_use(key); !r && m_notice) m_notice(r.error().message);
+  return store::Found<store::Exchange>{*entry, std::move(body)};
+}
+
 std::optional<store::Found<store::Exchange>> Cache::lookup(const std::string& key,
                                                            const std::string& fallback_key) {
   for (const auto* candidate : {&key, &fallback_key}) {
+    if (auto hot = lookup_hot(*candidate)) return hot;
     auto found = m_store.open_exchange(*candidate);
     if (!found) {
       m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
       if (m_notice) m_notice("store read failed, treating as a miss: " + found.error().message);
       return std::nullopt;
     }
-    if (*found) return std::move(*found);
+    if (*found) {
+      std::lock_guard lock(m_hot_mutex);
+      if (m_hot.size() >= 10'000) m_hot.clear();  // a bound, not an LRU: refilled in a second
+      m_hot[*candidate] = {std::make_shared<const store::Exchange>((*found)->entry),
+                           std::chrono::steady_clock::now()};
+      return std::move(*found);
+    }
     if (fallback_key == key) break;
   }
   return std::nullopt;
@@ -189,6 +222,10 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
   exchange.url = url;
   exchange.status = head.status;
   exchange.headers = recordable(head.headers);
+  {
+    std::lock_guard lock(m_hot_mutex);
+    m_hot.erase(exchange.key);
+  }
   if (method == "HEAD") {
     if (auto r = m_store.put(nullptr, exchange); !r && m_notice) {
       m_notice("not stored: " + url + ": " + r.error().message);

@@ -10,7 +10,9 @@
 #include "upstream/fetcher.hpp"
 #include "util/metrics.hpp"
 
+#include <chrono>
 #include <condition_variable>
+#include <unordered_map>
 #include <functional>
 #include <map>
 #include <memory>
@@ -67,6 +69,19 @@ private:
   util::Metrics& m_metrics;
   Notice m_notice;
   std::string m_salt;
+
+  // Entries looked up recently, so a hot hit costs no index query. An entry is trusted for
+  // k_hot_ttl (another process may replace it meanwhile; this bounds how long we would not
+  // notice); its body is still opened and pinned per request, so an evicted blob is seen at
+  // once. Recording a key here drops it.
+  static constexpr std::chrono::milliseconds k_hot_ttl{1000};
+  struct HotEntry {
+    std::shared_ptr<const store::Exchange> entry;
+    std::chrono::steady_clock::time_point loaded;
+  };
+  std::optional<store::Found<store::Exchange>> lookup_hot(const std::string& key);
+  std::mutex m_hot_mutex;
+  std::unordered_map<std::string, HotEntry> m_hot;
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

@@ -33,6 +33,42 @@ std::string chunk_header(std::uint64_t size) {
 
 } // namespace
 
+ResponseCounters::ResponseCounters(util::Metrics& metrics) : m_metrics(metrics) {
+  const auto requests = [&](const char* cache) {
+    return &metrics.counter("hubcache_requests_total", "Responses by cache result",
+                            {{"cache", cache}});
+  };
+  m_hit = requests("hit");
+  m_stored = requests("stored");
+  m_miss = requests("miss");
+  m_stale = requests("stale");
+  m_none = requests("none");
+  const auto bytes = [&](const char* source) {
+    return &metrics.counter("hubcache_served_bytes_total",
+                            "Body bytes sent to clients, by where they came from",
+                            {{"source", source}});
+  };
+  m_from_store = bytes("store");
+  m_from_upstream = bytes("upstream");
+  m_generated = bytes("generated");
+}
+
+util::Counter& ResponseCounters::requests(const std::string& cache) {
+  if (cache == "hit") return *m_hit;
+  if (cache == "stored") return *m_stored;
+  if (cache == "miss") return *m_miss;
+  if (cache == "stale") return *m_stale;
+  if (cache.empty()) return *m_none;
+  return m_metrics.counter("hubcache_requests_total", "Responses by cache result",
+                           {{"cache", cache}});
+}
+
+util::Counter& ResponseCounters::served_bytes(const std::string& source) {
+  if (source == "store") return *m_from_store;
+  if (source == "upstream") return *m_from_upstream;
+  return *m_generated;
+}
+
 Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context)
     : m_socket(std::move(socket)), m_strand(std::move(strand)), m_context(context),
       m_watchdog_timer(m_strand), m_deadline(k_no_deadline) {
@@ -138,6 +174,9 @@ awaitable<Response> Connection::dispatch(const Request& request) {
 
 awaitable<void> Connection::serve() {
   m_socket.native_non_blocking(true);
+  boost::system::error_code peer_ec;
+  const auto peer = m_socket.remote_endpoint(peer_ec);
+  if (!peer_ec) m_peer = peer.address().to_string() + ":" + std::to_string(peer.port());
   bool first = true;
   while (!m_closed) {
     m_idle = true;
@@ -175,9 +214,7 @@ awaitable<void> Connection::serve() {
       break;
     }
     Request request = std::get<Request>(std::move(converted));
-    boost::system::error_code peer_ec;
-    const auto peer = m_socket.remote_endpoint(peer_ec);
-    if (!peer_ec) request.peer = peer.address().to_string() + ":" + std::to_string(peer.port());
+    request.peer = m_peer;
     const bool keep_alive = wants_keep_alive && !m_context.draining;
 
     AccessRecord record;
@@ -198,15 +235,8 @@ awaitable<void> Connection::serve() {
     record.source = std::holds_alternative<FileBody>(response.body)   ? "store"
                     : std::holds_alternative<std::shared_ptr<GrowingBody>>(response.body) ? "upstream"
                                                                                      : "generated";
-    m_context.metrics
-        .counter("hubcache_requests_total", "Responses by cache result",
-                 {{"cache", record.cache.empty() ? "none" : record.cache}})
-        .add();
-    m_context.metrics
-        .counter("hubcache_served_bytes_total",
-                 "Body bytes sent to clients, by where they came from",
-                 {{"source", record.source}})
-        .add(record.bytes);
+    m_context.counters.requests(record.cache).add();
+    m_context.counters.served_bytes(record.source).add(record.bytes);
     if (m_context.log) m_context.log(record);
     if (!ok || !keep_alive) break;
   }

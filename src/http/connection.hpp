@@ -12,12 +12,32 @@
 
 namespace http {
 
+// The per-response counters, looked up once: a registry lookup takes a lock.
+class ResponseCounters {
+public:
+  explicit ResponseCounters(util::Metrics& metrics);
+  util::Counter& requests(const std::string& cache);    // by X-Hubcache value, "" -> none
+  util::Counter& served_bytes(const std::string& source);
+
+private:
+  util::Metrics& m_metrics;
+  util::Counter* m_hit;
+  util::Counter* m_stored;
+  util::Counter* m_miss;
+  util::Counter* m_stale;
+  util::Counter* m_none;
+  util::Counter* m_from_store;
+  util::Counter* m_from_upstream;
+  util::Counter* m_generated;
+};
+
 // What every connection of one server shares.
 struct ServerContext {
   ServerOptions options;
   const Router& router;
   util::Metrics& metrics;
   AccessLog log;
+  ResponseCounters counters{metrics};
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> active{0};
 };
@@ -65,6 +85,7 @@ private:
   bool m_counted = true;                   // still counted in m_context.active
   beast::flat_buffer m_buffer;
   std::chrono::steady_clock::time_point m_deadline;
+  std::string m_peer;  // "address:port" of the client
   bool m_idle = true;  // waiting for the next request
   bool m_closed = false;
 };

@@ -33,6 +33,9 @@ Server::Server(ServerOptions options, const Router& router, util::Metrics& metri
 Server::~Server() = default;
 
 util::Result<int> Server::listen(bool handle_signals) {
+  // sendfile(2) to a client that hung up raises SIGPIPE, which would end the process; the
+  // error it also returns (EPIPE) is what we handle.
+  std::signal(SIGPIPE, SIG_IGN);
   auto& acceptor = m_impl->acceptor;
   boost::system::error_code ec;
   if (handle_signals) {

@@ -60,7 +60,7 @@ util::Result<std::optional<Found<HubObject>>> Store::open_hub_object(const HubOb
   if (!body) return tl::unexpected(body.error());
   // Evicted between the lookup and the open: its row is gone too, so this is a plain miss.
   if (!*body) return std::nullopt;
-  if (auto r = m_index->touch_hub_object(key, m_clock.now()); !r) return tl::unexpected(r.error());
+  if (auto r = note_hub_object_use(key); !r) return tl::unexpected(r.error());
   return Found<HubObject>{std::move(**object), std::move(*body)};
 }
 
@@ -75,8 +75,39 @@ util::Result<std::optional<Found<Exchange>>> Store::open_exchange(const std::str
     if (!*opened) return std::nullopt;
     body = std::move(*opened);
   }
-  if (auto r = m_index->touch_exchange(key, m_clock.now()); !r) return tl::unexpected(r.error());
+  if (auto r = note_exchange_use(key); !r) return tl::unexpected(r.error());
   return Found<Exchange>{std::move(**exchange), std::move(body)};
+}
+
+} // namespace store
+
+namespace store {
+
+bool Store::touch_due(const std::string& name, util::UnixMillis now) {
+  constexpr std::size_t k_max_remembered = 100'000;
+  std::lock_guard lock(m_touch_mutex);
+  auto [it, inserted] = m_touched.try_emplace(name, now);
+  if (!inserted && now - it->second < Index::k_touch_granularity_ms) return false;
+  it->second = now;
+  if (m_touched.size() > k_max_remembered) {
+    m_touched.clear();  // forgetting only costs a few redundant reads
+    m_touched.emplace(name, now);
+  }
+  return true;
+}
+
+util::Result<void> Store::note_exchange_use(const std::string& key) {
+  const auto now = m_clock.now();
+  if (!touch_due("x " + key, now)) return {};
+  return m_index->touch_exchange(key, now);
+}
+
+util::Result<void> Store::note_hub_object_use(const HubObjectKey& key) {
+  const auto now = m_clock.now();
+  const std::string name = "h " + std::string(to_string(key.repo_type)) + " " + key.repo_id +
+                           " " + key.commit + " " + key.path;
+  if (!touch_due(name, now)) return {};
+  return m_index->touch_hub_object(key, now);
 }
 
 } // namespace store

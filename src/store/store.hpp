@@ -11,7 +11,9 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace store {
 
@@ -47,6 +49,11 @@ public:
     return m_index->find_ref(type, repo_id, name);
   }
 
+  // Records a use of exchange `key` for LRU. Cheap when repeated: a key touched by this
+  // process within Index::k_touch_granularity_ms is not touched again.
+  util::Result<void> note_exchange_use(const std::string& key);
+  util::Result<void> note_hub_object_use(const HubObjectKey& key);
+
   const Layout& layout() const { return m_layout; }
   const BlobStore& blobs() const { return m_blobs; }
   Index& index() { return *m_index; }
@@ -56,10 +63,15 @@ private:
   Store(Layout layout, std::unique_ptr<Index> index, const util::Clock& clock)
       : m_layout(layout), m_blobs(layout), m_index(std::move(index)), m_clock(clock) {}
 
+  // True (and remembers `now`) if `name` was not noted within the touch granularity.
+  bool touch_due(const std::string& name, util::UnixMillis now);
+
   Layout m_layout;
   BlobStore m_blobs;
   std::unique_ptr<Index> m_index;
   const util::Clock& m_clock;
+  std::mutex m_touch_mutex;
+  std::unordered_map<std::string, util::UnixMillis> m_touched;  // bounded, see touch_due()
 };
 
 } // namespace store

@@ -4,6 +4,7 @@ connection cap; SIGTERM lets in-flight responses finish (issue 4, "Seeing what i
 import os
 import signal
 import socket
+import struct
 import threading
 import time
 
@@ -57,12 +58,30 @@ def test_a_client_too_slow_to_send_its_request_is_cut_off(serve, origin):
     assert requests.get(served.url("/_hubcache/health")).status_code == 200
 
 
+def test_clients_hanging_up_mid_body_do_not_hurt_the_server(serve, origin):
+    body = os.urandom(8_000_000)
+    origin.add("/big.bin", body)
+    served = serve(origin.url())
+    assert len(requests.get(served.url("/big.bin")).content) == len(body)  # stored: a hit now
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", served.port)) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+            sock.recv(1000)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # closed with RST while the server is still sending
+    time.sleep(0.2)
+    assert served.proc.poll() is None, "the server died"
+    assert requests.get(served.url("/big.bin")).content == body
+
+
 def test_keep_alive_serves_many_requests_on_one_connection(serve, origin):
     origin.add("/k", b"keep")
     served = serve(origin.url())
     with requests.Session() as session:
         for _ in range(20):
             assert session.get(served.url("/k")).text == "keep"
+    served.stop()  # the log is flushed on exit (and every 200 ms)
     accesses = [line for line in served.log() if line.get("url") == "/k"]
     assert len(accesses) == 20
 
