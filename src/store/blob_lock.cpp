@@ -10,9 +10,8 @@ namespace store::blob_lock {
 
 namespace {
 
-// True when `path` currently names the file open as `fd`.
-util::Result<bool> still_names(const std::filesystem::path& path, int fd) {
-  struct stat by_fd {};
+// True when `path` currently names the file open as `fd`; `by_fd` receives its fstat.
+util::Result<bool> still_names(const std::filesystem::path& path, int fd, struct stat& by_fd) {
   if (::fstat(fd, &by_fd) != 0) return util::fail_errno("stat " + path.string());
   struct stat by_path {};
   if (::stat(path.c_str(), &by_path) != 0) {
@@ -31,22 +30,24 @@ util::Result<void> lock(int fd, int operation, const std::filesystem::path& path
 
 } // namespace
 
-util::Result<std::optional<util::UniqueFd>> pin(const std::filesystem::path& path) {
+util::Result<std::optional<Pinned>> pin(const std::filesystem::path& path) {
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return std::nullopt;
     return util::fail_errno("open " + path.string());
   }
   if (auto r = lock(fd.get(), LOCK_SH, path); !r) return tl::unexpected(r.error());
-  auto names = still_names(path, fd.get());
+  struct stat st {};
+  auto names = still_names(path, fd.get(), st);
   if (!names) return tl::unexpected(names.error());
   if (!*names) return std::nullopt;
-  return std::optional<util::UniqueFd>(std::move(fd));
+  return Pinned{std::move(fd), static_cast<std::uint64_t>(st.st_size)};
 }
 
 util::Result<bool> pin_created(int fd, const std::filesystem::path& path) {
   if (auto r = lock(fd, LOCK_SH, path); !r) return tl::unexpected(r.error());
-  return still_names(path, fd);
+  struct stat st {};
+  return still_names(path, fd, st);
 }
 
 util::Result<Claim> claim(const std::filesystem::path& path) {
@@ -64,7 +65,8 @@ util::Result<Claim> claim(const std::filesystem::path& path) {
     }
     if (errno != EINTR) return util::fail_errno("lock " + path.string());
   }
-  auto names = still_names(path, result.fd.get());
+  struct stat st {};
+  auto names = still_names(path, result.fd.get(), st);
   if (!names) return tl::unexpected(names.error());
   if (!*names) {
     result.fd.reset();

@@ -12,13 +12,19 @@
 #include "util/file.hpp"
 #include "util/result.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 
 namespace store::blob_lock {
 
+struct Pinned {
+  util::UniqueFd fd;
+  std::uint64_t size = 0;
+};
+
 // Pins `path`. std::nullopt: no such file, or it was removed while we waited.
-util::Result<std::optional<util::UniqueFd>> pin(const std::filesystem::path& path);
+util::Result<std::optional<Pinned>> pin(const std::filesystem::path& path);
 
 // Pins a file just created through `fd` at `path`; false if a claimer removed it first.
 util::Result<bool> pin_created(int fd, const std::filesystem::path& path);

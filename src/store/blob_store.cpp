@@ -47,8 +47,7 @@ util::Result<std::optional<BlobReader>> BlobStore::open(const util::Sha256& dige
   auto pinned = blob_lock::pin(m_layout.blob_path(digest));
   if (!pinned) return tl::unexpected(pinned.error());
   if (!*pinned) return std::nullopt;
-  const auto size = size_of((*pinned)->get());
-  return std::optional<BlobReader>(BlobReader(std::move(**pinned), size, digest));
+  return std::optional<BlobReader>(BlobReader(std::move((*pinned)->fd), (*pinned)->size, digest));
 }
 
 util::Result<BlobWriter> BlobStore::begin_write() const {

@@ -77,7 +77,7 @@ util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest) {
     if (errno != EEXIST) return util::fail_errno("link blob " + final_path.string());
     auto existing = blob_lock::pin(final_path);
     if (!existing) return tl::unexpected(existing.error());
-    if (*existing) return BlobReader(std::move(**existing), m_size, digest);
+    if (*existing) return BlobReader(std::move((*existing)->fd), m_size, digest);
     // It was being removed while we looked: link ours in its place.
   }
   return util::fail(util::Errc::io, "cannot place blob " + digest.hex() + ": it keeps vanishing");
