@@ -58,17 +58,26 @@ Cache::Cache(CacheOptions options, store::Store& store, upstream::Fetcher& fetch
   auto salt = m_store.index().meta_or_insert("credential_salt", random_hex(32));
   if (!salt) throw std::runtime_error(salt.error().message);
   m_salt = *salt;
+  m_hot_sweeper = std::thread([this] { sweep_hot_loop(); });
 }
 
-Cache::~Cache() { stop(); }
+Cache::~Cache() {
+  stop();
+  {
+    std::lock_guard lock(m_hot_mutex);
+    m_hot_stopping = true;
+  }
+  m_hot_stop.notify_all();
+  m_hot_sweeper.join();
+}
 
 void Cache::stop() {
   std::unique_lock lock(m_mutex);
   m_idle.wait(lock, [this] { return m_threads == 0; });
 }
 
-std::optional<store::Found<store::Exchange>> Cache::lookup_hot(const std::string& key) {
-  std::shared_ptr<const store::Exchange> entry;
+std::optional<Cache::Stored> Cache::lookup_hot(const std::string& key) {
+  Stored stored;
   {
     std::lock_guard lock(m_hot_mutex);
     const auto it = m_hot.find(key);
@@ -77,24 +86,23 @@ std::optional<store::Found<store::Exchange>> Cache::lookup_hot(const std::string
       m_hot.erase(it);
       return std::nullopt;
     }
-    entry = it->second.entry;
-  }
-  std::optional<store::BlobReader> body;
-  if (entry->blob) {
-    auto opened = m_store.blobs().open(*entry->blob);
-    if (!opened || !*opened) {  // evicted or unreadable: ask the index again
-      std::lock_guard lock(m_hot_mutex);
-      m_hot.erase(key);
-      return std::nullopt;
-    }
-    body = std::move(**opened);
+    stored = it->second.stored;
   }
   if (auto r = m_store.note_exchange_use(key); !r && m_notice) m_notice(r.error().message);
-  return store::Found<store::Exchange>{*entry, std::move(body)};
+  return stored;
 }
 
-std::optional<store::Found<store::Exchange>> Cache::lookup(const std::string& key,
-                                                           const std::string& fallback_key) {
+void Cache::sweep_hot_loop() {
+  std::unique_lock lock(m_hot_mutex);
+  while (!m_hot_stopping) {
+    m_hot_stop.wait_for(lock, k_hot_ttl);
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(m_hot, [&](const auto& item) { return now - item.second.loaded > k_hot_ttl; });
+  }
+}
+
+std::optional<Cache::Stored> Cache::lookup(const std::string& key,
+                                           const std::string& fallback_key) {
   for (const auto* candidate : {&key, &fallback_key}) {
     if (auto hot = lookup_hot(*candidate)) return hot;
     auto found = m_store.open_exchange(*candidate);
@@ -104,25 +112,27 @@ std::optional<store::Found<store::Exchange>> Cache::lookup(const std::string& ke
       return std::nullopt;
     }
     if (*found) {
+      Stored stored{std::make_shared<const store::Exchange>(std::move((*found)->entry)), nullptr};
+      if ((*found)->body) {
+        stored.body = std::make_shared<const store::BlobReader>(std::move(*(*found)->body));
+      }
       std::lock_guard lock(m_hot_mutex);
       if (m_hot.size() >= 10'000) m_hot.clear();  // a bound, not an LRU: refilled in a second
-      m_hot[*candidate] = {std::make_shared<const store::Exchange>((*found)->entry),
-                           std::chrono::steady_clock::now()};
-      return std::move(*found);
+      m_hot[*candidate] = {stored, std::chrono::steady_clock::now()};
+      return stored;
     }
     if (fallback_key == key) break;
   }
   return std::nullopt;
 }
 
-http::Response Cache::from_store(store::Found<store::Exchange> found, std::string cache_result) {
-  auto shared = std::make_shared<store::Found<store::Exchange>>(std::move(found));
+http::Response Cache::from_store(const Stored& stored, std::string cache_result) {
   http::Response response;
-  response.status = shared->entry.status;
-  response.headers = shared->entry.headers;
+  response.status = stored.entry->status;
+  response.headers = stored.entry->headers;
   response.cache = std::move(cache_result);
-  if (shared->body) {
-    response.body = http::FileBody{shared->body->fd(), shared->body->size(), shared};
+  if (stored.body) {
+    response.body = http::FileBody{stored.body->fd(), stored.body->size(), stored.body};
   }
   return response;
 }
@@ -260,7 +270,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
 
   auto stored = lookup(key, get_key);
   if (stored && m_options.mode != Mode::refresh) {
-    respond(from_store(std::move(*stored), "hit"));
+    respond(from_store(*stored, "hit"));
     return;
   }
   if (m_options.mode == Mode::replay) {
@@ -284,15 +294,14 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     respond(upstream_error({util::Errc::io, "the store cannot take a new blob"}));
     return;
   }
-  std::shared_ptr<store::Found<store::Exchange>> fallback;
-  if (stored) fallback = std::make_shared<store::Found<store::Exchange>>(std::move(*stored));
+  std::optional<Stored> fallback = std::move(stored);
   flight->wait_for_head([this, flight, respond, head_only, fallback](
                             const upstream::ResponseHead* head, const util::Error* error) {
     const bool upstream_failed = !head || head->status >= 500 || head->status == 429;
     if (fallback && upstream_failed) {
       m_metrics.counter("hubcache_stale_answers_total", "Refresh mode answers from the store "
                                                         "because the upstream failed").add();
-      respond(from_store(std::move(*fallback), "stale"));
+      respond(from_store(*fallback, "stale"));
       return;
     }
     if (!head) {

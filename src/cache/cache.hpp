@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace cache {
 
@@ -48,16 +49,19 @@ public:
   Mode mode() const { return m_options.mode; }
 
 private:
-  struct Lookup;
+  // An entry with its body open and pinned, shared by the responses that send it.
+  struct Stored {
+    std::shared_ptr<const store::Exchange> entry;
+    std::shared_ptr<const store::BlobReader> body;  // null: no body
+  };
   std::shared_ptr<InFlight> join_or_start(const std::string& key, const std::string& method,
                                           const upstream::FetchRequest& fetch, bool& started);
   void run_fetch(std::shared_ptr<InFlight> flight, upstream::FetchRequest fetch,
                  std::string method, std::string url);
   void record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
               const std::string& url, std::int64_t upstream_ms);
-  std::optional<store::Found<store::Exchange>> lookup(const std::string& key,
-                                                      const std::string& fallback_key);
-  http::Response from_store(store::Found<store::Exchange> found, std::string cache_result);
+  std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
+  http::Response from_store(const Stored& stored, std::string cache_result);
   http::Response from_upstream(const std::shared_ptr<InFlight>& flight,
                                const upstream::ResponseHead& head, bool head_only);
   http::Response replay_miss(const std::string& method, const std::string& url);
@@ -70,18 +74,22 @@ private:
   Notice m_notice;
   std::string m_salt;
 
-  // Entries looked up recently, so a hot hit costs no index query. An entry is trusted for
-  // k_hot_ttl (another process may replace it meanwhile; this bounds how long we would not
-  // notice); its body is still opened and pinned per request, so an evicted blob is seen at
-  // once. Recording a key here drops it.
+  // Entries used recently, kept with their bodies open, so a hot hit costs no index query
+  // and no open(2). An entry is trusted for k_hot_ttl: another process may replace or try to
+  // evict it meanwhile, and this bounds how long it goes unnoticed (the sweeper drops idle
+  // entries, so a pin never outlives its last use by much more). Recording a key drops it.
   static constexpr std::chrono::milliseconds k_hot_ttl{1000};
   struct HotEntry {
-    std::shared_ptr<const store::Exchange> entry;
+    Stored stored;
     std::chrono::steady_clock::time_point loaded;
   };
-  std::optional<store::Found<store::Exchange>> lookup_hot(const std::string& key);
+  std::optional<Stored> lookup_hot(const std::string& key);
+  void sweep_hot_loop();
   std::mutex m_hot_mutex;
+  std::condition_variable m_hot_stop;
+  bool m_hot_stopping = false;
   std::unordered_map<std::string, HotEntry> m_hot;
+  std::thread m_hot_sweeper;
 
   std::mutex m_mutex;
   std::condition_variable m_idle;

@@ -7,6 +7,7 @@
 #include "hubcache/version.hpp"
 #include "upstream/fetcher.hpp"
 #include "util/duration.hpp"
+#include "util/json_line.hpp"
 #include "util/ndjson_log.hpp"
 
 #include <cstdio>
@@ -229,18 +230,18 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
   server_options.write_timeout = seconds(options.client_timeout);
   server_options.drain_timeout = seconds(options.drain_timeout);
   http::Server server(server_options, router, metrics, [&](const http::AccessRecord& r) {
-    nlohmann::json line = {{"event", "access"},
-                           {"ts", util::format_iso8601(r.ts)},
-                           {"method", r.method},
-                           {"url", r.url},
-                           {"status", r.status},
-                           {"cache", r.cache},
-                           {"bytes", r.bytes},
-                           {"ms", r.ms},
-                           {"upstream_ms", r.upstream_ms ? nlohmann::json(*r.upstream_ms)
-                                                         : nlohmann::json(nullptr)}};
-    if (r.aborted) line["aborted"] = true;
-    log_file.write(line.dump());
+    util::JsonLine line;
+    line.add("event", "access")
+        .add("ts", util::format_iso8601(r.ts))
+        .add("method", r.method)
+        .add("url", r.url)
+        .add("status", r.status)
+        .add("cache", r.cache)
+        .add("bytes", r.bytes)
+        .add("ms", r.ms)
+        .add("upstream_ms", r.upstream_ms);
+    if (r.aborted) line.add("aborted", true);
+    log_file.write(line.str());
   });
   auto port = server.listen(/*handle_signals=*/true);
   if (!port) return report(port.error());

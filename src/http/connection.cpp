@@ -5,6 +5,7 @@
 #include "util/clock.hpp"
 
 #include <cerrno>
+#include <mutex>
 #include <sstream>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -163,20 +164,54 @@ awaitable<void> Connection::reject(int status, const std::string& why) {
   m_closed = true;
 }
 
+namespace {
+
+// Where a handler's answer meets the connection waiting for it. A handler that answers at
+// once (every hit) fills `ready` before dispatch() returns, and the connection goes on
+// without suspending; one that answers later (a fetch) finds `resume` set and posts it.
+struct PendingResponse {
+  std::mutex mutex;
+  std::optional<Response> ready;
+  std::function<void(Response)> resume;
+};
+
+} // namespace
+
 // GCC 12 destroys the temporaries of a co_await full-expression twice (and by-value
 // coroutine parameters captured by a lambda likewise). So the initiation below captures only
-// pointers, trivially destructible; the strand and the request outlive the call.
+// pointers, trivially destructible; the strand and the pending state outlive the call.
 awaitable<Response> Connection::dispatch(const Request& request) {
-  const Router* router = &m_context.router;
+  auto pending = std::make_shared<PendingResponse>();
+  m_context.router.dispatch(request, [pending, strand = m_strand](Response response) {
+    std::unique_lock lock(pending->mutex);
+    if (!pending->resume) {
+      pending->ready = std::move(response);
+      return;
+    }
+    auto resume = std::move(pending->resume);
+    lock.unlock();
+    asio::post(strand, [resume = std::move(resume), response = std::move(response)]() mutable {
+      resume(std::move(response));
+    });
+  });
+  {
+    std::lock_guard lock(pending->mutex);
+    if (pending->ready) co_return std::move(*pending->ready);
+  }
+  PendingResponse* state = pending.get();
   const Strand* strand = &m_strand;
-  const Request* pointer = &request;
-  auto initiation = [router, strand, pointer](auto handler) {
+  auto initiation = [state, strand](auto handler) {
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-    router->dispatch(*pointer, [shared, strand = *strand](Response response) {
-      asio::post(strand, [shared, response = std::move(response)]() mutable {
+    std::unique_lock lock(state->mutex);
+    if (state->ready) {  // answered between our check and now
+      auto response = std::move(*state->ready);
+      lock.unlock();
+      asio::post(*strand, [shared, response = std::move(response)]() mutable {
         (*shared)(std::move(response));
       });
-    });
+      return;
+    }
+    state->resume = [shared](Response response) { (*shared)(std::move(response)); };
   };
   co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
       std::move(initiation), use_awaitable);
