@@ -3,7 +3,9 @@
 #include "hubcache/version.hpp"
 #include "store/index_schema.hpp"
 
+#include <chrono>
 #include <limits>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -204,7 +206,16 @@ util::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db
   if (found < 0) return tl::unexpected(index->error("read schema version"));
   if (found > k_schema_version) return newer_store(found);
   // WAL: readers never block the writer, and several processes share the file safely.
-  if (auto r = index->exec("PRAGMA journal_mode = WAL"); !r) return tl::unexpected(r.error());
+  // Switching to it needs the file to ourselves, and SQLite answers SQLITE_BUSY at once
+  // (without the busy handler) when another process is opening the same new store: retry.
+  for (int waited_ms = 0;; waited_ms += 10) {
+    auto wal = index->exec("PRAGMA journal_mode = WAL");
+    if (wal) break;
+    if ((sqlite3_extended_errcode(db) & 0xff) != SQLITE_BUSY || waited_ms >= k_busy_timeout_ms) {
+      return tl::unexpected(wal.error());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (auto r = index->exec("PRAGMA synchronous = NORMAL"); !r) return tl::unexpected(r.error());
   if (auto r = index->exec("PRAGMA foreign_keys = ON"); !r) return tl::unexpected(r.error());
   // Lookups are the hot path of every hit: map the first 256 MB of the file instead of a

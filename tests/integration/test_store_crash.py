@@ -56,3 +56,16 @@ def test_two_processes_writing_the_same_blobs_both_succeed_with_one_copy(hubcach
     assert blob_files(hubcache.store) == sorted(digests)
     assert hubcache.json("stats")["tmp_files"] == 0
     assert hubcache.json("verify")["problems"] == []
+
+
+def test_processes_creating_one_new_store_at_once_all_succeed(store_tool_bin, tmp_path):
+    # Regression: SQLite answered "database is locked" (no busy wait) to the second process
+    # switching a brand-new index to WAL.
+    for round_ in range(15):
+        store = tmp_path / f"new-{round_}"
+        procs = [subprocess.Popen([str(store_tool_bin), "write", str(store), "3", str(i), "2",
+                                   "100"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True) for i in range(4)]
+        for proc in procs:
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
