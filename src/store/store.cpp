@@ -14,8 +14,10 @@ util::Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& ro
                           " (nothing recorded there yet; pass --store or set HUBCACHE_STORE)");
   }
   // A typo'd --store must not scatter our files over a directory that holds something else.
-  if (mode == OpenMode::create_if_missing && !std::filesystem::exists(layout.index_db(), ec) &&
-      std::filesystem::exists(root, ec) && !std::filesystem::is_empty(root, ec)) {
+  // Emptiness first, the index second: another process may be creating this store right now,
+  // and then the index appears before anything else does.
+  if (mode == OpenMode::create_if_missing && std::filesystem::exists(root, ec) &&
+      !std::filesystem::is_empty(root, ec) && !std::filesystem::exists(layout.index_db(), ec)) {
     return util::fail(util::Errc::invalid_argument,
                       root.string() + " is not empty and is not a hubcache store; pass a new or "
                                       "empty directory as --store");
