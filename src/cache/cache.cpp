@@ -1,35 +1,21 @@
 #include "cache/cache.hpp"
 
 #include "cache/exchange_key.hpp"
+#include "cache/responses.hpp"
 #include "util/hex.hpp"
-
-#include <array>
-#include <fcntl.h>
-#include <random>
-#include <stdexcept>
-#include <thread>
 
 namespace cache {
 
-namespace {
-
-std::string random_hex(std::size_t bytes) {
-  std::random_device device;
-  std::vector<std::uint8_t> data(bytes);
-  for (auto& b : data) b = static_cast<std::uint8_t>(device());
-  return util::to_hex(data);
+bool is_storable_status(int status) {
+  return status < 500 && status != 206 && status != 408 && status != 429 && status >= 200;
 }
 
-// Headers worth keeping: the upstream's end-to-end headers, minus cookies it set for the
-// client that happened to be recording.
-util::Headers recordable(const util::Headers& headers) {
+util::Headers recordable_headers(const util::Headers& headers) {
   auto out = util::without_hop_by_hop(headers);
   util::remove_header(out, "Set-Cookie");
   return out;
 }
 
-// The sha256 the upstream vouched for, if any: the Hub's X-Linked-Etag of an LFS file, on
-// the final answer or on a redirect on the way there.
 std::optional<util::Sha256> announced_sha256(const upstream::ResponseHead& head) {
   auto check = [](const util::Headers& headers) -> std::optional<util::Sha256> {
     const auto etag = util::find_header(headers, "X-Linked-Etag");
@@ -45,66 +31,20 @@ std::optional<util::Sha256> announced_sha256(const upstream::ResponseHead& head)
   return std::nullopt;
 }
 
-} // namespace
-
-bool is_storable_status(int status) {
-  return status < 500 && status != 206 && status != 408 && status != 429 && status >= 200;
-}
-
-Cache::Cache(CacheOptions options, store::Store& store, upstream::Fetcher& fetcher,
-             util::Metrics& metrics, Notice notice)
-    : m_options(std::move(options)), m_store(store), m_fetcher(fetcher), m_metrics(metrics),
-      m_notice(std::move(notice)) {
-  auto salt = m_store.index().meta_or_insert("credential_salt", random_hex(32));
-  if (!salt) throw std::runtime_error(salt.error().message);
-  m_salt = *salt;
-  m_hot_sweeper = std::thread([this] { sweep_hot_loop(); });
-}
-
-Cache::~Cache() {
-  stop();
-  {
-    std::lock_guard lock(m_hot_mutex);
-    m_hot_stopping = true;
-  }
-  m_hot_stop.notify_all();
-  m_hot_sweeper.join();
-}
-
-void Cache::stop() {
-  std::unique_lock lock(m_mutex);
-  m_idle.wait(lock, [this] { return m_threads == 0; });
-}
-
-std::optional<Cache::Stored> Cache::lookup_hot(const std::string& key) {
-  Stored stored;
-  {
-    std::lock_guard lock(m_hot_mutex);
-    const auto it = m_hot.find(key);
-    if (it == m_hot.end()) return std::nullopt;
-    if (std::chrono::steady_clock::now() - it->second.loaded > k_hot_ttl) {
-      m_hot.erase(it);
-      return std::nullopt;
-    }
-    stored = it->second.stored;
-  }
-  if (auto r = m_store.note_exchange_use(key); !r && m_notice) m_notice(r.error().message);
-  return stored;
-}
-
-void Cache::sweep_hot_loop() {
-  std::unique_lock lock(m_hot_mutex);
-  while (!m_hot_stopping) {
-    m_hot_stop.wait_for(lock, k_hot_ttl);
-    const auto now = std::chrono::steady_clock::now();
-    std::erase_if(m_hot, [&](const auto& item) { return now - item.second.loaded > k_hot_ttl; });
-  }
-}
+Cache::Cache(CacheOptions options, store::Store& store, Fetches& fetches,
+             const CredentialScopes& scopes, util::Metrics& metrics, Notice notice)
+    : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
+      m_metrics(metrics), m_notice(std::move(notice)) {}
 
 std::optional<Cache::Stored> Cache::lookup(const std::string& key,
                                            const std::string& fallback_key) {
   for (const auto* candidate : {&key, &fallback_key}) {
-    if (auto hot = lookup_hot(*candidate)) return hot;
+    if (auto hot = m_hot.find(*candidate)) {
+      if (auto r = m_store.note_exchange_use(*candidate); !r && m_notice) {
+        m_notice(r.error().message);
+      }
+      return hot;
+    }
     auto found = m_store.open_exchange(*candidate);
     if (!found) {
       m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
@@ -116,9 +56,7 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
       if ((*found)->body) {
         stored.body = std::make_shared<const store::BlobReader>(std::move(*(*found)->body));
       }
-      std::lock_guard lock(m_hot_mutex);
-      if (m_hot.size() >= 10'000) m_hot.clear();  // a bound, not an LRU: refilled in a second
-      m_hot[*candidate] = {stored, std::chrono::steady_clock::now()};
+      m_hot.put(*candidate, stored);
       return stored;
     }
     if (fallback_key == key) break;
@@ -151,71 +89,6 @@ http::Response Cache::from_upstream(const std::shared_ptr<InFlight>& flight,
   return response;
 }
 
-http::Response Cache::replay_miss(const std::string& method, const std::string& url) {
-  m_metrics.counter("hubcache_replay_misses_total", "Requests replay mode could not answer").add();
-  if (m_notice) m_notice("replay miss: " + method + " " + url);
-  auto response = http::Response::text(
-      504, "hubcache: not recorded (replay mode): " + method + " " + url + "\nTo record it, " +
-               m_options.record_hint + ".\n");
-  response.cache = "miss";
-  return response;
-}
-
-http::Response Cache::upstream_error(const util::Error& error) {
-  m_metrics
-      .counter("hubcache_upstream_failures_total", "Requests the upstream could not answer")
-      .add();
-  const int status = error.code == util::Errc::timeout ? 504
-                     : error.code == util::Errc::io   ? 500
-                                                      : 502;
-  auto response = http::Response::text(status, "hubcache: upstream failed: " + error.message + "\n");
-  response.cache = "miss";
-  return response;
-}
-
-std::shared_ptr<InFlight> Cache::join_or_start(const std::string& key, const std::string& method,
-                                               const upstream::FetchRequest& fetch,
-                                               bool& started) {
-  std::lock_guard lock(m_mutex);
-  started = false;
-  if (auto it = m_in_flight.find(key); it != m_in_flight.end()) return it->second;
-  auto writer = m_store.begin_blob();
-  if (!writer) {
-    if (m_notice) m_notice("cannot start a blob: " + writer.error().message);
-    return nullptr;
-  }
-  util::UniqueFd read_fd(::open(writer->tmp_path().c_str(), O_RDONLY | O_CLOEXEC));
-  if (!read_fd) {
-    if (m_notice) m_notice("cannot read back " + writer->tmp_path().string());
-    return nullptr;
-  }
-  auto flight = std::make_shared<InFlight>(key, std::move(*writer), std::move(read_fd));
-  m_in_flight.emplace(key, flight);
-  ++m_threads;
-  started = true;
-  std::thread([this, flight, fetch, method, url = fetch.url.to_string()] {
-    run_fetch(flight, fetch, method, url);
-  }).detach();
-  return flight;
-}
-
-void Cache::run_fetch(std::shared_ptr<InFlight> flight, upstream::FetchRequest fetch,
-                      std::string method, std::string url) {
-  auto result = m_fetcher.fetch(fetch, *flight);
-  if (!result) {
-    flight->fail(result.error());
-  } else if (auto head = flight->head()) {
-    record(*flight, *head, method, url, result->elapsed.count());
-  } else {
-    flight->fail(util::Error{util::Errc::upstream_unreachable, "upstream gave no answer"});
-  }
-  std::lock_guard lock(m_mutex);
-  if (auto it = m_in_flight.find(flight->key()); it != m_in_flight.end() && it->second == flight) {
-    m_in_flight.erase(it);
-  }
-  if (--m_threads == 0) m_idle.notify_all();
-}
-
 // Invariant (DESIGN.md): a blob is visible only when complete and checked. commit() verifies
 // the length and the announced sha256 before the blob gets its name; only then is it indexed
 // and are clients given the last byte.
@@ -231,11 +104,8 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
   exchange.method = method;
   exchange.url = url;
   exchange.status = head.status;
-  exchange.headers = recordable(head.headers);
-  {
-    std::lock_guard lock(m_hot_mutex);
-    m_hot.erase(exchange.key);
-  }
+  exchange.headers = recordable_headers(head.headers);
+  m_hot.erase(exchange.key);
   if (method == "HEAD") {
     if (auto r = m_store.put(nullptr, exchange); !r && m_notice) {
       m_notice("not stored: " + url + ": " + r.error().message);
@@ -263,8 +133,7 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
 
 void Cache::handle(const http::Request& request, const upstream::Url& url, http::Respond respond) {
   const bool head_only = request.method == "HEAD";
-  const auto scope = credential_scope(m_salt, request.header("Authorization").value_or(""),
-                                      request.header("Cookie").value_or(""));
+  const auto scope = m_scopes.of(request);
   const auto key = exchange_key(request.method, url, scope, m_options.ignored_query);
   const auto get_key = head_only ? exchange_key("GET", url, scope, m_options.ignored_query) : key;
 
@@ -274,7 +143,9 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     return;
   }
   if (m_options.mode == Mode::replay) {
-    respond(replay_miss(request.method, url.to_string()));
+    const std::string what = request.method + " " + url.to_string();
+    if (m_notice) m_notice("replay miss: " + what);
+    respond(replay_miss(m_metrics, what, m_options.record_hint));
     return;
   }
 
@@ -282,16 +153,18 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   fetch.method = request.method;
   fetch.url = url;
   fetch.headers = util::without_hop_by_hop(request.headers);
-  bool started = false;
   // A HEAD rides along with a GET of the same URL already in flight.
-  std::shared_ptr<InFlight> flight;
-  if (head_only) {
-    std::lock_guard lock(m_mutex);
-    if (auto it = m_in_flight.find(get_key); it != m_in_flight.end()) flight = it->second;
-  }
-  if (!flight) flight = join_or_start(key, request.method, fetch, started);
+  std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
   if (!flight) {
-    respond(upstream_error({util::Errc::io, "the store cannot take a new blob"}));
+    flight = m_fetches.join_or_start(
+        key, fetch,
+        [this, method = request.method, url_text = url.to_string()](
+            InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+          record(f, head, method, url_text, ms);
+        });
+  }
+  if (!flight) {
+    respond(upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
     return;
   }
   std::optional<Stored> fallback = std::move(stored);
@@ -305,7 +178,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
       return;
     }
     if (!head) {
-      respond(upstream_error(*error));
+      respond(upstream_failure(m_metrics, *error));
       return;
     }
     respond(from_upstream(flight, *head, head_only));

@@ -180,12 +180,14 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
   cache_options.mode = options.mode;
   cache_options.record_hint = "run hubcache with --mode record (upstream " +
                               upstream_url->to_string() + ") while online";
-  std::optional<cache::Cache> engine;
+  std::optional<cache::CredentialScopes> scopes;
   try {
-    engine.emplace(cache_options, **store, fetcher, metrics, notice);
+    scopes.emplace(**store);
   } catch (const std::exception& e) {
     return report({util::Errc::io, e.what()});
   }
+  cache::Fetches fetches(**store, fetcher, notice);
+  cache::Cache engine(cache_options, **store, fetches, *scopes, metrics, notice);
 
   auto& index = (*store)->index();
   const auto count = [&index](auto field) {
@@ -215,7 +217,7 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
         stats["store"] = (*store)->layout().root().string();
         return stats.dump();
       });
-  cache::install_mirror(router, *engine, *upstream_url);
+  cache::install_mirror(router, engine, *upstream_url);
 
   http::ServerOptions server_options;
   server_options.host = listen->host;
@@ -255,7 +257,7 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
   // included) for up to --drain-timeout; then the fetches still running are aborted.
   server.run([] {});
   stop.request_stop();
-  engine->stop();
+  fetches.wait_idle();
   return k_exit_ok;
 }
 

@@ -1,0 +1,26 @@
+// The scope a request's credentials give the entries it records (DESIGN.md: credentials are
+// forwarded, never stored; what one fetched is replayed only to the same credential).
+#pragma once
+
+#include "http/message.hpp"
+#include "store/store.hpp"
+
+#include <string>
+
+namespace cache {
+
+// Immutable after construction, so safe from any thread.
+class CredentialScopes {
+public:
+  // Loads the store's salt, creating it on first use. Throws std::runtime_error if the store
+  // cannot be read (a start-up failure).
+  explicit CredentialScopes(store::Store& store);
+
+  // A salted hash of the request's Authorization and Cookie headers, or "" without either.
+  std::string of(const http::Request& request) const;
+
+private:
+  std::string m_salt;
+};
+
+} // namespace cache

@@ -1,0 +1,79 @@
+// Entries used recently, kept with their bodies open and pinned, so a hot hit costs no index
+// query and no open(2). An entry is trusted for a short time (k_ttl): another process may
+// replace or try to evict it meanwhile, and this bounds how long that goes unnoticed. A
+// sweeper thread drops idle entries, so a pin never outlives its last use by much more.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+namespace cache {
+
+// Safe from any thread. `Entry` is copied out on every hit: keep it to shared_ptrs.
+template <typename Entry> class HotEntries {
+public:
+  static constexpr std::chrono::milliseconds k_ttl{1000};
+  static constexpr std::size_t k_capacity = 10'000;
+
+  HotEntries() : m_sweeper([this] { sweep_loop(); }) {}
+  ~HotEntries() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_stop.notify_all();
+    m_sweeper.join();
+  }
+  HotEntries(const HotEntries&) = delete;
+  HotEntries& operator=(const HotEntries&) = delete;
+
+  std::optional<Entry> find(const std::string& key) {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_entries.find(key);
+    if (it == m_entries.end()) return std::nullopt;
+    if (std::chrono::steady_clock::now() - it->second.loaded > k_ttl) {
+      m_entries.erase(it);
+      return std::nullopt;
+    }
+    return it->second.entry;
+  }
+
+  void put(const std::string& key, Entry entry) {
+    std::lock_guard lock(m_mutex);
+    if (m_entries.size() >= k_capacity) m_entries.clear();  // a bound, not an LRU
+    m_entries[key] = {std::move(entry), std::chrono::steady_clock::now()};
+  }
+
+  void erase(const std::string& key) {
+    std::lock_guard lock(m_mutex);
+    m_entries.erase(key);
+  }
+
+private:
+  struct Slot {
+    Entry entry;
+    std::chrono::steady_clock::time_point loaded;
+  };
+
+  void sweep_loop() {
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+      m_stop.wait_for(lock, k_ttl);
+      const auto now = std::chrono::steady_clock::now();
+      std::erase_if(m_entries, [&](const auto& item) { return now - item.second.loaded > k_ttl; });
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_stop;
+  bool m_stopping = false;
+  std::unordered_map<std::string, Slot> m_entries;
+  std::thread m_sweeper;  // last: it starts in the constructor and uses the members above
+};
+
+} // namespace cache

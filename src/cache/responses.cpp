@@ -1,0 +1,25 @@
+#include "cache/responses.hpp"
+
+namespace cache {
+
+http::Response replay_miss(util::Metrics& metrics, const std::string& what,
+                           const std::string& record_hint) {
+  metrics.counter("hubcache_replay_misses_total", "Requests replay mode could not answer").add();
+  auto response = http::Response::text(504, "hubcache: not recorded (replay mode): " + what +
+                                                "\nTo record it, " + record_hint + ".\n");
+  response.cache = "miss";
+  return response;
+}
+
+http::Response upstream_failure(util::Metrics& metrics, const util::Error& error) {
+  metrics.counter("hubcache_upstream_failures_total", "Requests the upstream could not answer")
+      .add();
+  const int status = error.code == util::Errc::timeout ? 504
+                     : error.code == util::Errc::io   ? 500
+                                                      : 502;
+  auto response = http::Response::text(status, "hubcache: upstream failed: " + error.message + "\n");
+  response.cache = "miss";
+  return response;
+}
+
+} // namespace cache

@@ -1,0 +1,19 @@
+// The answers hubcache makes up itself, shared by the mirror and the Hub routes.
+#pragma once
+
+#include "http/message.hpp"
+#include "util/metrics.hpp"
+#include "util/result.hpp"
+
+#include <string>
+
+namespace cache {
+
+// 504, X-Hubcache: miss, a body naming what was asked and how to record it.
+http::Response replay_miss(util::Metrics& metrics, const std::string& what,
+                           const std::string& record_hint);
+
+// The upstream could not answer: 502 (unreachable), 504 (timeout), 500 (our store failed).
+http::Response upstream_failure(util::Metrics& metrics, const util::Error& error);
+
+} // namespace cache
