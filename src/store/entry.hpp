@@ -26,6 +26,7 @@ struct HubObjectKey {
   std::string repo_id; // "org/name" or a legacy "gpt2"
   std::string commit;  // 40 lower-case hex
   std::string path;    // in the repository, decoded, "/"-separated
+  std::string credential = {}; // the salted scope of the credential it was fetched with; "" for none
 
   friend bool operator==(const HubObjectKey&, const HubObjectKey&) = default;
 };
@@ -47,7 +48,11 @@ struct Ref {
   std::string name;   // "main", "v1.0", "refs/pr/3"
   std::string commit; // 40 lower-case hex
   util::UnixMillis learned_at = 0;
+  std::string credential = {}; // as for HubObjectKey
 };
+
+// Whether a lookup needs the same credential scope, or takes any (--share-private).
+enum class CredentialMatch { exact, any };
 
 using Headers = util::Headers;
 

@@ -273,19 +273,20 @@ util::Result<void> Index::put_hub_object(const HubObject& object) {
     return r;
   }
   auto stmt = prepare("INSERT OR REPLACE INTO hub_objects (repo_type, repo_id, commit_sha, path, "
-                      "blob, size, etag, lfs, stored_at, last_access) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                      "credential, blob, size, etag, lfs, stored_at, last_access) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   stmt.bind(1, to_string(object.key.repo_type))
       .bind(2, object.key.repo_id)
       .bind(3, object.key.commit)
       .bind(4, object.key.path)
-      .bind(5, object.blob)
-      .bind(6, static_cast<std::int64_t>(object.size))
-      .bind(7, object.etag)
-      .bind(8, std::int64_t{object.lfs ? 1 : 0})
-      .bind(9, object.stored_at)
-      .bind(10, object.last_access);
+      .bind(5, object.key.credential)
+      .bind(6, object.blob)
+      .bind(7, static_cast<std::int64_t>(object.size))
+      .bind(8, object.etag)
+      .bind(9, std::int64_t{object.lfs ? 1 : 0})
+      .bind(10, object.stored_at)
+      .bind(11, object.last_access);
   if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("insert hub object"));
   return txn.commit();
 }
@@ -321,14 +322,15 @@ util::Result<void> Index::put_exchange(const Exchange& exchange) {
 
 util::Result<void> Index::put_ref(const Ref& ref) {
   std::lock_guard lock(m_mutex);
-  auto stmt = prepare("INSERT OR REPLACE INTO refs (repo_type, repo_id, name, commit_sha, "
-                      "learned_at) VALUES (?, ?, ?, ?, ?)");
+  auto stmt = prepare("INSERT OR REPLACE INTO refs (repo_type, repo_id, name, credential, "
+                      "commit_sha, learned_at) VALUES (?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   stmt.bind(1, to_string(ref.repo_type))
       .bind(2, ref.repo_id)
       .bind(3, ref.name)
-      .bind(4, ref.commit)
-      .bind(5, ref.learned_at);
+      .bind(4, ref.credential)
+      .bind(5, ref.commit)
+      .bind(6, ref.learned_at);
   if (stmt.step() != SQLITE_DONE) return tl::unexpected(error("insert ref"));
   return {};
 }
@@ -336,7 +338,8 @@ util::Result<void> Index::put_ref(const Ref& ref) {
 namespace {
 
 constexpr const char* k_hub_object_columns =
-    "repo_type, repo_id, commit_sha, path, blob, etag, size, lfs, stored_at, last_access";
+    "repo_type, repo_id, commit_sha, path, blob, etag, size, lfs, stored_at, last_access, "
+    "credential";
 
 HubObject hub_object_from_row(sqlite3_stmt* stmt) {
   HubObject object;
@@ -350,6 +353,7 @@ HubObject hub_object_from_row(sqlite3_stmt* stmt) {
   object.lfs = sqlite3_column_int(stmt, 7) != 0;
   object.stored_at = sqlite3_column_int64(stmt, 8);
   object.last_access = sqlite3_column_int64(stmt, 9);
+  object.key.credential = text_column(stmt, 10);
   return object;
 }
 
@@ -370,6 +374,8 @@ Exchange exchange_from_row(sqlite3_stmt* stmt) {
   return exchange;
 }
 
+constexpr const char* k_ref_columns = "repo_type, repo_id, name, commit_sha, learned_at, credential";
+
 Ref ref_from_row(sqlite3_stmt* stmt) {
   Ref ref;
   ref.repo_type = parse_repo_type(text_column(stmt, 0)).value_or(RepoType::model);
@@ -377,6 +383,7 @@ Ref ref_from_row(sqlite3_stmt* stmt) {
   ref.name = text_column(stmt, 2);
   ref.commit = text_column(stmt, 3);
   ref.learned_at = sqlite3_column_int64(stmt, 4);
+  ref.credential = text_column(stmt, 5);
   return ref;
 }
 
@@ -385,12 +392,23 @@ BlobRow blob_from_row(sqlite3_stmt* stmt) {
                  sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3)};
 }
 
+// ?5 = 1 takes any credential's row, the anonymous one first ('' sorts before any scope).
 const std::string k_find_hub_object =
     std::string("SELECT ") + k_hub_object_columns +
-    " FROM hub_objects WHERE repo_type = ? AND repo_id = ? AND commit_sha = ? AND path = ?";
+    " FROM hub_objects WHERE repo_type = ?1 AND repo_id = ?2 AND commit_sha = ?3 AND path = ?4 "
+    "AND (credential = ?6 OR ?5 = 1) ORDER BY credential LIMIT 1";
+const std::string k_hub_objects_at =
+    std::string("SELECT ") + k_hub_object_columns +
+    " FROM hub_objects WHERE repo_type = ?1 AND repo_id = ?2 AND commit_sha = ?3 "
+    "AND (credential = ?5 OR ?4 = 1) ORDER BY path, credential";
+const std::string k_find_ref = std::string("SELECT ") + k_ref_columns +
+                               " FROM refs WHERE repo_type = ?1 AND repo_id = ?2 AND name = ?3 "
+                               "AND (credential = ?5 OR ?4 = 1) ORDER BY credential LIMIT 1";
+const std::string k_all_refs =
+    std::string("SELECT ") + k_ref_columns + " FROM refs ORDER BY repo_type, repo_id, name, credential";
 const std::string k_all_hub_objects = std::string("SELECT ") + k_hub_object_columns +
                                       " FROM hub_objects ORDER BY repo_type, repo_id, commit_sha, "
-                                      "path";
+                                      "path, credential";
 const std::string k_find_exchange =
     std::string("SELECT ") + k_exchange_columns + " FROM exchanges WHERE key = ?";
 const std::string k_all_exchanges =
@@ -398,11 +416,17 @@ const std::string k_all_exchanges =
 
 } // namespace
 
-util::Result<std::optional<HubObject>> Index::find_hub_object(const HubObjectKey& key) {
+util::Result<std::optional<HubObject>> Index::find_hub_object(const HubObjectKey& key,
+                                                              CredentialMatch match) {
   std::lock_guard lock(m_mutex);
   auto stmt = prepare(k_find_hub_object.c_str());
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
-  stmt.bind(1, to_string(key.repo_type)).bind(2, key.repo_id).bind(3, key.commit).bind(4, key.path);
+  stmt.bind(1, to_string(key.repo_type))
+      .bind(2, key.repo_id)
+      .bind(3, key.commit)
+      .bind(4, key.path)
+      .bind(5, std::int64_t{match == CredentialMatch::any ? 1 : 0})
+      .bind(6, key.credential);
   const int rc = stmt.step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(error("find hub object"));
@@ -410,16 +434,45 @@ util::Result<std::optional<HubObject>> Index::find_hub_object(const HubObjectKey
 }
 
 util::Result<std::optional<Ref>> Index::find_ref(RepoType type, const std::string& repo_id,
-                                                 const std::string& name) {
+                                                 const std::string& name,
+                                                 const std::string& credential,
+                                                 CredentialMatch match) {
   std::lock_guard lock(m_mutex);
-  auto stmt = prepare("SELECT repo_type, repo_id, name, commit_sha, learned_at FROM refs "
-                      "WHERE repo_type = ? AND repo_id = ? AND name = ?");
+  auto stmt = prepare(k_find_ref.c_str());
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
-  stmt.bind(1, to_string(type)).bind(2, repo_id).bind(3, name);
+  stmt.bind(1, to_string(type))
+      .bind(2, repo_id)
+      .bind(3, name)
+      .bind(4, std::int64_t{match == CredentialMatch::any ? 1 : 0})
+      .bind(5, credential);
   const int rc = stmt.step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(error("find ref"));
   return ref_from_row(stmt.get());
+}
+
+util::Result<std::vector<HubObject>> Index::hub_objects_at(RepoType type, const std::string& repo_id,
+                                                           const std::string& commit,
+                                                           const std::string& credential,
+                                                           CredentialMatch match) {
+  std::lock_guard lock(m_mutex);
+  auto stmt = prepare(k_hub_objects_at.c_str());
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, to_string(type))
+      .bind(2, repo_id)
+      .bind(3, commit)
+      .bind(4, std::int64_t{match == CredentialMatch::any ? 1 : 0})
+      .bind(5, credential);
+  std::vector<HubObject> objects;
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    auto object = hub_object_from_row(stmt.get());
+    // With `any`, the first row of each path (the anonymous one if there is one).
+    if (!objects.empty() && objects.back().key.path == object.key.path) continue;
+    objects.push_back(std::move(object));
+  }
+  if (rc != SQLITE_DONE) return tl::unexpected(error("list hub objects"));
+  return objects;
 }
 
 util::Result<std::optional<Exchange>> Index::find_exchange(const std::string& key) {
@@ -453,13 +506,14 @@ util::Result<void> Index::touch_hub_object(const HubObjectKey& key, util::UnixMi
   Transaction txn(*this);
   if (auto r = txn.begun(); !r) return r;
   auto stmt = prepare("UPDATE hub_objects SET last_access = ? WHERE repo_type = ? AND repo_id = ? "
-                      "AND commit_sha = ? AND path = ? RETURNING blob");
+                      "AND commit_sha = ? AND path = ? AND credential = ? RETURNING blob");
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   stmt.bind(1, now)
       .bind(2, to_string(key.repo_type))
       .bind(3, key.repo_id)
       .bind(4, key.commit)
-      .bind(5, key.path);
+      .bind(5, key.path)
+      .bind(6, key.credential);
   std::string blob;
   int rc = stmt.step();
   if (rc == SQLITE_ROW) {
@@ -640,8 +694,7 @@ util::Result<void> Index::for_each_hub_object(const std::function<void(const Hub
 
 util::Result<void> Index::for_each_ref(const std::function<void(const Ref&)>& visit) {
   std::lock_guard lock(m_mutex);
-  auto stmt = prepare("SELECT repo_type, repo_id, name, commit_sha, learned_at FROM refs "
-                      "ORDER BY repo_type, repo_id, name");
+  auto stmt = prepare(k_all_refs.c_str());
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   int rc;
   while ((rc = stmt.step()) == SQLITE_ROW)

@@ -44,7 +44,7 @@ struct IndexCounts {
 class Index {
 public:
   // The schema this build writes. Migrations bring older stores up to it.
-  static constexpr int k_schema_version = 1;
+  static constexpr int k_schema_version = 2;
 
   // Opens (creating if missing) and migrates `db`. A store written by a newer hubcache is
   // refused with Errc::unsupported and left untouched.
@@ -59,9 +59,19 @@ public:
   util::Result<void> put_exchange(const Exchange& exchange);
   util::Result<void> put_ref(const Ref& ref);
 
-  util::Result<std::optional<HubObject>> find_hub_object(const HubObjectKey& key);
+  // With CredentialMatch::any, key.credential is ignored and any scope's row is returned
+  // (the anonymous one first).
+  util::Result<std::optional<HubObject>> find_hub_object(
+      const HubObjectKey& key, CredentialMatch match = CredentialMatch::exact);
   util::Result<std::optional<Ref>> find_ref(RepoType type, const std::string& repo_id,
-                                            const std::string& name);
+                                            const std::string& name,
+                                            const std::string& credential = {},
+                                            CredentialMatch match = CredentialMatch::exact);
+  // Every file known at (type, repo, commit), path order; with `any`, one row per path.
+  util::Result<std::vector<HubObject>> hub_objects_at(RepoType type, const std::string& repo_id,
+                                                      const std::string& commit,
+                                                      const std::string& credential,
+                                                      CredentialMatch match);
   util::Result<std::optional<Exchange>> find_exchange(const std::string& key);
 
   // Records an access for LRU on the entry and its blob. Coarse: a time within

@@ -54,15 +54,16 @@ util::Result<void> Store::put(Ref ref) {
   return m_index->put_ref(ref);
 }
 
-util::Result<std::optional<Found<HubObject>>> Store::open_hub_object(const HubObjectKey& key) {
-  auto object = m_index->find_hub_object(key);
+util::Result<std::optional<Found<HubObject>>> Store::open_hub_object(const HubObjectKey& key,
+                                                                     CredentialMatch match) {
+  auto object = m_index->find_hub_object(key, match);
   if (!object) return tl::unexpected(object.error());
   if (!*object) return std::nullopt;
   auto body = m_blobs.open((*object)->blob);
   if (!body) return tl::unexpected(body.error());
   // Evicted between the lookup and the open: its row is gone too, so this is a plain miss.
   if (!*body) return std::nullopt;
-  if (auto r = note_hub_object_use(key); !r) return tl::unexpected(r.error());
+  if (auto r = note_hub_object_use((*object)->key); !r) return tl::unexpected(r.error());
   return Found<HubObject>{std::move(**object), std::move(*body)};
 }
 
@@ -107,7 +108,7 @@ util::Result<void> Store::note_exchange_use(const std::string& key) {
 util::Result<void> Store::note_hub_object_use(const HubObjectKey& key) {
   const auto now = m_clock.now();
   const std::string name = "h " + std::string(to_string(key.repo_type)) + " " + key.repo_id +
-                           " " + key.commit + " " + key.path;
+                           " " + key.commit + " " + key.path + " " + key.credential;
   if (!touch_due(name, now)) return {};
   return m_index->touch_hub_object(key, now);
 }

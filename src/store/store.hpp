@@ -42,11 +42,14 @@ public:
   util::Result<void> put(Ref ref);
 
   // Reading: the entry and its body, pinned, or std::nullopt on a miss. Records the access.
-  util::Result<std::optional<Found<HubObject>>> open_hub_object(const HubObjectKey& key);
+  util::Result<std::optional<Found<HubObject>>> open_hub_object(
+      const HubObjectKey& key, CredentialMatch match = CredentialMatch::exact);
   util::Result<std::optional<Found<Exchange>>> open_exchange(const std::string& key);
   util::Result<std::optional<Ref>> find_ref(RepoType type, const std::string& repo_id,
-                                            const std::string& name) {
-    return m_index->find_ref(type, repo_id, name);
+                                            const std::string& name,
+                                            const std::string& credential = {},
+                                            CredentialMatch match = CredentialMatch::exact) {
+    return m_index->find_ref(type, repo_id, name, credential, match);
   }
 
   // Records a use of exchange `key` for LRU. Cheap when repeated: a key touched by this

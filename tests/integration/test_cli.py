@@ -81,7 +81,7 @@ def test_every_command_prints_valid_json_and_nothing_else(hubcache, store_tool):
     stats = hubcache.json("stats")
     assert stats["hub_objects"] == 8 and stats["exchanges"] == 4 and stats["refs"] == 4
     assert 1 <= stats["blobs"] <= 6
-    assert stats["schema_version"] == 1
+    assert stats["schema_version"] == 2
     verify = hubcache.json("verify")
     assert verify["problems"] == [] and verify["blobs_checked"] == stats["blobs"]
     gc = hubcache.json("gc")

@@ -1,4 +1,5 @@
 #include "store/index.hpp"
+#include "store/index_schema.hpp"
 #include "testutil.hpp"
 
 #include <gtest/gtest.h>
@@ -171,7 +172,9 @@ TEST(Index, StoreFromANewerHubcacheIsRefusedAndLeftUntouched) {
   EXPECT_EQ(refused.error().code, util::Errc::unsupported);
   EXPECT_NE(refused.error().message.find("upgrade hubcache"), std::string::npos)
       << refused.error().message;
-  EXPECT_NE(refused.error().message.find("schema v2"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("schema v" +
+                                         std::to_string(store::Index::k_schema_version + 1)),
+            std::string::npos);
   EXPECT_EQ(testutil::read_file(db), before);
 }
 
@@ -189,6 +192,59 @@ TEST(Index, OlderSchemaIsMigratedInPlace) {
   auto index = store::Index::open(db);
   ASSERT_TRUE(index) << index.error().message;
   EXPECT_TRUE((*index)->put_ref({store::RepoType::space, "acme/demo", "main", k_commit, 1}));
+}
+
+TEST(Index, AVersion1StoreKeepsItsEntriesAsAnonymousOnes) {
+  TempDir dir;
+  const auto db = dir.path() / "index.db";
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(handle, store::index_schema::migrations()[0].sql, nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    const std::string digest = util::Sha256::of("v1 body").hex();
+    const std::string rows =
+        "PRAGMA user_version = 1;"
+        "INSERT INTO blobs VALUES ('" + digest + "', 7, 1, 1);"
+        "INSERT INTO hub_objects VALUES ('model', 'acme/old', '" + k_commit + "', 'w.bin', '" +
+        digest + "', 7, 'etag', 1, 1, 1);"
+        "INSERT INTO refs VALUES ('model', 'acme/old', 'main', '" + k_commit + "', 1);";
+    ASSERT_EQ(sqlite3_exec(handle, rows.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  auto index = store::Index::open(db);
+  ASSERT_TRUE(index) << index.error().message;
+  auto object =
+      (*index)->find_hub_object({store::RepoType::model, "acme/old", k_commit, "w.bin"}).value();
+  ASSERT_TRUE(object);
+  EXPECT_EQ(object->key.credential, "");
+  EXPECT_EQ(object->size, 7u);
+  auto ref = (*index)->find_ref(store::RepoType::model, "acme/old", "main").value();
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->commit, k_commit);
+}
+
+TEST(Index, EntriesOfOneCredentialAreNotFoundWithAnother) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  auto object = hub_object("gated.bin", util::Sha256::of("secret"));
+  object.key.credential = "scope-a";
+  ASSERT_TRUE(index->put_hub_object(object));
+  auto key = object.key;
+  EXPECT_TRUE(index->find_hub_object(key).value());
+  key.credential = "scope-b";
+  EXPECT_FALSE(index->find_hub_object(key).value());
+  key.credential = "";
+  EXPECT_FALSE(index->find_hub_object(key).value());
+  EXPECT_TRUE(index->find_hub_object(key, store::CredentialMatch::any).value());
+  EXPECT_EQ(index->hub_objects_at(store::RepoType::dataset, "acme/data", k_commit, "", 
+                                  store::CredentialMatch::exact).value().size(), 0u);
+  EXPECT_EQ(index->hub_objects_at(store::RepoType::dataset, "acme/data", k_commit, "",
+                                  store::CredentialMatch::any).value().size(), 1u);
+  ASSERT_TRUE(index->put_ref({store::RepoType::dataset, "acme/data", "main", k_commit, 1, "scope-a"}));
+  EXPECT_FALSE(index->find_ref(store::RepoType::dataset, "acme/data", "main").value());
+  EXPECT_TRUE(index->find_ref(store::RepoType::dataset, "acme/data", "main", "scope-a").value());
 }
 
 TEST(Index, GarbageInsteadOfADatabaseIsReportedAsCorrupt) {
