@@ -21,6 +21,19 @@ void InFlight::wait_for_head(HeadWaiter ready) {
   ready(head ? &*head : nullptr, head ? nullptr : &*error);
 }
 
+void InFlight::wait_for_end(std::function<void(bool)> ended) {
+  bool whole;
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_complete && !m_error) {
+      m_end_waiters.push_back(std::move(ended));
+      return;
+    }
+    whole = m_complete;
+  }
+  ended(whole);
+}
+
 std::optional<upstream::ResponseHead> InFlight::head() const {
   std::lock_guard lock(m_mutex);
   return m_head;
@@ -58,14 +71,17 @@ util::Result<void> InFlight::on_body(std::span<const std::uint8_t> bytes) {
 
 void InFlight::finish(std::optional<store::BlobReader> pinned, std::int64_t upstream_ms) {
   std::vector<std::function<void()>> wakes;
+  std::vector<std::function<void(bool)>> ended;
   {
     std::lock_guard lock(m_mutex);
     m_complete = true;
     m_pinned = std::move(pinned);
     m_upstream_ms = upstream_ms;
     notify_locked(wakes);
+    ended.swap(m_end_waiters);
   }
   for (auto& wake : wakes) wake();
+  for (auto& end : ended) end(true);
 }
 
 void InFlight::fail(const util::Error& error) {
@@ -77,9 +93,15 @@ void InFlight::fail(const util::Error& error) {
     waiters.swap(m_head_waiters);
     notify_locked(wakes);
   }
+  std::vector<std::function<void(bool)>> ended;
+  {
+    std::lock_guard lock(m_mutex);
+    ended.swap(m_end_waiters);
+  }
   m_writer.abort();
   for (auto& waiter : waiters) waiter(nullptr, &error);
   for (auto& wake : wakes) wake();
+  for (auto& end : ended) end(false);
 }
 
 InFlight::State InFlight::state_locked() const {

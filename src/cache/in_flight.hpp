@@ -31,6 +31,10 @@ public:
   using HeadWaiter = std::function<void(const upstream::ResponseHead*, const util::Error*)>;
   void wait_for_head(HeadWaiter ready);
 
+  // Calls `ended` once, when the body is whole (true) or never will be (false); at once if
+  // that is already known.
+  void wait_for_end(std::function<void(bool whole)> ended);
+
   // The body writer, for the fetching thread to commit at the end.
   store::BlobWriter& writer() { return m_writer; }
   std::optional<upstream::ResponseHead> head() const;
@@ -69,6 +73,7 @@ private:
   std::optional<store::BlobReader> m_pinned;
   std::optional<std::int64_t> m_upstream_ms;
   std::vector<HeadWaiter> m_head_waiters;
+  std::vector<std::function<void(bool)>> m_end_waiters;
   std::vector<std::pair<State, std::function<void()>>> m_watchers;
 };
 

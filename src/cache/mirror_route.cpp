@@ -3,7 +3,11 @@
 namespace cache {
 
 void install_mirror(http::Router& router, Cache& cache, upstream::Url upstream) {
-  router.set_fallback([&cache, upstream](http::Request request, http::Respond respond) {
+  router.set_fallback(mirror_handler(cache, std::move(upstream)));
+}
+
+http::Handler mirror_handler(Cache& cache, upstream::Url upstream) {
+  return [&cache, upstream](http::Request request, http::Respond respond) {
     if (request.method != "GET" && request.method != "HEAD") {
       auto response = http::Response::text(405, "hubcache mirrors GET and HEAD only\n");
       response.headers.emplace_back("Allow", "GET, HEAD");
@@ -16,7 +20,7 @@ void install_mirror(http::Router& router, Cache& cache, upstream::Url upstream) 
       return;
     }
     cache.handle(request, *url, std::move(respond));
-  });
+  };
 }
 
 } // namespace cache

@@ -8,6 +8,9 @@
 
 namespace cache {
 
+// The generic mirror's handler. `cache` must outlive it.
+http::Handler mirror_handler(Cache& cache, upstream::Url upstream);
+
 // Registers the mirror as `router`'s fallback. `cache` must outlive the router's use.
 void install_mirror(http::Router& router, Cache& cache, upstream::Url upstream);
 

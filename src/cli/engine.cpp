@@ -1,9 +1,12 @@
 #include "cli/engine.hpp"
 
 #include "cache/cache.hpp"
-#include "cache/mirror_route.hpp"
+#include "cache/credentials.hpp"
+#include "cache/fetches.hpp"
 #include "http/admin.hpp"
+#include "http/router.hpp"
 #include "http/server.hpp"
+#include "hub/routes.hpp"
 #include "hubcache/version.hpp"
 #include "upstream/fetcher.hpp"
 #include "util/duration.hpp"
@@ -79,9 +82,12 @@ void notice(const std::string& line) {
 void add_engine_options(CLI::App& app, EngineOptions& options) {
   app.add_option("--listen", options.listen, "Address to listen on, HOST:PORT (port 0: any free)")
       ->capture_default_str();
-  app.add_option("--upstream", options.upstream, "The origin to mirror, e.g. https://huggingface.co")
+  app.add_option("--upstream", options.upstream,
+                 "The Hub (or any origin) to mirror; HF_ENDPOINT points clients here instead")
       ->type_name("URL")
-      ->required();
+      ->capture_default_str();
+  app.add_flag("--share-private", options.share_private,
+               "Serve what was fetched with a token to requests without it (or with another)");
   app.add_option_function<std::string>(
          "--mode",
          [&options](const std::string& text) {
@@ -127,29 +133,73 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
       ->capture_default_str();
 }
 
-int run_engine(const GlobalOptions& global, const EngineOptions& options,
-               const std::function<void(int port)>& ready) {
-  auto upstream_url = upstream::parse_url(options.upstream);
-  if (!upstream_url) {
-    std::fprintf(stderr, "hubcache: error: --upstream: %s\n", upstream_url.error().message.c_str());
-    return k_exit_usage;
-  }
-  const auto listen = parse_listen(options.listen);
-  if (!listen) {
-    std::fprintf(stderr, "hubcache: error: --listen: '%s' is not HOST:PORT\n",
-                 options.listen.c_str());
-    return k_exit_usage;
-  }
-  auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
-  if (!store) return report(store.error());
-  const auto log_path =
-      options.log.empty() ? (*store)->layout().logs_dir() / "hubcache.ndjson"
-                          : std::filesystem::path(options.log);
-  auto log = util::NdjsonLog::open(log_path);
-  if (!log) return report(log.error());
+namespace {
 
+// Where the Hub keeps LFS and Xet bodies: followed from huggingface.co without --allow-host.
+const std::vector<std::string> k_hub_cdn_hosts = {"*.huggingface.co", "*.hf.co"};
+
+} // namespace
+
+// Members in construction order; destroyed in reverse, the server first.
+struct Engine::Impl {
+  EngineOptions options;
+  upstream::Url upstream_url;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<util::NdjsonLog> log;
   util::Metrics metrics;
   util::StopSignal stop;
+  std::unique_ptr<upstream::Fetcher> fetcher;
+  std::optional<cache::CredentialScopes> scopes;
+  std::unique_ptr<cache::Fetches> fetches;
+  std::unique_ptr<cache::Cache> exchanges;
+  std::unique_ptr<hub::HubRoutes> hub;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+  AccessObserver observer;
+  int port = 0;
+};
+
+Engine::Engine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Engine::~Engine() = default;
+int Engine::port() const { return m_impl->port; }
+void Engine::stop() { m_impl->server->stop(); }
+std::uint64_t Engine::counter(const std::string& name) const { return m_impl->metrics.value(name); }
+std::filesystem::path Engine::store_root() const { return m_impl->store->layout().root(); }
+
+void Engine::serve() {
+  // Stopping: the server stops accepting and lets responses in flight finish (fetches
+  // included) for up to --drain-timeout; then the fetches still running are aborted.
+  m_impl->server->run([] {});
+  m_impl->stop.request_stop();
+  m_impl->fetches->wait_idle();
+}
+
+tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const GlobalOptions& global,
+                                                                      const EngineOptions& options,
+                                                                      bool handle_signals,
+                                                                      AccessObserver observer) {
+  const auto fail = [](int code, std::string message) {
+    return tl::unexpected(OpenError{code, std::move(message)});
+  };
+  auto upstream_url = upstream::parse_url(options.upstream);
+  if (!upstream_url) return fail(k_exit_usage, "--upstream: " + upstream_url.error().message);
+  const auto listen = parse_listen(options.listen);
+  if (!listen) return fail(k_exit_usage, "--listen: '" + options.listen + "' is not HOST:PORT");
+
+  auto impl = std::make_unique<Impl>();
+  Impl& e = *impl;
+  e.options = options;
+  e.upstream_url = *upstream_url;
+  e.observer = std::move(observer);
+  auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
+  if (!store) return fail(k_exit_failure, store.error().message);
+  e.store = std::move(*store);
+  const auto log_path = options.log.empty() ? e.store->layout().logs_dir() / "hubcache.ndjson"
+                                            : std::filesystem::path(options.log);
+  auto log = util::NdjsonLog::open(log_path);
+  if (!log) return fail(k_exit_failure, log.error().message);
+  e.log = std::move(*log);
+
   upstream::global_init();
   upstream::FetcherOptions fetcher_options;
   fetcher_options.retry.max_retries = options.retries;
@@ -161,63 +211,77 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
                std::chrono::duration_cast<std::chrono::seconds>(options.stall_time));
   fetcher_options.max_per_host = options.max_upstream_per_host;
   fetcher_options.allow_hosts = options.allow_hosts;
-  fetcher_options.allow_hosts.push_back(upstream_url->host);
+  fetcher_options.allow_hosts.push_back(e.upstream_url.host);
+  if (e.upstream_url.host == "huggingface.co" || e.upstream_url.host.ends_with(".huggingface.co")) {
+    fetcher_options.allow_hosts.insert(fetcher_options.allow_hosts.end(), k_hub_cdn_hosts.begin(),
+                                       k_hub_cdn_hosts.end());
+  }
   fetcher_options.user_agent = std::string("hubcache/") + hubcache::k_version;
-  util::NdjsonLog& log_file = **log;
-  upstream::Fetcher fetcher(fetcher_options, metrics, stop, [&](const upstream::ThrottleEvent& e) {
-    nlohmann::json line = {{"event", "throttle"},
-                           {"ts", util::format_iso8601(util::SystemClock::instance().now())},
-                           {"url", e.url},
-                           {"attempt", e.attempt},
-                           {"status", e.status ? nlohmann::json(*e.status) : nlohmann::json(nullptr)},
-                           {"wait_s", static_cast<double>(e.wait.count()) / 1000.0},
-                           {"source", upstream::to_string(e.source)}};
-    if (!e.error.empty()) line["error"] = e.error;
-    log_file.write(line.dump());
-  });
+  util::NdjsonLog& log_file = *e.log;
+  e.fetcher = std::make_unique<upstream::Fetcher>(
+      fetcher_options, e.metrics, e.stop, [&log_file](const upstream::ThrottleEvent& t) {
+        nlohmann::json line = {{"event", "throttle"},
+                               {"ts", util::format_iso8601(util::SystemClock::instance().now())},
+                               {"url", t.url},
+                               {"attempt", t.attempt},
+                               {"status", t.status ? nlohmann::json(*t.status) : nlohmann::json(nullptr)},
+                               {"wait_s", static_cast<double>(t.wait.count()) / 1000.0},
+                               {"source", upstream::to_string(t.source)}};
+        if (!t.error.empty()) line["error"] = t.error;
+        log_file.write(line.dump());
+      });
 
+  const std::string record_hint = "run hubcache with --mode record (upstream " +
+                                  e.upstream_url.to_string() + ") while online";
   cache::CacheOptions cache_options;
   cache_options.mode = options.mode;
-  cache_options.record_hint = "run hubcache with --mode record (upstream " +
-                              upstream_url->to_string() + ") while online";
-  std::optional<cache::CredentialScopes> scopes;
+  cache_options.record_hint = record_hint;
   try {
-    scopes.emplace(**store);
-  } catch (const std::exception& e) {
-    return report({util::Errc::io, e.what()});
+    e.scopes.emplace(*e.store);
+  } catch (const std::exception& error) {
+    return fail(k_exit_failure, error.what());
   }
-  cache::Fetches fetches(**store, fetcher, notice);
-  cache::Cache engine(cache_options, **store, fetches, *scopes, metrics, notice);
+  e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, notice);
+  e.exchanges = std::make_unique<cache::Cache>(cache_options, *e.store, *e.fetches, *e.scopes,
+                                               e.metrics, notice);
+  hub::HubOptions hub_options;
+  hub_options.mode = options.mode;
+  hub_options.share_private = options.share_private;
+  hub_options.record_hint = record_hint;
+  e.hub = std::make_unique<hub::HubRoutes>(hub_options, *e.store, *e.fetches, *e.scopes, e.metrics,
+                                           notice, e.upstream_url);
 
-  auto& index = (*store)->index();
+  auto& index = e.store->index();
   const auto count = [&index](auto field) {
     return [&index, field]() -> double {
       auto counts = index.counts();
       return counts ? static_cast<double>((*counts).*field) : 0.0;
     };
   };
-  metrics.gauge("hubcache_store_bytes", "Bytes of blobs in the store", count(&store::IndexCounts::blob_bytes));
-  metrics.gauge("hubcache_store_blobs", "Blobs in the store", count(&store::IndexCounts::blobs));
-  metrics.gauge("hubcache_store_exchanges", "Recorded exchanges", count(&store::IndexCounts::exchanges));
-  metrics.gauge("hubcache_store_hub_objects", "Hub objects", count(&store::IndexCounts::hub_objects));
+  e.metrics.gauge("hubcache_store_bytes", "Bytes of blobs in the store", count(&store::IndexCounts::blob_bytes));
+  e.metrics.gauge("hubcache_store_blobs", "Blobs in the store", count(&store::IndexCounts::blobs));
+  e.metrics.gauge("hubcache_store_exchanges", "Recorded exchanges", count(&store::IndexCounts::exchanges));
+  e.metrics.gauge("hubcache_store_hub_objects", "Hub objects", count(&store::IndexCounts::hub_objects));
 
-  http::Router router;
   const std::string mode_name(cache::to_string(options.mode));
+  const std::string upstream_text = e.upstream_url.to_string();
+  const std::string store_text = e.store->layout().root().string();
+  util::Metrics& metrics = e.metrics;
   http::install_admin(
-      router, metrics,
-      [&] {
+      e.router, metrics,
+      [mode_name, upstream_text] {
         return nlohmann::json{{"status", "ok"}, {"version", hubcache::k_version},
-                              {"mode", mode_name}, {"upstream", upstream_url->to_string()}}
+                              {"mode", mode_name}, {"upstream", upstream_text}}
             .dump();
       },
-      [&] {
+      [&metrics, mode_name, upstream_text, store_text] {
         auto stats = nlohmann::json::parse(metrics.json());
         stats["mode"] = mode_name;
-        stats["upstream"] = upstream_url->to_string();
-        stats["store"] = (*store)->layout().root().string();
+        stats["upstream"] = upstream_text;
+        stats["store"] = store_text;
         return stats.dump();
       });
-  cache::install_mirror(router, engine, *upstream_url);
+  hub::install_hub(e.router, *e.hub, *e.exchanges, e.upstream_url);
 
   http::ServerOptions server_options;
   server_options.host = listen->host;
@@ -231,33 +295,43 @@ int run_engine(const GlobalOptions& global, const EngineOptions& options,
   server_options.idle_timeout = seconds(options.client_timeout);
   server_options.write_timeout = seconds(options.client_timeout);
   server_options.drain_timeout = seconds(options.drain_timeout);
-  http::Server server(server_options, router, metrics, [&](const http::AccessRecord& r) {
-    util::JsonLine line;
-    line.add("event", "access")
-        .add("ts", util::format_iso8601(r.ts))
-        .add("method", r.method)
-        .add("url", r.url)
-        .add("status", r.status)
-        .add("cache", r.cache)
-        .add("bytes", r.bytes)
-        .add("ms", r.ms)
-        .add("upstream_ms", r.upstream_ms);
-    if (r.aborted) line.add("aborted", true);
-    log_file.write(line.str());
-  });
-  auto port = server.listen(/*handle_signals=*/true);
-  if (!port) return report(port.error());
+  const AccessObserver& seen = e.observer;
+  e.server = std::make_unique<http::Server>(
+      server_options, e.router, e.metrics, [&log_file, &seen](const http::AccessRecord& r) {
+        util::JsonLine line;
+        line.add("event", "access")
+            .add("ts", util::format_iso8601(r.ts))
+            .add("method", r.method)
+            .add("url", r.url)
+            .add("status", r.status)
+            .add("cache", r.cache)
+            .add("bytes", r.bytes)
+            .add("ms", r.ms)
+            .add("upstream_ms", r.upstream_ms);
+        if (r.aborted) line.add("aborted", true);
+        log_file.write(line.str());
+        if (seen) seen(r);
+      });
+  auto port = e.server->listen(handle_signals);
+  if (!port) return fail(k_exit_failure, port.error().message);
+  e.port = *port;
   if (!options.port_file.empty()) {
     std::ofstream out(options.port_file, std::ios::trunc);
     out << *port << "\n";
-    if (!out) return report({util::Errc::io, "cannot write --port-file " + options.port_file});
+    if (!out) return fail(k_exit_failure, "cannot write --port-file " + options.port_file);
   }
-  ready(*port);
-  // Stopping: the server stops accepting and lets responses in flight finish (fetches
-  // included) for up to --drain-timeout; then the fetches still running are aborted.
-  server.run([] {});
-  stop.request_stop();
-  fetches.wait_idle();
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+int run_engine(const GlobalOptions& global, const EngineOptions& options,
+               const std::function<void(int port)>& ready) {
+  auto engine = Engine::open(global, options, /*handle_signals=*/true);
+  if (!engine) {
+    std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
+    return engine.error().exit_code;
+  }
+  ready((*engine)->port());
+  (*engine)->serve();
   return k_exit_ok;
 }
 

@@ -1,9 +1,10 @@
-// The record/replay engine as the CLI starts it: flags shared by `serve` (and later `run`),
-// and the wiring of store, fetcher, cache, routes and server.
+// The record/replay engine as the CLI starts it: flags shared by `serve` and `run`, and the
+// wiring of store, fetcher, cache, Hub routes and server.
 #pragma once
 
 #include "cli/command.hpp"
 #include "cache/mode.hpp"
+#include "http/message.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -16,7 +17,7 @@ namespace cli {
 
 struct EngineOptions {
   std::string listen = "127.0.0.1:8780";
-  std::string upstream;
+  std::string upstream = "https://huggingface.co";
   cache::Mode mode = cache::Mode::record;
   std::vector<std::string> allow_hosts;
   std::string log;  // NDJSON log; default STORE/logs/hubcache.ndjson
@@ -31,13 +32,49 @@ struct EngineOptions {
   int max_upstream_per_host = 8;
   std::size_t max_connections = 1024;
   int threads = 2;
+  bool share_private = false;
 };
 
 // Adds the engine's flags to `app`.
 void add_engine_options(CLI::App& app, EngineOptions& options);
 
-// Runs the engine until SIGINT/SIGTERM. `ready(port)` is called once it listens. Returns
-// the exit code.
+// Sees every access record (from the server's threads).
+using AccessObserver = std::function<void(const http::AccessRecord&)>;
+
+// A running engine: open() wires everything and listens; serve() answers until stop().
+class Engine {
+public:
+  // Errors carry the exit code to use: usage (bad --upstream/--listen) or failure.
+  struct OpenError {
+    int exit_code = k_exit_failure;
+    std::string message;
+  };
+  static tl::expected<std::unique_ptr<Engine>, OpenError> open(const GlobalOptions& global,
+                                                               const EngineOptions& options,
+                                                               bool handle_signals,
+                                                               AccessObserver observer = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  int port() const;
+  // Serves until stop() (or a signal when handle_signals), lets responses in flight finish
+  // for up to --drain-timeout, then aborts the fetches still running.
+  void serve();
+  // Safe from any thread.
+  void stop();
+  // The value of one of the engine's counters (e.g. hubcache_upstream_retries_total).
+  std::uint64_t counter(const std::string& name) const;
+  std::filesystem::path store_root() const;
+
+private:
+  struct Impl;
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+// `serve`: runs the engine until SIGINT/SIGTERM. `ready(port)` is called once it listens.
+// Returns the exit code.
 int run_engine(const GlobalOptions& global, const EngineOptions& options,
                const std::function<void(int port)>& ready);
 

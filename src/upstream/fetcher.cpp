@@ -58,6 +58,7 @@ bool is_redirect(int status) {
 bool dropped_request_header(std::string_view name) {
   static constexpr std::string_view k_names[] = {
       "host", "content-length", "accept-encoding", "range", "if-range", "expect"};
+  // (Content-Type stays: a POST body's type is the client's to say.)
   return util::is_hop_by_hop(name) ||
          std::any_of(std::begin(k_names), std::end(k_names),
                      [&](std::string_view n) { return util::iequals(n, name); });
@@ -292,6 +293,10 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list.get());
     curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
     if (method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    if (method == "POST") {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    }
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // we follow, host by host
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
@@ -361,7 +366,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
 
     // Something failed: decide whether and when to try again.
     AttemptOutcome outcome;
-    outcome.idempotent = method == "GET" || method == "HEAD";
+    outcome.idempotent = method == "GET" || method == "HEAD" || request.idempotent_post;
     std::string error;
     if (t.role == Role::retry_body && code == CURLE_OK) {
       outcome.status = t.status;

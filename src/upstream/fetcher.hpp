@@ -21,9 +21,13 @@
 namespace upstream {
 
 struct FetchRequest {
-  std::string method = "GET";  // GET or HEAD
+  std::string method = "GET";  // GET, HEAD or POST
   Url url;
   util::Headers headers;  // end-to-end request headers to forward (Authorization included)
+  std::string body;       // POST only
+  // Whether a failed attempt may be retried. GET and HEAD always are; a POST only when the
+  // caller knows it reads (the Hub's paths-info).
+  bool idempotent_post = false;
 };
 
 // A redirect that was followed.

@@ -79,6 +79,13 @@ void Sha256Hasher::update(std::string_view data) {
   EVP_DigestUpdate(m_ctx, data.data(), data.size());
 }
 
+std::string sha1_hex(std::string_view data) {
+  std::array<std::uint8_t, 20> digest{};
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha1(), nullptr);
+  return to_hex(digest);
+}
+
 Sha256 Sha256Hasher::finish() {
   std::array<std::uint8_t, Sha256::k_size> bytes{};
   unsigned int length = 0;

@@ -54,6 +54,10 @@ private:
   evp_md_ctx_st* m_ctx;
 };
 
+// The SHA-1 of `data`, 40 lower-case hex digits: git object ids, nothing that needs to
+// resist collisions.
+std::string sha1_hex(std::string_view data);
+
 } // namespace util
 
 template <> struct std::hash<util::Sha256> {

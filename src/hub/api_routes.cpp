@@ -1,0 +1,238 @@
+// The /api half of HubRoutes: repo info, tree listings and paths-info, recorded literally and
+// served with Xet removed and the Hub's own URLs pointing back at hubcache.
+#include "cache/exchange_key.hpp"
+#include "cache/mirror_url.hpp"
+#include "cache/responses.hpp"
+#include "hub/listing.hpp"
+#include "hub/routes.hpp"
+#include "hub/xet.hpp"
+#include "util/percent.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace hub {
+
+namespace {
+
+// Listings are small; anything bigger than this is not a listing hubcache transforms.
+constexpr std::uint64_t k_max_listing_bytes = 64ull << 20;
+
+std::optional<std::string> read_all(int fd, std::uint64_t size) {
+  if (size > k_max_listing_bytes) return std::nullopt;
+  std::string out(size, '\0');
+  std::uint64_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::pread(fd, out.data() + got, size - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    got += static_cast<std::uint64_t>(n);
+  }
+  return out;
+}
+
+// Listings are keyed by path and query, not by the upstream's origin: like the object model,
+// a recording replays whichever --upstream names the Hub.
+std::string api_key(const std::string& method, const upstream::Url& url, const std::string& scope) {
+  auto key = cache::exchange_key(method, url, scope);
+  key.erase(method.size() + 1, url.origin().size());
+  return "hub-api " + key;
+}
+
+std::string own_origin(const http::Request& request) {
+  return "http://" + request.header("Host").value_or("127.0.0.1");
+}
+
+} // namespace
+
+http::Response HubRoutes::api_answer(int status, const util::Headers& headers,
+                                     const std::string& body, const http::Request& request,
+                                     const std::string& upstream_origin, std::string cache_result) {
+  http::Response response;
+  response.status = status;
+  response.headers = rewrite_origin(strip_xet(util::without_hop_by_hop(headers)), upstream_origin,
+                                    own_origin(request));
+  util::remove_header(response.headers, "Content-Length");
+  response.body = strip_xet_json(body);
+  response.cache = std::move(cache_result);
+  return response;
+}
+
+// Replay without a recording: the listing made from the files known at the commit.
+std::optional<http::Response> HubRoutes::synthesized(const http::Request& request,
+                                                     const Target& target,
+                                                     const std::string& scope) {
+  const std::string revision = target.revision.empty() || target.revision == "HEAD"
+                                   ? std::string("main")
+                                   : target.revision;
+  const auto commit = commit_of(target, revision, scope);
+  if (!commit) return std::nullopt;
+  auto files = m_store.index().hub_objects_at(target.type, target.repo_id, *commit, scope, match());
+  if (!files || files->empty()) return std::nullopt;
+  std::string body;
+  switch (target.route) {
+  case Route::repo_info:
+    body = repo_info_json(target.type, target.repo_id, *commit, *files, target.query);
+    break;
+  case Route::tree:
+    body = tree_json(target.path, *files, query_flag(target.query, "recursive"),
+                     query_flag(target.query, "expand"), *commit);
+    break;
+  case Route::paths_info: {
+    const auto query = parse_paths_info(request.body, request.header("Content-Type").value_or(""));
+    if (!query) return std::nullopt;
+    body = paths_info_json(*query, *files, *commit);
+    break;
+  }
+  default: return std::nullopt;
+  }
+  auto response = http::Response::text(200, std::move(body), "application/json; charset=utf-8");
+  response.headers.emplace_back("X-Repo-Commit", *commit);
+  response.cache = "hit";
+  return response;
+}
+
+void HubRoutes::api(const http::Request& request, const Target& target, http::Respond respond) {
+  if (target.route == Route::telemetry) {
+    // Best-effort pings from the clients: answered here, never recorded or sent on.
+    respond(http::Response::text(200, ""));
+    return;
+  }
+  if (target.route == Route::xet_token) {
+    auto response = http::Response::text(
+        403, "{\"error\":\"hubcache serves files over plain HTTP: Xet is off through it\"}",
+        "application/json");
+    response.headers.emplace_back("X-Error-Message", "Xet is off through hubcache");
+    respond(std::move(response));
+    return;
+  }
+  const bool post = target.route == Route::paths_info;
+  if (post ? request.method != "POST" : (request.method != "GET" && request.method != "HEAD")) {
+    respond(http::Response::text(405, post ? "paths-info takes POST\n" : "GET and HEAD only\n"));
+    return;
+  }
+  auto url = cache::mirror_url(m_upstream, request.target);
+  if (!url) {
+    respond(http::Response::text(400, url.error().message + "\n"));
+    return;
+  }
+  const auto scope = m_scopes.of(request);
+  std::string key = api_key(request.method == "HEAD" ? "GET" : request.method, *url, scope);
+  if (post) {
+    // The same question asked as a form or as JSON is one key.
+    const auto query = parse_paths_info(request.body, request.header("Content-Type").value_or(""));
+    if (!query) {
+      respond(http::Response::text(400, "paths-info needs paths (form or JSON)\n"));
+      return;
+    }
+    key += " expand=" + std::string(query->expand ? "true" : "false") + " paths=";
+    for (const auto& path : query->paths) key += util::percent_encode(path) + ",";
+  }
+
+  std::shared_ptr<store::Found<store::Exchange>> stored;
+  if (auto found = m_store.open_exchange(key); found && *found) {
+    stored = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
+  }
+  const auto from_store = [this, request](const store::Found<store::Exchange>& found,
+                                          std::string cache_result) -> http::Response {
+    std::string body;
+    if (found.body) {
+      auto read = read_all(found.body->fd(), found.body->size());
+      if (!read) return cache::upstream_failure(m_metrics, {util::Errc::io, "cannot read a listing"});
+      body = std::move(*read);
+    }
+    // Links name the upstream the listing was recorded from, which may not be today's.
+    const auto recorded_from = upstream::parse_url(found.entry.url);
+    return api_answer(found.entry.status, found.entry.headers, body, request,
+                      recorded_from ? recorded_from->origin() : m_upstream.origin(),
+                      std::move(cache_result));
+  };
+  if (stored && m_options.mode != cache::Mode::refresh) {
+    respond(from_store(*stored, "hit"));
+    return;
+  }
+  if (m_options.mode == cache::Mode::replay) {
+    if (auto made = synthesized(request, target, scope)) {
+      respond(std::move(*made));
+      return;
+    }
+    const std::string what = request.method + " " + url->to_string();
+    if (m_notice) m_notice("replay miss: " + what);
+    respond(cache::replay_miss(m_metrics, what, m_options.record_hint));
+    return;
+  }
+
+  upstream::FetchRequest fetch;
+  fetch.method = request.method == "HEAD" ? "GET" : request.method;
+  fetch.url = *url;
+  fetch.headers = util::without_hop_by_hop(request.headers);
+  fetch.body = request.body;
+  fetch.idempotent_post = post;  // paths-info only reads
+  auto flight = m_fetches.join_or_start(
+      key, fetch,
+      [this, method = fetch.method, url_text = url->to_string()](
+          cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+        record_api(f, head, method, url_text, ms);
+      });
+  if (!flight) {
+    respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+    return;
+  }
+  flight->wait_for_head([this, flight, respond, request, stored, from_store](
+                            const upstream::ResponseHead* head, const util::Error* error) {
+    const bool failed = !head || head->status >= 500 || head->status == 429;
+    if (failed && stored) {
+      m_metrics.counter("hubcache_stale_answers_total", "Refresh mode answers from the store "
+                                                        "because the upstream failed").add();
+      respond(from_store(*stored, "stale"));
+      return;
+    }
+    if (!head) {
+      respond(cache::upstream_failure(m_metrics, *error));
+      return;
+    }
+    // A listing is rewritten before it goes out, so it is sent once whole.
+    const upstream::ResponseHead head_copy = *head;
+    flight->wait_for_end([this, flight, respond, request, head_copy](bool whole) {
+      auto body = whole ? read_all(flight->fd(), flight->received()) : std::nullopt;
+      if (!body) {
+        respond(cache::upstream_failure(
+            m_metrics, {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
+        return;
+      }
+      respond(api_answer(head_copy.status, head_copy.headers, *body, request, m_upstream.origin(),
+                         cache::is_storable_status(head_copy.status) ? "stored" : "miss"));
+    });
+  });
+}
+
+// Listings are recorded as the Hub sent them; Xet and URLs are dealt with on the way out, so
+// a later hubcache can change how without re-recording.
+void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
+                           const std::string& method, const std::string& url,
+                           std::int64_t upstream_ms) {
+  if (!cache::is_storable_status(head.status)) {
+    flight.finish(std::nullopt, upstream_ms);
+    flight.writer().abort();
+    return;
+  }
+  auto committed = flight.writer().commit({head.content_length, std::nullopt});
+  if (!committed) {
+    if (m_notice) m_notice("not stored: " + url + ": " + committed.error().message);
+    flight.fail(committed.error());
+    return;
+  }
+  store::Exchange exchange;
+  exchange.key = flight.key();
+  exchange.method = method;
+  exchange.url = url;
+  exchange.status = head.status;
+  exchange.headers = cache::recordable_headers(head.headers);
+  if (auto r = m_store.put(&*committed, exchange); !r && m_notice) {
+    m_notice("not stored: " + url + ": " + r.error().message);
+  }
+  flight.finish(std::move(*committed), upstream_ms);
+}
+
+} // namespace hub

@@ -1,0 +1,58 @@
+#include "hub/file_meta.hpp"
+
+#include "hub/target.hpp"
+
+#include <charconv>
+
+namespace hub {
+
+namespace {
+
+std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::uint64_t value = 0;
+  const auto* end = text->data() + text->size();
+  const auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+} // namespace
+
+std::optional<FileMeta> file_meta(const upstream::ResponseHead& head) {
+  if (head.status != 200) return std::nullopt;
+  // The Hub's own answer is the first hop (the 302 of an LFS file) or the 200 itself.
+  const util::Headers& hub = head.redirects.empty() ? head.headers : head.redirects.front().headers;
+  FileMeta meta;
+  meta.commit = util::find_header(hub, "X-Repo-Commit").value_or("");
+  if (!is_commit(meta.commit)) return std::nullopt;
+  if (auto linked = util::find_header(hub, "X-Linked-Etag")) {
+    meta.lfs = true;
+    meta.etag = util::normalize_etag(*linked);
+    const auto size = number(util::find_header(hub, "X-Linked-Size"));
+    if (!size) return std::nullopt;
+    meta.size = *size;
+  } else {
+    const auto etag = util::find_header(hub, "ETag");
+    if (!etag || !head.content_length) return std::nullopt;
+    meta.etag = util::normalize_etag(*etag);
+    meta.size = *head.content_length;
+  }
+  if (meta.etag.empty()) return std::nullopt;
+  return meta;
+}
+
+util::Headers file_headers(const store::HubObject& object) {
+  util::Headers headers;
+  headers.emplace_back("Content-Type", object.lfs ? "application/octet-stream"
+                                                  : "text/plain; charset=utf-8");
+  headers.emplace_back("ETag", "\"" + object.etag + "\"");
+  headers.emplace_back("X-Repo-Commit", object.key.commit);
+  if (object.lfs) {
+    headers.emplace_back("X-Linked-Etag", "\"" + object.etag + "\"");
+    headers.emplace_back("X-Linked-Size", std::to_string(object.size));
+  }
+  return headers;
+}
+
+} // namespace hub

@@ -1,0 +1,184 @@
+#include "hub/listing.hpp"
+
+#include "util/headers.hpp"
+#include "util/percent.hpp"
+#include "util/sha256.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace hub {
+
+namespace {
+
+using nlohmann::json;
+
+std::string git_blob_oid(std::string_view content) {
+  std::string object = "blob " + std::to_string(content.size());
+  object.push_back('\0');
+  object.append(content);
+  return util::sha1_hex(object);
+}
+
+json file_entry(const store::HubObject& file, bool expand, const std::string& commit) {
+  json entry = {{"type", "file"}, {"size", file.size}, {"path", file.key.path}};
+  if (file.lfs) {
+    const auto pointer = lfs_pointer(file.etag, file.size);
+    entry["oid"] = git_blob_oid(pointer);
+    entry["lfs"] = {{"oid", file.etag}, {"size", file.size}, {"pointerSize", pointer.size()}};
+  } else {
+    entry["oid"] = file.etag;
+  }
+  if (expand) {
+    entry["lastCommit"] = {{"id", commit}, {"title", "recorded by hubcache"},
+                           {"date", "1970-01-01T00:00:00.000Z"}};
+  }
+  return entry;
+}
+
+json directory_entry(const std::string& path) {
+  return {{"type", "directory"}, {"oid", util::sha1_hex(path)}, {"size", 0}, {"path", path}};
+}
+
+std::string query_value(std::string_view query, std::string_view name) {
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    auto end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const auto pair = query.substr(start, end - start);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return eq == std::string_view::npos ? "" : util::form_decode(pair.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return "";
+}
+
+} // namespace
+
+std::string lfs_pointer(const std::string& sha256, std::uint64_t size) {
+  return "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha256 + "\nsize " +
+         std::to_string(size) + "\n";
+}
+
+bool query_flag(std::string_view query, std::string_view name) {
+  auto value = query_value(query, name);
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value == "true" || value == "1";
+}
+
+std::string repo_info_json(store::RepoType type, const std::string& repo_id,
+                           const std::string& commit, const std::vector<store::HubObject>& files,
+                           std::string_view query) {
+  const bool blobs = query_flag(query, "blobs");
+  json siblings = json::array();
+  for (const auto& file : files) {
+    json sibling = {{"rfilename", file.key.path}};
+    if (blobs) {
+      sibling["size"] = file.size;
+      sibling["blobId"] = file.lfs ? git_blob_oid(lfs_pointer(file.etag, file.size)) : file.etag;
+      if (file.lfs) {
+        sibling["lfs"] = {{"sha256", file.etag}, {"size", file.size},
+                          {"pointerSize", lfs_pointer(file.etag, file.size).size()}};
+      }
+    }
+    siblings.push_back(std::move(sibling));
+  }
+  json info = {{"_id", util::sha1_hex(repo_id).substr(0, 24)},
+               {"id", repo_id},
+               {"sha", commit},
+               {"private", false},
+               {"gated", false},
+               {"disabled", false},
+               {"lastModified", "1970-01-01T00:00:00.000Z"},
+               {"tags", json::array()},
+               {"siblings", std::move(siblings)}};
+  if (type == store::RepoType::model) info["modelId"] = repo_id;
+  return info.dump();
+}
+
+std::string tree_json(const std::string& folder, const std::vector<store::HubObject>& files,
+                      bool recursive, bool expand, const std::string& commit) {
+  std::string prefix = folder;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!prefix.empty()) prefix += '/';
+  std::vector<std::pair<std::string, json>> entries;
+  std::set<std::string> directories;
+  for (const auto& file : files) {
+    if (file.key.path.rfind(prefix, 0) != 0) continue;
+    const std::string rest = file.key.path.substr(prefix.size());
+    std::size_t slash = rest.find('/');
+    while (slash != std::string::npos) {
+      const std::string directory = prefix + rest.substr(0, slash);
+      if (directories.insert(directory).second) entries.emplace_back(directory, directory_entry(directory));
+      if (!recursive) break;
+      slash = rest.find('/', slash + 1);
+    }
+    if (recursive || rest.find('/') == std::string::npos) {
+      entries.emplace_back(file.key.path, file_entry(file, expand, commit));
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  json out = json::array();
+  for (auto& [path, entry] : entries) out.push_back(std::move(entry));
+  return out.dump();
+}
+
+std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::string_view content_type) {
+  PathsInfoQuery query;
+  if (content_type.find("json") != std::string_view::npos) {
+    const auto value = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!value.is_object() || !value.contains("paths") || !value["paths"].is_array()) {
+      return std::nullopt;
+    }
+    for (const auto& path : value["paths"]) {
+      if (!path.is_string()) return std::nullopt;
+      query.paths.push_back(path.get<std::string>());
+    }
+    if (value.contains("expand") && value["expand"].is_boolean()) {
+      query.expand = value["expand"].get<bool>();
+    }
+  } else {
+    std::size_t start = 0;
+    while (start <= body.size()) {
+      auto end = body.find('&', start);
+      if (end == std::string_view::npos) end = body.size();
+      const auto pair = body.substr(start, end - start);
+      const auto eq = pair.find('=');
+      const auto name = pair.substr(0, eq);
+      const auto value = eq == std::string_view::npos ? "" : util::form_decode(pair.substr(eq + 1));
+      if (name == "paths") query.paths.push_back(value);
+      if (name == "expand") query.expand = util::iequals(value, "true") || value == "1";
+      start = end + 1;
+    }
+  }
+  std::sort(query.paths.begin(), query.paths.end());
+  query.paths.erase(std::unique(query.paths.begin(), query.paths.end()), query.paths.end());
+  return query;
+}
+
+std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store::HubObject>& files,
+                            const std::string& commit) {
+  json out = json::array();
+  for (const auto& path : query.paths) {
+    const auto file = std::find_if(files.begin(), files.end(),
+                                   [&](const auto& f) { return f.key.path == path; });
+    if (file != files.end()) {
+      out.push_back(file_entry(*file, query.expand, commit));
+      continue;
+    }
+    const std::string prefix = path + "/";
+    if (std::any_of(files.begin(), files.end(),
+                    [&](const auto& f) { return f.key.path.rfind(prefix, 0) == 0; })) {
+      out.push_back(directory_entry(path));
+    }
+  }
+  return out.dump();
+}
+
+} // namespace hub

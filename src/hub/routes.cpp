@@ -1,0 +1,311 @@
+#include "hub/routes.hpp"
+
+#include "cache/exchange_key.hpp"
+#include "cache/mirror_route.hpp"
+#include "cache/mirror_url.hpp"
+#include "cache/responses.hpp"
+#include "hub/file_meta.hpp"
+#include "hub/xet.hpp"
+#include "util/json_line.hpp"
+
+namespace hub {
+
+HubRoutes::HubRoutes(HubOptions options, store::Store& store, cache::Fetches& fetches,
+                     const cache::CredentialScopes& scopes, util::Metrics& metrics,
+                     cache::Notice notice, upstream::Url upstream)
+    : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
+      m_metrics(metrics), m_notice(std::move(notice)), m_upstream(std::move(upstream)) {}
+
+store::CredentialMatch HubRoutes::match() const {
+  return m_options.share_private ? store::CredentialMatch::any : store::CredentialMatch::exact;
+}
+
+void HubRoutes::handle(const http::Request& request, const Target& target, http::Respond respond) {
+  if (target.route == Route::resolve) {
+    resolve(request, target, std::move(respond));
+  } else {
+    api(request, target, std::move(respond));
+  }
+}
+
+// What the Hub answered about a (revision, path) when it was not a file: 404 EntryNotFound,
+// 401/403 GatedRepo, RepoNotFound... recorded per revision, and per commit when it said one.
+std::string HubRoutes::answer_key(const Target& target, const std::string& revision,
+                                  const std::string& scope) const {
+  return "hub-resolve " + std::string(store::to_string(target.type)) + " " + target.repo_id + " " +
+         revision + " " + target.path + (scope.empty() ? "" : " credential=" + scope);
+}
+
+std::optional<std::string> HubRoutes::commit_of(const Target& target, const std::string& revision,
+                                                const std::string& scope) {
+  if (is_commit(revision)) return revision;
+  auto ref = m_store.find_ref(target.type, target.repo_id, revision, scope, match());
+  if (!ref) {
+    if (m_notice) m_notice("store read failed, treating as a miss: " + ref.error().message);
+    return std::nullopt;
+  }
+  if (!*ref) return std::nullopt;
+  return (*ref)->commit;
+}
+
+http::Response HubRoutes::gated(const Target& target) {
+  const std::string message =
+      "Access to " + std::string(store::to_string(target.type)) + " " + target.repo_id +
+      " is restricted: hubcache recorded it for another credential. Send the same token, or "
+      "start hubcache with --share-private.";
+  auto response = http::Response::text(401, util::JsonLine().add("error", message).str(),
+                                       "application/json");
+  response.headers.emplace_back("X-Error-Code", "GatedRepo");
+  response.headers.emplace_back("X-Error-Message", message);
+  response.cache = "miss";
+  return response;
+}
+
+namespace {
+
+struct FoundFile {
+  store::HubObject object;
+  std::shared_ptr<const store::BlobReader> body;
+};
+
+http::Response file_response(const FoundFile& file, std::string cache_result) {
+  http::Response response;
+  response.status = 200;
+  response.headers = file_headers(file.object);
+  response.cache = std::move(cache_result);
+  response.body = http::FileBody{file.body->fd(), file.body->size(), file.body};
+  return response;
+}
+
+http::Response answer_response(const store::Found<store::Exchange>& found,
+                               std::shared_ptr<const store::BlobReader> body,
+                               std::string cache_result) {
+  http::Response response;
+  response.status = found.entry.status;
+  response.headers = found.entry.headers;
+  response.cache = std::move(cache_result);
+  if (body) response.body = http::FileBody{body->fd(), body->size(), body};
+  return response;
+}
+
+// Forwarded to the Hub: the client's end-to-end headers, minus the Accept that would switch
+// an LFS file to Xet (the JS client sends application/vnd.xet-fileinfo+json).
+util::Headers upstream_headers(const http::Request& request) {
+  auto headers = util::without_hop_by_hop(request.headers);
+  util::remove_header(headers, "Accept");
+  return headers;
+}
+
+} // namespace
+
+// A stored answer (a file, or what the Hub said instead), kept for the stale fallback.
+struct HubRoutes::Known {
+  std::optional<FoundFile> file;
+  std::shared_ptr<store::Found<store::Exchange>> answer;
+  std::shared_ptr<const store::BlobReader> answer_body;
+
+  bool any() const { return file || answer; }
+  http::Response response(std::string cache_result) const {
+    if (file) return file_response(*file, std::move(cache_result));
+    return answer_response(*answer, answer_body, std::move(cache_result));
+  }
+};
+
+void HubRoutes::resolve(const http::Request& request, const Target& target, http::Respond respond) {
+  const bool head_only = request.method == "HEAD";
+  if (request.method != "GET" && !head_only) {
+    auto response = http::Response::text(405, "the Hub's resolve takes GET and HEAD\n");
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    respond(std::move(response));
+    return;
+  }
+  const auto scope = m_scopes.of(request);
+  // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
+  const bool ask_first = m_options.mode == cache::Mode::refresh && !is_commit(target.revision);
+
+  Known known;
+  const auto commit = commit_of(target, target.revision, scope);
+  if (commit) {
+    auto found = m_store.open_hub_object(
+        {target.type, target.repo_id, *commit, target.path, scope}, match());
+    if (found && *found) {
+      known.file = FoundFile{(*found)->entry,
+                             std::make_shared<const store::BlobReader>(std::move(*(*found)->body))};
+    }
+  }
+  if (!known.file) {
+    for (const auto& revision : {target.revision, commit.value_or(target.revision)}) {
+      auto found = m_store.open_exchange(answer_key(target, revision, scope));
+      if (found && *found) {
+        known.answer_body = (*found)->body
+                                ? std::make_shared<const store::BlobReader>(std::move(*(*found)->body))
+                                : nullptr;
+        known.answer = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
+        break;
+      }
+    }
+  }
+  if (known.any() && !ask_first) {
+    respond(known.response("hit"));
+    return;
+  }
+  if (m_options.mode == cache::Mode::replay) {
+    if (commit) {
+      auto elsewhere = m_store.index().find_hub_object(
+          {target.type, target.repo_id, *commit, target.path, scope}, store::CredentialMatch::any);
+      if (elsewhere && *elsewhere) {
+        respond(gated(target));
+        return;
+      }
+    }
+    const std::string what = request.method + " " + m_upstream.origin() + request.target;
+    if (m_notice) m_notice("replay miss: " + what);
+    respond(cache::replay_miss(m_metrics, what, m_options.record_hint));
+    return;
+  }
+
+  auto url = cache::mirror_url(m_upstream, request.target);
+  if (!url) {
+    respond(http::Response::text(400, url.error().message + "\n"));
+    return;
+  }
+  // Always a GET upstream: a HEAD is answered from its head, and the GET that usually
+  // follows joins the same fetch.
+  upstream::FetchRequest fetch;
+  fetch.method = "GET";
+  fetch.url = *url;
+  fetch.headers = upstream_headers(request);
+  const std::string fetch_key = "GET " + answer_key(target, target.revision, scope);
+  auto flight = m_fetches.join_or_start(
+      fetch_key, fetch,
+      [this, target, scope, url_text = url->to_string()](
+          cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+        record_resolve(f, head, target, scope, url_text, ms);
+      });
+  if (!flight) {
+    respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+    return;
+  }
+  auto fallback = std::make_shared<Known>(std::move(known));
+  flight->wait_for_head([this, flight, respond, target, head_only, fallback](
+                            const upstream::ResponseHead* head, const util::Error* error) {
+    const bool failed = !head || head->status >= 500 || head->status == 429;
+    if (failed && fallback->any()) {
+      m_metrics.counter("hubcache_stale_answers_total", "Refresh mode answers from the store "
+                                                        "because the upstream failed").add();
+      respond(fallback->response("stale"));
+      return;
+    }
+    if (!head) {
+      respond(cache::upstream_failure(m_metrics, *error));
+      return;
+    }
+    respond(resolved(flight, *head, target, head_only));
+  });
+}
+
+http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& flight,
+                                   const upstream::ResponseHead& head, const Target& target,
+                                   bool head_only) {
+  http::Response response;
+  if (const auto meta = file_meta(head)) {
+    store::HubObject object;
+    object.key = {target.type, target.repo_id, meta->commit, target.path};
+    object.etag = meta->etag;
+    object.size = meta->size;
+    object.lfs = meta->lfs;
+    response.status = 200;
+    response.headers = file_headers(object);
+    response.cache = "stored";
+  } else {
+    response.status = head.status;
+    response.headers = rewrite_origin(strip_xet(util::without_hop_by_hop(head.headers)),
+                                      m_upstream.origin(), "");
+    response.cache = cache::is_storable_status(head.status) ? "stored" : "miss";
+  }
+  if (!head_only) {
+    response.body = std::static_pointer_cast<http::GrowingBody>(flight);
+  } else if (const auto meta = file_meta(head)) {
+    util::set_header(response.headers, "Content-Length", std::to_string(meta->size));
+  } else if (head.content_length) {
+    util::set_header(response.headers, "Content-Length", std::to_string(*head.content_length));
+  }
+  return response;
+}
+
+// Invariant (DESIGN.md): a blob is visible only when complete and checked. An LFS file is
+// checked against the sha256 the Hub named; every file against the size it named.
+void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
+                               const Target& target, const std::string& scope,
+                               const std::string& url, std::int64_t upstream_ms) {
+  const auto meta = file_meta(head);
+  if (!meta && !cache::is_storable_status(head.status)) {
+    flight.finish(std::nullopt, upstream_ms);
+    flight.writer().abort();
+    return;
+  }
+  store::BlobExpectation expect{head.content_length, std::nullopt};
+  if (meta) {
+    expect.size = meta->size;
+    if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag);
+  }
+  auto committed = flight.writer().commit(expect);
+  if (!committed) {
+    m_metrics
+        .counter("hubcache_integrity_failures_total",
+                 "Upstream bodies refused: wrong length or sha256")
+        .add();
+    if (m_notice) m_notice("not stored: " + head.url + ": " + committed.error().message);
+    flight.fail(committed.error());
+    return;
+  }
+  const auto note = [this](const util::Result<void>& r) {
+    if (!r) {
+      m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
+      if (m_notice) m_notice("not stored: " + r.error().message);
+    }
+  };
+  // The commit the Hub named, on a file or on an error about one.
+  std::string commit;
+  if (meta) {
+    commit = meta->commit;
+    store::HubObject object;
+    object.key = {target.type, target.repo_id, commit, target.path, scope};
+    object.etag = meta->etag;
+    object.lfs = meta->lfs;
+    note(m_store.put(*committed, object));
+  } else {
+    const util::Headers& first = head.redirects.empty() ? head.headers : head.redirects.front().headers;
+    commit = util::find_header(first, "X-Repo-Commit").value_or("");
+    if (!is_commit(commit)) commit.clear();
+    store::Exchange answer;
+    answer.method = "GET";
+    answer.url = url;
+    answer.status = head.status;
+    answer.headers = strip_xet(cache::recordable_headers(head.headers));
+    answer.key = answer_key(target, target.revision, scope);
+    note(m_store.put(&*committed, answer));
+    if (!commit.empty() && commit != target.revision) {
+      answer.key = answer_key(target, commit, scope);
+      note(m_store.put(&*committed, answer));
+    }
+  }
+  if (!commit.empty() && commit != target.revision) {
+    note(m_store.put(store::Ref{target.type, target.repo_id, target.revision, commit, 0, scope}));
+  }
+  flight.finish(std::move(*committed), upstream_ms);
+}
+
+void install_hub(http::Router& router, HubRoutes& hub, cache::Cache& exchanges,
+                 upstream::Url upstream) {
+  auto mirror = cache::mirror_handler(exchanges, upstream);
+  router.set_fallback([&hub, mirror](http::Request request, http::Respond respond) {
+    if (const auto target = parse_target(request.target)) {
+      hub.handle(request, *target, std::move(respond));
+      return;
+    }
+    mirror(std::move(request), std::move(respond));
+  });
+}
+
+} // namespace hub

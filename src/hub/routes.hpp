@@ -1,0 +1,76 @@
+// The Hub mirror: answers /resolve from the Hub object model (a file learned through `main`
+// is served through its commit and the reverse), and /api listings from recordings or, in
+// replay, from the files known at a commit. Everything else goes to the generic mirror.
+// Start here to see how a Hub request becomes a hit, a fetch or a miss.
+#pragma once
+
+#include "cache/cache.hpp"
+#include "cache/credentials.hpp"
+#include "cache/fetches.hpp"
+#include "cache/mode.hpp"
+#include "http/router.hpp"
+#include "hub/target.hpp"
+#include "store/store.hpp"
+#include "upstream/url.hpp"
+#include "util/metrics.hpp"
+
+#include <memory>
+#include <string>
+
+namespace hub {
+
+struct HubOptions {
+  cache::Mode mode = cache::Mode::record;
+  // Serve what was fetched with one credential to requests with another or none.
+  bool share_private = false;
+  std::string record_hint = "run hubcache with --mode record while online";
+};
+
+// Safe from any thread.
+class HubRoutes {
+public:
+  HubRoutes(HubOptions options, store::Store& store, cache::Fetches& fetches,
+            const cache::CredentialScopes& scopes, util::Metrics& metrics, cache::Notice notice,
+            upstream::Url upstream);
+
+  void handle(const http::Request& request, const Target& target, http::Respond respond);
+
+private:
+  struct Known;
+  void resolve(const http::Request& request, const Target& target, http::Respond respond);
+  void api(const http::Request& request, const Target& target, http::Respond respond);
+  void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
+                      const Target& target, const std::string& scope, const std::string& url,
+                      std::int64_t upstream_ms);
+  void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
+                  const std::string& method, const std::string& url, std::int64_t upstream_ms);
+  http::Response resolved(const std::shared_ptr<cache::InFlight>& flight,
+                          const upstream::ResponseHead& head, const Target& target,
+                          bool head_only);
+  http::Response gated(const Target& target);
+  http::Response api_answer(int status, const util::Headers& headers, const std::string& body,
+                            const http::Request& request, const std::string& upstream_origin,
+                            std::string cache_result);
+  std::optional<http::Response> synthesized(const http::Request& request, const Target& target,
+                                            const std::string& scope);
+  std::optional<std::string> commit_of(const Target& target, const std::string& revision,
+                                       const std::string& scope);
+  std::string answer_key(const Target& target, const std::string& revision,
+                         const std::string& scope) const;
+  store::CredentialMatch match() const;
+
+  HubOptions m_options;
+  store::Store& m_store;
+  cache::Fetches& m_fetches;
+  const cache::CredentialScopes& m_scopes;
+  util::Metrics& m_metrics;
+  cache::Notice m_notice;
+  upstream::Url m_upstream;
+};
+
+// Routes Hub targets to `hub` and everything else to `exchanges`, the generic mirror of
+// `upstream`. Both must outlive the router's use.
+void install_hub(http::Router& router, HubRoutes& hub, cache::Cache& exchanges,
+                 upstream::Url upstream);
+
+} // namespace hub

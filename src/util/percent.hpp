@@ -1,0 +1,16 @@
+// Percent-encoding of URL parts (RFC 3986).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace util {
+
+// Decodes %XX escapes; a malformed escape is kept as it is. '+' stays '+' (paths, not forms).
+std::string percent_decode(std::string_view text);
+// Decodes a form value: '+' is a space, then %XX escapes.
+std::string form_decode(std::string_view text);
+// Encodes everything but unreserved characters; with `keep_slash`, '/' too stays.
+std::string percent_encode(std::string_view text, bool keep_slash = false);
+
+} // namespace util

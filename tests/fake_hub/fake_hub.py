@@ -1,0 +1,550 @@
+"""A fake Hugging Face Hub that behaves like huggingface.co as the clients see it
+(../../../shared/hf-protocol.md): resolve with X-Repo-Commit and ETags, LFS files as 302s to a
+separate CDN port with signed, expiring URLs, Xet headers, X-Error-Code errors, repo info,
+paginated tree listings, paths-info (form and JSON), gated and private repos, and 429s with
+Retry-After on demand. Standard library only, so any venv can run it.
+
+    python tests/fake_hub/fake_hub.py --demo [--port 0] [--port-file FILE]
+
+starts it with the demo repositories (see demo_repos()).
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import socket
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+LFS_THRESHOLD = 10 * 1024  # bigger files are LFS (the real threshold is 10 MB; tests want small)
+PAGE_SIZE = 3              # tree entries per page: small, so pagination is exercised
+
+
+def git_blob_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def lfs_pointer(data: bytes) -> bytes:
+    return (b"version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n"
+            % (hashlib.sha256(data).hexdigest().encode(), len(data)))
+
+
+@dataclass
+class Repo:
+    type: str            # "model", "dataset", "space"
+    id: str
+    commits: dict = field(default_factory=dict)   # sha -> {path: bytes}
+    refs: dict = field(default_factory=dict)      # branch or tag -> sha
+    gated: bool = False
+    private: bool = False
+    tokens: set = field(default_factory=set)      # tokens allowed in (gated or private)
+    lfs_paths: set = field(default_factory=set)   # forced LFS, whatever the size
+
+    def is_lfs(self, path, data):
+        return path in self.lfs_paths or len(data) > LFS_THRESHOLD
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    headers: dict
+    at: float
+    server: str  # "hub" or "cdn"
+
+
+class FakeHub:
+    """Two servers on loopback: the Hub (api + resolve) and its CDN."""
+
+    def __init__(self, host="127.0.0.1", port=0, cdn_port=0):
+        self.lock = threading.Lock()
+        self.repos = {}
+        self.seen = []
+        self.secret = os.urandom(16)
+        self.throttled = []  # [(path prefix, Retry-After or None, body)] for the next requests
+        self.url_lifetime = 60
+        self.hub = _Server((host, port), _HubHandler, self)
+        self.cdn = _Server((host, cdn_port), _CdnHandler, self)
+        self.host = host
+        self.port = self.hub.server_address[1]
+        self.cdn_port = self.cdn.server_address[1]
+        for server in (self.hub, self.cdn):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    # -- setting up -----------------------------------------------------------------------
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def add_repo(self, repo_id, files, repo_type="model", branch="main", **options):
+        repo = Repo(repo_type, repo_id, **options)
+        with self.lock:
+            self.repos[(repo_type, repo_id)] = repo
+        self.commit(repo_id, files, repo_type=repo_type, branch=branch)
+        return repo
+
+    def commit(self, repo_id, files, repo_type="model", branch="main", parent=None):
+        """A new commit on `branch` with `files` (added to the parent's); returns its sha."""
+        repo = self.repos[(repo_type, repo_id)]
+        with self.lock:
+            base = dict(repo.commits.get(parent or repo.refs.get(branch, ""), {}))
+            base.update(files)
+            digest = hashlib.sha1(repr(sorted((p, hashlib.sha1(d).hexdigest())
+                                              for p, d in base.items())).encode()
+                                  + (parent or repo.refs.get(branch, "")).encode()).hexdigest()
+            repo.commits[digest] = base
+            repo.refs[branch] = digest
+        return digest
+
+    def tag(self, repo_id, name, sha, repo_type="model"):
+        with self.lock:
+            self.repos[(repo_type, repo_id)].refs[name] = sha
+
+    def throttle(self, count=1, retry_after="1", path_prefix="/", body=b""):
+        """The next `count` requests under `path_prefix` get 429."""
+        with self.lock:
+            self.throttled.extend([(path_prefix, retry_after, body)] * count)
+
+    def requests(self, server="hub", path_prefix="/"):
+        with self.lock:
+            return [s for s in self.seen if s.server == server and s.path.startswith(path_prefix)]
+
+    def stop(self):
+        for server in (self.hub, self.cdn):
+            server.shutdown()
+            server.server_close()
+
+    # -- answering --------------------------------------------------------------------------
+    def sign(self, path, expires):
+        return hmac.new(self.secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def cdn_url(self, data):
+        digest = hashlib.sha256(data).hexdigest()
+        path = f"/repos/{digest[:2]}/{digest}"
+        expires = int(time.time()) + self.url_lifetime
+        query = urllib.parse.urlencode({
+            "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Expires": str(self.url_lifetime),
+            "X-Amz-Signature": self.sign(path, expires), "Expires": str(expires),
+            "Key-Pair-Id": "K" + digest[:8]})
+        return f"http://{self.host}:{self.cdn_port}{path}?{query}"
+
+    def blob(self, digest):
+        with self.lock:
+            for repo in self.repos.values():
+                for files in repo.commits.values():
+                    for data in files.values():
+                        if hashlib.sha256(data).hexdigest() == digest:
+                            return data
+        return None
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, handler, hub):
+        super().__init__(address, handler)
+        self.hub = hub
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_name = "hub"
+
+    def log_message(self, *args):
+        pass
+
+    @property
+    def hub(self):
+        return self.server.hub
+
+    def record(self):
+        with self.hub.lock:
+            self.hub.seen.append(Seen(self.command, self.path, dict(self.headers), time.monotonic(),
+                                      self.server_name))
+
+    def send(self, status, headers=None, body=b"", head_only=False):
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head_only and body:
+            self.wfile.write(body)
+
+    def send_bytes(self, data, headers, head_only):
+        """200 or 206 (a single Range), as the Hub and its CDN do."""
+        headers = dict(headers)
+        headers["Accept-Ranges"] = "bytes"
+        status, start, end = 200, 0, len(data)
+        range_header = self.headers.get("Range")
+        if range_header and range_header.startswith("bytes="):
+            first, _, last = range_header[6:].partition("-")
+            if first == "":
+                start = max(0, len(data) - int(last))
+            else:
+                start = int(first)
+                end = min(len(data), int(last) + 1) if last else len(data)
+            if start >= len(data):
+                return self.send(416, {"Content-Range": f"bytes */{len(data)}"}, b"", head_only)
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{len(data)}"
+        self.send(status, headers, data[start:end], head_only)
+
+    def error(self, status, code, message, head_only, extra=None):
+        headers = {"Content-Type": "application/json", "X-Error-Code": code,
+                   "X-Error-Message": message, "X-Request-Id": "Root=1-fake"}
+        headers.update(extra or {})
+        self.send(status, headers, json.dumps({"error": message}).encode(), head_only)
+
+
+class _CdnHandler(_Handler):
+    server_name = "cdn"
+
+    def do_GET(self):
+        self.serve(head_only=False)
+
+    def do_HEAD(self):
+        self.serve(head_only=True)
+
+    def serve(self, head_only):
+        self.record()
+        parsed = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(parsed.query))
+        expires = int(query.get("Expires", "0"))
+        if expires < time.time():
+            return self.send(403, {"Content-Type": "text/plain"}, b"Request has expired", head_only)
+        if not hmac.compare_digest(query.get("X-Amz-Signature", ""),
+                                   self.hub.sign(parsed.path, expires)):
+            return self.send(403, {"Content-Type": "text/plain"}, b"SignatureDoesNotMatch",
+                             head_only)
+        data = self.hub.blob(parsed.path.rsplit("/", 1)[-1])
+        if data is None:
+            return self.send(404, {"Content-Type": "text/plain"}, b"NoSuchKey", head_only)
+        self.send_bytes(data, {"Content-Type": "application/octet-stream",
+                               "ETag": '"' + hashlib.sha256(data).hexdigest() + '"'}, head_only)
+
+
+TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
+PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+
+
+class _HubHandler(_Handler):
+    server_name = "hub"
+
+    def do_GET(self):
+        self.route(head_only=False)
+
+    def do_HEAD(self):
+        self.route(head_only=True)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        self.body = self.rfile.read(length)
+        self.route(head_only=False)
+
+    # -- routing ------------------------------------------------------------------------------
+    def route(self, head_only):
+        self.record()
+        raw_path, _, query = self.path.partition("?")
+        with self.hub.lock:
+            for i, (prefix, retry_after, body) in enumerate(self.hub.throttled):
+                if raw_path.startswith(prefix):
+                    del self.hub.throttled[i]
+                    headers = {"Content-Type": "application/json",
+                               "RateLimit": '"resolvers";r=0;t=1',
+                               "RateLimit-Policy": '"fixed window";"resolvers";q=3000;w=300'}
+                    if retry_after is not None:
+                        headers["Retry-After"] = retry_after
+                    return self.send(429, headers, body or b'{"error":"rate limited"}', head_only)
+        segments = raw_path.split("/")[1:]
+        if segments[:2] == ["api", "telemetry"]:
+            return self.send(200, {}, b"", head_only)
+        if segments and segments[0] == "api" and len(segments) >= 3 and segments[1] in TYPES:
+            return self.api(TYPES[segments[1]], segments[2:], query, head_only)
+        repo_type = "model"
+        if segments and segments[0] in ("datasets", "spaces"):
+            repo_type = TYPES[segments[0]]
+            segments = segments[1:]
+        for at in (1, 2):
+            if len(segments) > at + 1 and segments[at] in ("resolve", "raw"):
+                return self.resolve(repo_type, "/".join(segments[:at]), segments[at + 1:],
+                                    head_only)
+        self.send(404, {"Content-Type": "text/plain"}, b"Not Found", head_only)
+
+    def find_repo(self, repo_type, repo_id, head_only):
+        """The repo, or None after answering the error the Hub gives."""
+        repo = self.hub.repos.get((repo_type, repo_id))
+        token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if repo is None or (repo.private and token not in repo.tokens):
+            self.error(401, "RepoNotFound", "Invalid username or password.", head_only)
+            return None
+        if repo.gated and token not in repo.tokens:
+            if not token:
+                self.error(401, "GatedRepo", f"Access to {repo_type} {repo_id} is restricted. You "
+                           "must have access to it and be authenticated to access it. Please log "
+                           "in.", head_only)
+            else:
+                self.error(403, "GatedRepo", f"Access to {repo_type} {repo_id} is restricted and "
+                           "you are not in the authorized list. Visit "
+                           f"{self.hub.url}/{repo_id} to ask for access.", head_only)
+            return None
+        return repo
+
+    @staticmethod
+    def take_revision(segments):
+        """(revision, rest): an encoded revision is one segment; a raw refs/pr/N takes three."""
+        first = urllib.parse.unquote(segments[0])
+        if first == "refs" and len(segments) >= 3 and segments[1] in ("pr", "convert"):
+            return "/".join(segments[:3]), segments[3:]
+        return first, segments[1:]
+
+    def commit_of(self, repo, revision, head_only):
+        if revision == "HEAD":
+            revision = "main"
+        sha = repo.refs.get(revision, revision if revision in repo.commits else None)
+        if sha is None:
+            self.error(404, "RevisionNotFound", f"Invalid rev id: {revision}", head_only)
+        return sha
+
+    # -- /resolve -----------------------------------------------------------------------------
+    def resolve(self, repo_type, repo_id, rest, head_only):
+        repo = self.find_repo(repo_type, repo_id, head_only)
+        if repo is None:
+            return
+        revision, rest = self.take_revision(rest)
+        sha = self.commit_of(repo, revision, head_only)
+        if sha is None:
+            return
+        path = urllib.parse.unquote("/".join(rest))
+        data = repo.commits[sha].get(path)
+        if data is None:
+            return self.error(404, "EntryNotFound", f"{path} does not exist on \"{revision}\"",
+                              head_only, {"X-Repo-Commit": sha})
+        common = {"X-Repo-Commit": sha, "X-Request-Id": "Root=1-fake", "Vary": "Origin"}
+        if not repo.is_lfs(path, data):
+            return self.send_bytes(data, {**common, "Content-Type": "text/plain; charset=utf-8",
+                                          "ETag": '"' + git_blob_sha1(data) + '"'}, head_only)
+        digest = hashlib.sha256(data).hexdigest()
+        xet = hashlib.sha256(b"xet" + data).hexdigest()
+        lfs = {**common, "X-Linked-Etag": f'"{digest}"', "X-Linked-Size": str(len(data)),
+               "X-Xet-Hash": xet,
+               "Link": (f'<{self.hub.url}/api/{repo_type}s/{repo_id}/xet-read-token/{sha}>; '
+                        f'rel="xet-auth", <https://cas-server.test/v1/reconstructions/{xet}>; '
+                        'rel="xet-reconstruction-info"')}
+        if "application/vnd.xet-fileinfo+json" in self.headers.get("Accept", ""):
+            info = json.dumps({"casUrl": "https://cas-server.test", "hash": xet,
+                               "refreshUrl": f"{self.hub.url}/api/{repo_type}s/{repo_id}/"
+                                             f"xet-read-token/{sha}"}).encode()
+            return self.send(200, {**lfs, "Content-Type": "application/vnd.xet-fileinfo+json"},
+                             info, head_only)
+        location = self.hub.cdn_url(data)
+        self.send(302, {**lfs, "Location": location, "Content-Type": "text/plain; charset=utf-8"},
+                  f"Found. Redirecting to {location}".encode(), head_only)
+
+    # -- /api ---------------------------------------------------------------------------------
+    def api(self, repo_type, segments, query, head_only):
+        keywords = ("revision", "tree", "paths-info", "xet-read-token", "refs")
+        if len(segments) >= 2 and segments[1] in keywords:
+            repo_id, rest = segments[0], segments[1:]
+        else:
+            repo_id, rest = "/".join(segments[:2]), segments[2:]
+        repo = self.find_repo(repo_type, repo_id, head_only)
+        if repo is None:
+            return
+        params = urllib.parse.parse_qs(query)
+        if not rest or rest[0] == "revision":
+            revision = urllib.parse.unquote("/".join(rest[1:])) if rest else "main"
+            sha = self.commit_of(repo, revision or "main", head_only)
+            if sha is not None:
+                self.json(self.repo_info(repo, sha, params), head_only)
+        elif rest[0] == "tree" and len(rest) >= 2:
+            revision, path_segments = self.take_revision(rest[1:])
+            sha = self.commit_of(repo, revision, head_only)
+            if sha is not None:
+                self.tree(repo, sha, revision, urllib.parse.unquote("/".join(path_segments)),
+                          params, head_only)
+        elif rest[0] == "paths-info" and len(rest) >= 2 and self.command == "POST":
+            revision = urllib.parse.unquote("/".join(rest[1:]))
+            sha = self.commit_of(repo, revision, head_only)
+            if sha is not None:
+                self.paths_info(repo, sha)
+        elif rest[0] == "xet-read-token":
+            self.send(200, {"X-Xet-Cas-Url": "https://cas-server.test", "X-Xet-Access-Token": "t",
+                            "X-Xet-Token-Expiration": str(int(time.time()) + 600)}, b"{}", head_only)
+        else:
+            self.send(404, {"Content-Type": "text/plain"}, b"Not Found", head_only)
+
+    def json(self, value, head_only, headers=None):
+        self.send(200, {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+                  json.dumps(value).encode(), head_only)
+
+    def entry(self, repo, path, data, sha, expand):
+        entry = {"type": "file", "oid": git_blob_sha1(data), "size": len(data), "path": path}
+        if repo.is_lfs(path, data):
+            pointer = lfs_pointer(data)
+            entry["oid"] = git_blob_sha1(pointer)
+            entry["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data),
+                            "pointerSize": len(pointer)}
+            entry["xetHash"] = hashlib.sha256(b"xet" + data).hexdigest()
+        if expand:
+            entry["lastCommit"] = {"id": sha, "title": "Upload", "date": "2026-01-01T00:00:00.000Z"}
+        return entry
+
+    def repo_info(self, repo, sha, params):
+        files = repo.commits[sha]
+        info = {"_id": hashlib.sha1(repo.id.encode()).hexdigest()[:24], "id": repo.id,
+                "sha": sha, "private": repo.private, "gated": "auto" if repo.gated else False,
+                "disabled": False, "lastModified": "2026-01-01T00:00:00.000Z",
+                "createdAt": "2025-01-01T00:00:00.000Z", "tags": [], "downloads": 0, "likes": 0,
+                "author": repo.id.split("/")[0] if "/" in repo.id else None,
+                "siblings": [{"rfilename": p} for p in sorted(files)]}
+        if repo.type == "model":
+            info["modelId"] = repo.id
+            info["pipeline_tag"] = None
+            info["library_name"] = "transformers"
+        if params.get("blobs", ["false"])[0].lower() == "true":
+            for sibling in info["siblings"]:
+                data = files[sibling["rfilename"]]
+                sibling["size"] = len(data)
+                sibling["blobId"] = git_blob_sha1(data)
+                if repo.is_lfs(sibling["rfilename"], data):
+                    sibling["lfs"] = {"sha256": hashlib.sha256(data).hexdigest(),
+                                      "size": len(data), "pointerSize": len(lfs_pointer(data))}
+        expand = params.get("expand")
+        if expand:
+            info = {k: v for k, v in info.items() if k in set(expand) | {"_id", "id"}}
+        return info
+
+    def tree(self, repo, sha, revision, path, params, head_only):
+        files = repo.commits[sha]
+        recursive = params.get("recursive", ["false"])[0].lower() in ("true", "1")
+        expand = params.get("expand", ["false"])[0].lower() in ("true", "1")
+        prefix = path.rstrip("/") + "/" if path else ""
+        if path and not any(p.startswith(prefix) for p in files):
+            return self.error(404, "EntryNotFound", f"{path} does not exist on \"{revision}\"",
+                              head_only, {"X-Repo-Commit": sha})
+        entries, dirs = [], set()
+        for file_path in sorted(files):
+            if not file_path.startswith(prefix):
+                continue
+            rest = file_path[len(prefix):]
+            parts = rest.split("/")
+            for depth in range(1, len(parts)):
+                directory = prefix + "/".join(parts[:depth])
+                if (recursive or depth == 1) and directory not in dirs:
+                    dirs.add(directory)
+                    entries.append({"type": "directory", "oid": hashlib.sha1(directory.encode())
+                                    .hexdigest(), "size": 0, "path": directory})
+            if recursive or len(parts) == 1:
+                entries.append(self.entry(repo, file_path, files[file_path], sha, expand))
+        entries.sort(key=lambda e: e["path"])
+        start = int(base64.urlsafe_b64decode(params["cursor"][0]).decode()) if "cursor" in params \
+            else 0
+        page = entries[start:start + PAGE_SIZE]
+        headers = {}
+        if start + PAGE_SIZE < len(entries):
+            query = dict((k, v[0]) for k, v in params.items())
+            query["cursor"] = base64.urlsafe_b64encode(str(start + PAGE_SIZE).encode()).decode()
+            raw = self.path.split("?", 1)[0]
+            headers["Link"] = f'<{self.hub.url}{raw}?{urllib.parse.urlencode(query)}>; rel="next"'
+        self.json(page, head_only, headers)
+
+    def paths_info(self, repo, sha):
+        content_type = self.headers.get("Content-Type", "")
+        if "json" in content_type:
+            payload = json.loads(self.body or b"{}")
+            paths = payload.get("paths", [])
+            expand = bool(payload.get("expand"))
+        else:
+            form = urllib.parse.parse_qs(self.body.decode())
+            paths = form.get("paths", [])
+            expand = form.get("expand", ["false"])[0].lower() == "true"
+        files = repo.commits[sha]
+        out = []
+        for path in paths:
+            if path in files:
+                out.append(self.entry(repo, path, files[path], sha, expand))
+            elif any(p.startswith(path.rstrip("/") + "/") for p in files):
+                out.append({"type": "directory", "oid": hashlib.sha1(path.encode()).hexdigest(),
+                            "size": 0, "path": path})
+        self.json(out, False)
+
+
+# -- the demo repositories ----------------------------------------------------------------------
+
+def tiny_safetensors(rows=64, cols=64):
+    data = bytes(4 * rows * cols)
+    header = json.dumps({"embeddings.weight": {"dtype": "F32", "shape": [rows, cols],
+                                               "data_offsets": [0, len(data)]}}).encode()
+    header += b" " * (-len(header) % 8)
+    return len(header).to_bytes(8, "little") + header + data
+
+
+def demo_repos(hub):
+    """hubcache-demo/tiny-bert (config + tokenizer + LFS weights, a tag, a PR ref),
+    hubcache-demo/tiny-data (a dataset), hubcache-demo/gated (token hf_demo_token)."""
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "hub", "##cache",
+             "the", "a", "model", "test", "offline", "replay", ".", ","]
+    config = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 32,
+              "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 64,
+              "vocab_size": len(vocab), "max_position_embeddings": 64}
+    bert = {
+        "config.json": json.dumps(config, indent=2).encode(),
+        "vocab.txt": ("\n".join(vocab) + "\n").encode(),
+        "tokenizer_config.json": json.dumps({"tokenizer_class": "BertTokenizer",
+                                             "do_lower_case": True,
+                                             "model_max_length": 64}).encode(),
+        "special_tokens_map.json": json.dumps({"unk_token": "[UNK]", "sep_token": "[SEP]",
+                                               "pad_token": "[PAD]", "cls_token": "[CLS]",
+                                               "mask_token": "[MASK]"}).encode(),
+        "model.safetensors": tiny_safetensors(),
+        "README.md": b"# tiny-bert\nA tiny BERT for hubcache's demo.\n",
+        "onnx/model.onnx": os.urandom(40_000),
+    }
+    hub.add_repo("hubcache-demo/tiny-bert", bert)
+    first = hub.repos[("model", "hubcache-demo/tiny-bert")].refs["main"]
+    hub.tag("hubcache-demo/tiny-bert", "v1.0", first)
+    hub.commit("hubcache-demo/tiny-bert", {"README.md": b"# tiny-bert\nNow with a PR.\n"},
+               branch="refs/pr/1", parent=first)
+    hub.add_repo("hubcache-demo/tiny-data", {
+        "README.md": b"---\nlicense: mit\n---\n# tiny-data\n",
+        "data/train.csv": b"text,label\nhello world,1\nreplay offline,0\n",
+        "data/test.csv": b"text,label\nhub cache,1\n",
+        "docs/a file with space.txt": b"spaces are fine\n",
+    }, repo_type="dataset")
+    hub.add_repo("hubcache-demo/gated", {"config.json": b'{"model_type": "bert"}',
+                                          "weights.bin": os.urandom(20_000)},
+                 gated=True, tokens={"hf_demo_token"})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port-file")
+    parser.add_argument("--demo", action="store_true", help="serve the demo repositories")
+    args = parser.parse_args()
+    hub = FakeHub(args.host, args.port)
+    if args.demo:
+        demo_repos(hub)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write(f"{hub.port}\n")
+        os.replace(args.port_file + ".tmp", args.port_file)
+    print(f"fake hub on {hub.url} (cdn on port {hub.cdn_port})", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    hub.stop()
+
+
+if __name__ == "__main__":
+    main()
