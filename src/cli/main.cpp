@@ -32,6 +32,8 @@ int run(int argc, char** argv) {
       cli::add_verify(app, global),
       cli::add_gc(app, global),
       cli::add_serve(app, global),
+      cli::add_run(app, global),
+      cli::add_export(app, global),
   };
 
   try {

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -62,6 +63,22 @@ Result<void> make_dirs(const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(Errc::io, "create " + dir.string() + ": " + ec.message());
   return {};
+}
+
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::string temp = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  UniqueFd fd(::mkstemp(temp.data()));
+  if (!fd) return fail_errno("cannot create a file in " + dir.string());
+  const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(content.data()), content.size());
+  auto written = write_all(fd.get(), bytes, temp.c_str());
+  if (written && ::fchmod(fd.get(), 0644) != 0) written = fail_errno("cannot chmod " + temp);
+  if (written && ::fsync(fd.get()) != 0) written = fail_errno("cannot fsync " + temp);
+  if (written && ::rename(temp.c_str(), path.c_str()) != 0) {
+    written = fail_errno("cannot write " + path.string());
+  }
+  if (!written) ::unlink(temp.c_str());
+  return written;
 }
 
 } // namespace util

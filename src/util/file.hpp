@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <utility>
 
 namespace util {
@@ -35,6 +36,9 @@ public:
 private:
   int m_fd = -1;
 };
+
+// Replaces `path` with `content` at once: a temporary file beside it, fsynced, renamed over.
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 // Writes every byte, retrying short writes and EINTR. Errc::io names `what` and errno.
 Result<void> write_all(int fd, std::span<const std::uint8_t> data, const char* what);

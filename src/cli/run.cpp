@@ -1,0 +1,234 @@
+// `hubcache run -- CMD ARGS...`: the engine on a free loopback port for the length of one
+// command, which finds it through HF_ENDPOINT; then a summary of what was served.
+#include "cache/run_tally.hpp"
+#include "cli/command.hpp"
+#include "cli/engine.hpp"
+#include "upstream/url.hpp"
+#include "util/clock.hpp"
+#include "util/file.hpp"
+#include "util/size.hpp"
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace cli {
+
+namespace {
+
+constexpr int k_exit_strict_miss = 3;
+constexpr std::size_t k_misses_shown = 20;
+
+struct RunOptions {
+  EngineOptions engine;
+  std::string report;
+  bool strict = false;
+  std::vector<std::string> command;
+};
+
+std::atomic<pid_t> g_child{0};
+
+// Signals for hubcache go to the command; it decides when to stop, and hubcache follows.
+// A terminal's Ctrl-C (SI_KERNEL) already reached the whole foreground group: not sent twice.
+void forward_signal(int signal, siginfo_t* info, void*) {
+  const pid_t child = g_child.load();
+  if (child <= 0) return;
+  if ((signal == SIGINT || signal == SIGQUIT) && info && info->si_code == SI_KERNEL) return;
+  ::kill(child, signal);
+}
+
+constexpr int k_forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+void install_forwarding() {
+  struct sigaction action {};
+  action.sa_sigaction = forward_signal;
+  action.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  for (int signal : k_forwarded) ::sigaction(signal, &action, nullptr);
+}
+
+// The environment of the command: ours, with the overrides replacing any same-named entries.
+std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::vector<std::string> out;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto name = text.substr(0, text.find('='));
+    bool replaced = false;
+    for (const auto& [key, value] : overrides) replaced = replaced || name == key;
+    if (!replaced) out.emplace_back(text);
+  }
+  for (const auto& [key, value] : overrides) out.push_back(key + "=" + value);
+  return out;
+}
+
+util::Result<pid_t> spawn(const std::vector<std::string>& command, const std::vector<std::string>& env) {
+  std::vector<char*> argv;
+  for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  // The server ignores SIGPIPE; the command gets the defaults back (`| head` must work).
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  for (int signal : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&defaults, signal);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, argv[0], nullptr, &attributes, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attributes);
+  if (rc != 0) {
+    return util::fail(util::Errc::invalid_argument,
+                      "cannot run '" + command.front() + "': " + std::strerror(rc));
+  }
+  return pid;
+}
+
+// The command's status as a shell reports it: its exit code, or 128 + the signal.
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return k_exit_failure;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return k_exit_failure;
+}
+
+void print_summary(const cache::RunTotals& totals, const std::vector<cache::RunRequest>& misses,
+                   std::uint64_t retries) {
+  std::fprintf(stderr,
+               "hubcache: %llu requests: %llu hits, %llu stored, %llu missed%s · %s from the "
+               "store, %s from upstream · %llu retries\n",
+               static_cast<unsigned long long>(totals.requests),
+               static_cast<unsigned long long>(totals.hits),
+               static_cast<unsigned long long>(totals.stored),
+               static_cast<unsigned long long>(totals.misses),
+               totals.stale ? (", " + std::to_string(totals.stale) + " stale").c_str() : "",
+               util::format_size(totals.bytes_from_store).c_str(),
+               util::format_size(totals.bytes_from_upstream).c_str(),
+               static_cast<unsigned long long>(retries));
+  if (misses.empty()) return;
+  std::fprintf(stderr, "hubcache: missed:\n");
+  for (std::size_t i = 0; i < misses.size() && i < k_misses_shown; ++i) {
+    std::fprintf(stderr, "  %s %s (%d)\n", misses[i].method.c_str(), misses[i].url.c_str(),
+                 misses[i].status);
+  }
+  if (misses.size() > k_misses_shown) {
+    std::fprintf(stderr, "  ... and %zu more (see --report)\n", misses.size() - k_misses_shown);
+  }
+}
+
+nlohmann::json request_json(const cache::RunRequest& r) {
+  return {{"method", r.method}, {"url", r.url},     {"status", r.status},
+          {"cache", r.cache},   {"bytes", r.bytes}, {"count", r.count}};
+}
+
+int run_command(const GlobalOptions& global, const RunOptions& options) {
+  cache::RunTally tally(upstream::parse_url(options.engine.upstream)
+                            .map([](const upstream::Url& u) { return u.origin(); })
+                            .value_or(options.engine.upstream));
+  auto engine = Engine::open(global, options.engine, /*handle_signals=*/false,
+                             [&tally](const http::AccessRecord& r) { tally.add(r); });
+  if (!engine) {
+    std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
+    return engine.error().exit_code;
+  }
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string((*engine)->port());
+  std::thread server([&engine] { (*engine)->serve(); });
+  const auto started = util::SystemClock::instance().now();
+
+  int status = k_exit_failure;
+  auto child = spawn(options.command, child_environment({{"HF_ENDPOINT", endpoint}}));
+  if (child) {
+    g_child = *child;
+    install_forwarding();
+    status = wait_for(*child);
+    g_child = 0;
+  }
+  (*engine)->stop();
+  server.join();
+  if (!child) {
+    std::fprintf(stderr, "hubcache: error: %s\n", child.error().message.c_str());
+    return 127;  // as a shell says "command not found"
+  }
+
+  auto totals = tally.totals();
+  totals.bytes_from_upstream = (*engine)->counter("hubcache_upstream_bytes_total");
+  const auto misses = tally.requests(/*misses_only=*/true);
+  const auto retries = (*engine)->counter("hubcache_upstream_retries_total");
+  print_summary(totals, misses, retries);
+  if (!options.report.empty()) {
+    nlohmann::json report = {
+        {"command", options.command},
+        {"exit_status", status},
+        {"mode", std::string(cache::to_string(options.engine.mode))},
+        {"upstream", options.engine.upstream},
+        {"store", (*engine)->store_root().string()},
+        {"endpoint", endpoint},
+        {"seconds", static_cast<double>(util::SystemClock::instance().now() - started) / 1000.0},
+        {"requests", totals.requests},
+        {"hits", totals.hits},
+        {"stored", totals.stored},
+        {"misses", totals.misses},
+        {"stale", totals.stale},
+        {"bytes_from_store", totals.bytes_from_store},
+        {"bytes_from_upstream", totals.bytes_from_upstream},
+        {"retries", retries},
+        {"missed", nlohmann::json::array()},
+        {"served", nlohmann::json::array()}};
+    for (const auto& r : misses) report["missed"].push_back(request_json(r));
+    for (const auto& r : tally.requests()) report["served"].push_back(request_json(r));
+    if (auto written = util::write_file_atomically(options.report, report.dump(2) + "\n");
+        !written) {
+      return cli::report(written.error());
+    }
+  }
+  if (options.strict && totals.misses > 0) {
+    std::fprintf(stderr, "hubcache: --strict: %llu request%s missed; exiting 3\n",
+                 static_cast<unsigned long long>(totals.misses), totals.misses == 1 ? "" : "s");
+    return k_exit_strict_miss;
+  }
+  return status;
+}
+
+} // namespace
+
+Command add_run(CLI::App& parent, GlobalOptions& global) {
+  auto options = std::make_shared<RunOptions>();
+  options->engine.listen = "127.0.0.1:0";
+  auto* app = parent.add_subcommand(
+      "run", "Run a command with HF_ENDPOINT on hubcache: record its downloads, or replay them");
+  add_store_option(*app, global);
+  add_engine_options(*app, options->engine);
+  app->add_option("--report", options->report, "Write what was served as JSON to FILE")
+      ->type_name("FILE");
+  app->add_flag("--strict", options->strict,
+                "Exit 3 if any request missed (not recorded in replay, or upstream failed)");
+  app->add_option("command", options->command, "The command and its arguments, after --")
+      ->required()
+      ->type_name("CMD ARGS...");
+  app->footer("Exit status: the command's own (128+N if killed by signal N), 3 with --strict when "
+              "anything missed, 127 if the command cannot be started.");
+  return {app, [&global, options] { return run_command(global, *options); }};
+}
+
+} // namespace cli

@@ -1,0 +1,267 @@
+#include "hub/hf_cache_export.hpp"
+
+#include "util/file.hpp"
+#include "util/size.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <set>
+
+namespace hub {
+
+namespace fs = std::filesystem;
+
+std::string repo_folder(store::RepoType type, const std::string& repo_id) {
+  std::string name = std::string(store::to_string(type)) + "s--";
+  for (char c : repo_id) {
+    if (c == '/') name += "--";
+    else name += c;
+  }
+  return name;
+}
+
+namespace {
+
+struct RepoKey {
+  store::RepoType type;
+  std::string repo_id;
+  auto operator<=>(const RepoKey&) const = default;
+};
+
+// One file of one snapshot; credential scopes of the same file collapse into one.
+struct FileEntry {
+  std::string path;
+  std::string etag;
+  util::Sha256 blob;
+  std::uint64_t size = 0;
+};
+
+using Commits = std::map<std::string, std::map<std::string, FileEntry>>;  // commit -> path -> file
+
+bool selected(const ExportOptions& options, const RepoKey& repo) {
+  if (options.repos.empty()) return true;
+  for (const auto& wanted : options.repos) {
+    const auto colon = wanted.find(':');
+    if (colon == std::string::npos) {
+      if (wanted == repo.repo_id) return true;
+      continue;
+    }
+    const auto type = store::parse_repo_type(wanted.substr(0, colon));
+    if (type && *type == repo.type && wanted.substr(colon + 1) == repo.repo_id) return true;
+  }
+  return false;
+}
+
+// Paths come from the Hub and end up under `out`: nothing may climb out of the snapshot.
+bool safe_relative(const std::string& path) {
+  if (path.empty() || path.front() == '/') return false;
+  for (const auto& part : fs::path(path)) {
+    if (part == ".." || part == ".") return false;
+  }
+  return true;
+}
+
+util::Result<void> copy_blob(const fs::path& from, const fs::path& to) {
+  util::UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in) return util::fail_errno("cannot read " + from.string());
+  util::UniqueFd dst(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!dst) return util::fail_errno("cannot create " + to.string());
+  std::vector<std::uint8_t> buffer(1 << 20);
+  for (;;) {
+    const ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return util::fail_errno("cannot read " + from.string());
+    if (n == 0) break;
+    if (auto w = util::write_all(dst.get(), std::span(buffer.data(), static_cast<std::size_t>(n)),
+                                 to.c_str());
+        !w) {
+      return w;
+    }
+  }
+  if (::fsync(dst.get()) != 0) return util::fail_errno("cannot fsync " + to.string());
+  return {};
+}
+
+enum class Placed { linked, copied, unchanged };
+
+// Puts the store's blob at `target` as a regular file: a hard link when the file system
+// allows, else a copy; through a temporary name, so `target` is never half written.
+util::Result<Placed> place_file(const fs::path& blob, std::uint64_t size, const fs::path& target) {
+  struct stat existing {};
+  if (::lstat(target.c_str(), &existing) == 0 && S_ISREG(existing.st_mode) &&
+      static_cast<std::uint64_t>(existing.st_size) == size) {
+    return Placed::unchanged;
+  }
+  if (auto made = util::make_dirs(target.parent_path()); !made) return tl::unexpected(made.error());
+  const fs::path temp = target.parent_path() / ("." + target.filename().string() + ".hubcache-tmp");
+  ::unlink(temp.c_str());
+  Placed how = Placed::linked;
+  if (::link(blob.c_str(), temp.c_str()) != 0) {
+    if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+      return util::fail_errno("cannot link " + blob.string() + " to " + temp.string());
+    }
+    if (auto copied = copy_blob(blob, temp); !copied) {
+      ::unlink(temp.c_str());
+      return tl::unexpected(copied.error());
+    }
+    how = Placed::copied;
+  }
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    auto error = util::fail_errno("cannot write " + target.string());
+    ::unlink(temp.c_str());
+    return error;
+  }
+  return how;
+}
+
+util::Result<bool> place_symlink(const fs::path& link, const fs::path& points_to) {
+  std::error_code ec;
+  if (fs::is_symlink(link, ec) && fs::read_symlink(link, ec) == points_to) return false;
+  if (auto made = util::make_dirs(link.parent_path()); !made) return tl::unexpected(made.error());
+  const fs::path temp = link.parent_path() / ("." + link.filename().string() + ".hubcache-tmp");
+  ::unlink(temp.c_str());
+  if (::symlink(points_to.c_str(), temp.c_str()) != 0) {
+    return util::fail_errno("cannot create the symlink " + link.string());
+  }
+  if (::rename(temp.c_str(), link.c_str()) != 0) {
+    auto error = util::fail_errno("cannot write " + link.string());
+    ::unlink(temp.c_str());
+    return error;
+  }
+  return true;
+}
+
+// refs/<name> holds the 40 hex digits of the commit and no newline, as the Python client
+// writes it.
+util::Result<bool> place_ref(const fs::path& file, const std::string& commit) {
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec) && fs::file_size(file, ec) == commit.size()) {
+    util::UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    std::string current(commit.size(), '\0');
+    if (fd && ::read(fd.get(), current.data(), current.size()) ==
+                  static_cast<ssize_t>(current.size()) &&
+        current == commit) {
+      return false;
+    }
+  }
+  if (auto made = util::make_dirs(file.parent_path()); !made) return tl::unexpected(made.error());
+  if (auto written = util::write_file_atomically(file, commit); !written) {
+    return tl::unexpected(written.error());
+  }
+  return true;
+}
+
+} // namespace
+
+util::Result<ExportTotals> export_hf_cache(store::Store& store, const fs::path& out,
+                                           const ExportOptions& options,
+                                           const std::function<void(const std::string&)>& progress) {
+  std::map<RepoKey, Commits> repos;
+  auto visited = store.index().for_each_hub_object([&](const store::HubObject& object) {
+    const RepoKey repo{object.key.repo_type, object.key.repo_id};
+    if (!selected(options, repo)) return;
+    repos[repo][object.key.commit][object.key.path] =
+        FileEntry{object.key.path, object.etag, object.blob, object.size};
+  });
+  if (!visited) return tl::unexpected(visited.error());
+  std::map<RepoKey, std::map<std::string, std::string>> refs;  // repo -> name -> commit
+  auto visited_refs = store.index().for_each_ref([&](const store::Ref& ref) {
+    const RepoKey repo{ref.repo_type, ref.repo_id};
+    auto found = repos.find(repo);
+    // A ref to a commit with no file here would send an offline client to a missing snapshot.
+    if (found == repos.end() || !found->second.contains(ref.commit)) return;
+    auto& known = refs[repo][ref.name];
+    known = ref.commit;  // scopes agree on where a branch points; the last one read wins
+  });
+  if (!visited_refs) return tl::unexpected(visited_refs.error());
+  for (const auto& wanted : options.repos) {
+    bool found = false;
+    for (const auto& [repo, commits] : repos) {
+      found = found || selected(ExportOptions{true, {wanted}}, repo);
+    }
+    if (!found) {
+      return util::fail(util::Errc::invalid_argument,
+                        "--repo " + wanted + ": the store holds no files of that repo");
+    }
+  }
+  if (auto made = util::make_dirs(out); !made) return tl::unexpected(made.error());
+
+  ExportTotals totals;
+  for (const auto& [repo, commits] : repos) {
+    const fs::path root = out / repo_folder(repo.type, repo.repo_id);
+    std::uint64_t repo_files = 0;
+    std::uint64_t repo_bytes = 0;
+    for (const auto& [commit, files] : commits) {
+      const fs::path snapshot = root / "snapshots" / commit;
+      for (const auto& [path, file] : files) {
+        if (!safe_relative(path)) {
+          totals.errors.push_back("skipped " + repo.repo_id + " " + path + ": not a relative path");
+          continue;
+        }
+        const fs::path blob = store.layout().blob_path(file.blob);
+        const fs::path target = snapshot / path;
+        util::Result<Placed> placed = Placed::unchanged;
+        if (options.symlinks) {
+          placed = place_file(blob, file.size, root / "blobs" / file.etag);
+          if (placed) {
+            // As the Python client makes it: relative, from the file's own folder.
+            const auto relative = fs::path(target.parent_path())
+                                      .lexically_relative(root)
+                                      .string();
+            fs::path up;
+            for (const auto& part : fs::path(relative)) {
+              if (!part.empty()) up /= "..";
+            }
+            auto linked = place_symlink(target, up / "blobs" / file.etag);
+            if (!linked) placed = tl::unexpected(linked.error());
+            else if (*linked && *placed == Placed::unchanged) placed = Placed::linked;
+          }
+        } else {
+          // Replacing a symlink from an earlier export with symlinks.
+          std::error_code ec;
+          if (fs::is_symlink(target, ec)) fs::remove(target, ec);
+          placed = place_file(blob, file.size, target);
+        }
+        if (!placed) {
+          totals.errors.push_back(repo.repo_id + " " + path + ": " + placed.error().message);
+          continue;
+        }
+        ++totals.files;
+        ++repo_files;
+        totals.bytes += file.size;
+        repo_bytes += file.size;
+        switch (*placed) {
+        case Placed::linked: ++totals.linked; break;
+        case Placed::copied: ++totals.copied; break;
+        case Placed::unchanged: ++totals.unchanged; break;
+        }
+      }
+      ++totals.revisions;
+    }
+    if (const auto found = refs.find(repo); found != refs.end()) {
+      for (const auto& [name, commit] : found->second) {
+        if (!safe_relative(name)) continue;
+        auto placed = place_ref(root / "refs" / name, commit);
+        if (!placed) {
+          totals.errors.push_back(repo.repo_id + " ref " + name + ": " + placed.error().message);
+          continue;
+        }
+        ++totals.refs;
+      }
+    }
+    ++totals.repos;
+    if (progress) {
+      progress(std::string(store::to_string(repo.type)) + " " + repo.repo_id + ": " +
+               std::to_string(commits.size()) + " revision" + (commits.size() == 1 ? "" : "s") +
+               ", " + std::to_string(repo_files) + " files, " + util::format_size(repo_bytes));
+    }
+  }
+  return totals;
+}
+
+} // namespace hub
