@@ -81,11 +81,18 @@ void notice(const std::string& line) {
 
 void add_engine_options(CLI::App& app, EngineOptions& options) {
   app.add_option("--listen", options.listen, "Address to listen on, HOST:PORT (port 0: any free)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check([](const std::string& text) -> std::string {
+        return parse_listen(text) ? "" : "'" + text + "' is not HOST:PORT";
+      });
   app.add_option("--upstream", options.upstream,
                  "The Hub (or any origin) to mirror; HF_ENDPOINT points clients here instead")
       ->type_name("URL")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check([](const std::string& text) -> std::string {
+        const auto url = upstream::parse_url(text);
+        return url ? "" : url.error().message;
+      });
   app.add_flag("--share-private", options.share_private,
                "Serve what was fetched with a token to requests without it (or with another)");
   app.add_option_function<std::string>(

@@ -171,9 +171,9 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   fetch.idempotent_post = post;  // paths-info only reads
   auto flight = m_fetches.join_or_start(
       key, fetch,
-      [this, method = fetch.method, url_text = url->to_string()](
+      [this, method = fetch.method, url_text = url->to_string(), target, scope](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-        record_api(f, head, method, url_text, ms);
+        record_api(f, head, method, url_text, target, scope, ms);
       });
   if (!flight) {
     respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
@@ -211,6 +211,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
 // a later hubcache can change how without re-recording.
 void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
                            const std::string& method, const std::string& url,
+                           const Target& target, const std::string& scope,
                            std::int64_t upstream_ms) {
   if (!cache::is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
@@ -231,6 +232,20 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
   exchange.headers = cache::recordable_headers(head.headers);
   if (auto r = m_store.put(&*committed, exchange); !r && m_notice) {
     m_notice("not stored: " + url + ": " + r.error().message);
+  }
+  // Repo info names the commit a branch or tag is at: the object model learns the ref, so
+  // a client that asks the API first and then resolves by sha can later resolve by name.
+  if (target.route == Route::repo_info && head.status == 200 && !is_commit(target.revision)) {
+    if (auto body = read_all(committed->fd(), committed->size())) {
+      const auto commit = repo_info_sha(*body);
+      if (is_commit(commit)) {
+        const std::string revision = target.revision.empty() ? "main" : target.revision;
+        if (auto r = m_store.put(store::Ref{target.type, target.repo_id, revision, commit, 0, scope});
+            !r && m_notice) {
+          m_notice("not stored: " + url + ": " + r.error().message);
+        }
+      }
+    }
   }
   flight.finish(std::move(*committed), upstream_ms);
 }

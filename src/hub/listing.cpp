@@ -181,4 +181,11 @@ std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store
   return out.dump();
 }
 
+std::string repo_info_sha(std::string_view json) {
+  const auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return "";
+  const auto sha = parsed.find("sha");
+  return sha != parsed.end() && sha->is_string() ? sha->get<std::string>() : "";
+}
+
 } // namespace hub

@@ -33,6 +33,9 @@ std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::strin
 std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store::HubObject>& files,
                             const std::string& commit);
 
+// The "sha" of a repo info answer, or "" if there is none.
+std::string repo_info_sha(std::string_view json);
+
 // A boolean query parameter as the clients send it ("true", "True", "1").
 bool query_flag(std::string_view query, std::string_view name);
 

@@ -150,9 +150,17 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     return;
   }
   if (m_options.mode == cache::Mode::replay) {
-    if (commit) {
+    // Known under another credential: the Hub's own refusal, not a miss.
+    std::optional<std::string> any_commit = commit;
+    if (!any_commit) {
+      auto ref = m_store.find_ref(target.type, target.repo_id, target.revision, scope,
+                                  store::CredentialMatch::any);
+      if (ref && *ref) any_commit = (*ref)->commit;
+    }
+    if (any_commit) {
       auto elsewhere = m_store.index().find_hub_object(
-          {target.type, target.repo_id, *commit, target.path, scope}, store::CredentialMatch::any);
+          {target.type, target.repo_id, *any_commit, target.path, scope},
+          store::CredentialMatch::any);
       if (elsewhere && *elsewhere) {
         respond(gated(target));
         return;

@@ -43,7 +43,8 @@ private:
                       const Target& target, const std::string& scope, const std::string& url,
                       std::int64_t upstream_ms);
   void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
-                  const std::string& method, const std::string& url, std::int64_t upstream_ms);
+                  const std::string& method, const std::string& url, const Target& target,
+                  const std::string& scope, std::int64_t upstream_ms);
   http::Response resolved(const std::shared_ptr<cache::InFlight>& flight,
                           const upstream::ResponseHead& head, const Target& target,
                           bool head_only);

@@ -171,3 +171,103 @@ def origin():
     server = Origin()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def fake_hub():
+    """The fake Hub of tests/fake_hub with the demo repositories, in this process."""
+    import sys
+    sys.path.insert(0, str(ROOT / "tests" / "fake_hub"))
+    from fake_hub import FakeHub, demo_repos
+    hub = FakeHub()
+    demo_repos(hub)
+    yield hub
+    hub.stop()
+
+
+class PortSentinel:
+    """Listens on ports a stopped server used and counts whoever still connects."""
+
+    def __init__(self, ports):
+        import socket
+        import threading
+        self.connections = 0
+        self.sockets = []
+        for port in ports:
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+            sock.listen(64)
+            self.sockets.append(sock)
+            threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
+
+    def _accept(self, sock):
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        for sock in self.sockets:
+            sock.close()
+
+
+@pytest.fixture
+def sentinel():
+    made = []
+
+    def watch(*ports):
+        s = PortSentinel(ports)
+        made.append(s)
+        return s
+
+    yield watch
+    for s in made:
+        s.close()
+
+
+# The Python clients our users run, each in its own venv (scripts/setup makes both):
+# huggingface_hub's newest release (httpx) and its newest 0.x (requests, with transformers 4).
+CLIENT_VENVS = {"hub-latest": ROOT / ".venv", "hub-0.x": ROOT / ".venv-hub0"}
+
+
+class HfClient:
+    """Runs tests/integration/clients/hf_client.py in one client venv."""
+
+    def __init__(self, name, venv: Path, home: Path):
+        self.name = name
+        self.python = venv / "bin" / "python"
+        if not self.python.exists():
+            pytest.exit(f"{self.python} does not exist; run ./scripts/setup", 2)
+        self.home = home
+
+    def run(self, actions, endpoint=None, cache=None, offline=False, timeout=300, extra_env=None):
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("HF_", "HUGGINGFACE_", "TRANSFORMERS_"))}
+        env["HF_HOME"] = str(self.home)
+        env["HF_HUB_CACHE"] = str(cache or self.home / "hub")
+        env["HF_HUB_DISABLE_TELEMETRY"] = "1"
+        env["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        env["HF_HUB_ETAG_TIMEOUT"] = "30"
+        env["HF_HUB_DOWNLOAD_TIMEOUT"] = "30"
+        env["TRANSFORMERS_VERBOSITY"] = "error"
+        if endpoint:
+            env["HF_ENDPOINT"] = endpoint
+        else:
+            env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # nothing listens: any request fails
+        if offline:
+            env["HF_HUB_OFFLINE"] = "1"
+        env.update(extra_env or {})
+        script = ROOT / "tests" / "integration" / "clients" / "hf_client.py"
+        done = subprocess.run([str(self.python), str(script), json.dumps(actions)],
+                              capture_output=True, text=True, env=env, timeout=timeout)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(params=sorted(CLIENT_VENVS))
+def hf_client(request, tmp_path):
+    return HfClient(request.param, CLIENT_VENVS[request.param], tmp_path / "hf-home")

@@ -14,8 +14,16 @@ CONTRACT = {
     "serve": ["--store", "--listen", "--upstream", "--mode", "--allow-host", "--log",
               "--port-file", "--retries", "--retry-floor", "--retry-ceiling", "--min-rate",
               "--stall-time", "--max-upstream-per-host", "--max-connections", "--client-timeout",
-              "--drain-timeout", "--threads"],
+              "--drain-timeout", "--threads", "--share-private"],
+    "run": ["--store", "--mode", "--upstream", "--report", "--strict", "--share-private",
+            "--allow-host", "--log", "--retries"],
+    "export": ["--store", "--hf-cache", "--no-symlinks", "--repo", "--json"],
 }
+
+
+def required_args(sub, tmp_path):
+    """What a subcommand needs besides --store to get as far as opening it."""
+    return {"export": ["--hf-cache", str(tmp_path / "out")], "run": ["--", "true"]}.get(sub, [])
 
 
 def test_version(hubcache):
@@ -44,7 +52,10 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["gc", "--max-size", "banana"], "'banana' is not a size"),
     (["gc", "--max-size"], "--max-size"),
     ([], "subcommand is required"),
-    (["serve"], "--upstream is required"),
+    (["serve", "--upstream", "ftp://x"], "--upstream"),
+    (["run"], "command is required"),
+    (["run", "--mode", "online", "--", "true"], "'online' is not record"),
+    (["export"], "--hf-cache is required"),
     (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),
     (["serve", "--upstream", "http://x", "--retry-floor", "soon"], "'soon' is not a duration"),
 ])
@@ -59,9 +70,9 @@ def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     assert "--help" in lines[0]
 
 
-@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve"}))
+@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run"}))
 def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
-    done = hubcache.run(sub)
+    done = hubcache.run(sub, *required_args(sub, tmp_path))
     assert done.returncode == 1
     assert done.stderr.strip() == (
         f"hubcache: error: no store at {hubcache.store} "
@@ -133,7 +144,7 @@ def test_serve_on_a_taken_port_fails_with_one_line(hubcache, tmp_path):
     assert len(done.stderr.splitlines()) == 1
 
 
-def test_store_from_a_newer_hubcache_is_refused_untouched(hubcache, store_tool):
+def test_store_from_a_newer_hubcache_is_refused_untouched(hubcache, store_tool, tmp_path):
     store_tool.write(count=2, seed=4, distinct=2, max_bytes=100)
     db_path = hubcache.store / "index.db"
     db = sqlite3.connect(db_path)
@@ -143,8 +154,8 @@ def test_store_from_a_newer_hubcache_is_refused_untouched(hubcache, store_tool):
     db.commit()
     db.close()
     before = db_path.read_bytes()
-    for sub in sorted(set(CONTRACT) - {"serve"}):
-        done = hubcache.run(sub)
+    for sub in sorted(CONTRACT):
+        done = hubcache.run(sub, *required_args(sub, tmp_path))
         assert done.returncode == 1, sub
         assert len(done.stderr.splitlines()) == 1
         assert "schema v99, written by hubcache 9.0.0" in done.stderr

@@ -1,0 +1,149 @@
+"""huggingface_hub and transformers, unchanged, through hubcache's Hub mirror (issue 5):
+record from the fake Hub, then replay with it stopped, from a fresh client cache."""
+
+import hashlib
+
+import pytest
+
+BERT = "hubcache-demo/tiny-bert"
+DATA = "hubcache-demo/tiny-data"
+GATED = "hubcache-demo/gated"
+TOKEN = "hf_demo_token"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def repo_files(hub, repo_id, repo_type="model", revision="main"):
+    repo = hub.repos[(repo_type, repo_id)]
+    return repo.commits[repo.refs.get(revision, revision)]
+
+
+def actions_for(hub):
+    """Everything issue 5 names for the Python client, and what each must give."""
+    bert = hub.repos[("model", BERT)]
+    first = bert.refs["v1.0"]
+    files = repo_files(hub, BERT)
+    pr = repo_files(hub, BERT, revision="refs/pr/1")
+    data = repo_files(hub, DATA, "dataset")
+    gated = repo_files(hub, GATED)
+    return [
+        ({"op": "download", "repo": BERT, "file": "config.json"},
+         {"sha256": sha(files["config.json"]), "size": len(files["config.json"])}),
+        ({"op": "download", "repo": BERT, "file": "onnx/model.onnx", "revision": "v1.0"},
+         {"sha256": sha(files["onnx/model.onnx"]), "size": 40_000}),
+        ({"op": "download", "repo": BERT, "file": "model.safetensors", "revision": first},
+         {"sha256": sha(files["model.safetensors"]), "size": len(files["model.safetensors"])}),
+        ({"op": "download", "repo": BERT, "file": "README.md", "revision": "refs/pr/1"},
+         {"sha256": sha(pr["README.md"]), "size": len(pr["README.md"])}),
+        ({"op": "download", "repo": DATA, "type": "dataset", "file": "data/train.csv"},
+         {"sha256": sha(data["data/train.csv"]), "size": len(data["data/train.csv"])}),
+        ({"op": "download", "repo": DATA, "type": "dataset", "file": "docs/a file with space.txt"},
+         {"sha256": sha(data["docs/a file with space.txt"]),
+          "size": len(data["docs/a file with space.txt"])}),
+        ({"op": "snapshot", "repo": BERT, "allow": ["*.json", "onnx/*"]},
+         {"files": {p: sha(d) for p, d in files.items()
+                    if p.endswith(".json") or p.startswith("onnx/")}}),
+        ({"op": "model_info", "repo": BERT},
+         {"sha": bert.refs["main"], "siblings": sorted(files)}),
+        ({"op": "list_files", "repo": BERT}, {"files": sorted(files)}),
+        ({"op": "list_files", "repo": DATA, "type": "dataset"}, {"files": sorted(data)}),
+        ({"op": "download", "repo": BERT, "file": "no-such-file.bin"},
+         {"error": "EntryNotFoundError"}),
+        ({"op": "download", "repo": GATED, "file": "config.json"}, {"error": "GatedRepoError"}),
+        ({"op": "download", "repo": GATED, "file": "weights.bin", "token": TOKEN},
+         {"sha256": sha(gated["weights.bin"]), "size": 20_000}),
+    ]
+
+
+def check(results, expected):
+    for (action, want), got in zip(expected, results):
+        if "error" in want:
+            # hub 1.x raises RemoteEntryNotFoundError, a subclass: the bases say what it is.
+            assert want["error"] in got.get("kinds", []), (action, got)
+        else:
+            assert got == want, action
+
+
+def test_record_then_replay_with_the_hub_stopped(hf_client, fake_hub, serve, sentinel, tmp_path):
+    expected = actions_for(fake_hub)
+    actions = [action for action, _ in expected]
+
+    recording = serve(fake_hub.url)
+    check(hf_client.run(actions, endpoint=recording.base, cache=tmp_path / "c1"), expected)
+    assert recording.stop() == 0
+    # LFS bodies came through hubcache, never from the CDN directly: the client saw no CDN URL.
+    assert fake_hub.requests("cdn")
+
+    fake_hub.stop()
+    watch = sentinel(fake_hub.port, fake_hub.cdn_port)
+    replay = serve(fake_hub.url, "--mode", "replay")
+    check(hf_client.run(actions, endpoint=replay.base, cache=tmp_path / "c2"), expected)
+    assert watch.connections == 0
+    misses = [line for line in replay.log("access") if line["cache"] == "miss"]
+    assert misses == []
+
+
+def test_transformers_record_replay_and_export_offline(hf_client, fake_hub, serve, hubcache,
+                                                       tmp_path):
+    want = hf_client.run([{"op": "auto", "repo": BERT}], endpoint=serve(fake_hub.url).base,
+                         cache=tmp_path / "c1")[0]
+    assert want.get("model_type") == "bert", want
+    assert want["ids"][0] == 2 and want["ids"][-1] == 3  # [CLS] ... [SEP]
+    fake_hub.stop()
+
+    replay = serve(fake_hub.url, "--mode", "replay")
+    assert hf_client.run([{"op": "auto", "repo": BERT}], endpoint=replay.base,
+                         cache=tmp_path / "c2") == [want]
+    assert replay.stop() == 0
+
+    for layout in ([], ["--no-symlinks"]):
+        out = tmp_path / ("export" + "".join(layout))
+        done = hubcache.run("export", "--hf-cache", str(out), *layout)
+        assert done.returncode == 0, done.stderr
+        assert hf_client.run([{"op": "auto", "repo": BERT}], cache=out, offline=True) == [want]
+
+
+def test_gated_files_replay_only_to_the_same_token(fake_hub, serve, tmp_path):
+    from conftest import HfClient, CLIENT_VENVS
+    client = HfClient("hub-latest", CLIENT_VENVS["hub-latest"], tmp_path / "home")
+    weights = {"op": "download", "repo": GATED, "file": "weights.bin", "token": TOKEN}
+    good = client.run([weights], endpoint=serve(fake_hub.url).base, cache=tmp_path / "c1")[0]
+    assert good["size"] == 20_000
+    fake_hub.stop()
+
+    replay = serve(fake_hub.url, "--mode", "replay")
+    without = dict(weights, token=False)
+    other = dict(weights, token="hf_someone_else")
+    # A fresh client cache each: a client falls back to a file it already holds.
+    results = [client.run([action], endpoint=replay.base, cache=tmp_path / f"c2-{i}")[0]
+               for i, action in enumerate([weights, without, other])]
+    assert results[0] == good
+    assert "GatedRepoError" in results[1].get("kinds", []), results[1]
+    assert "GatedRepoError" in results[2].get("kinds", []), results[2]
+    assert "recorded it for another credential" in results[1]["message"]
+
+    shared = serve(fake_hub.url, "--mode", "replay", "--share-private")
+    assert client.run([without], endpoint=shared.base, cache=tmp_path / "c3") == [good]
+
+
+def test_eight_clients_on_a_cold_repo_fetch_each_object_once(fake_hub, serve, tmp_path):
+    import concurrent.futures
+    from conftest import HfClient, CLIENT_VENVS
+    served = serve(fake_hub.url)
+    actions = [{"op": "download", "repo": BERT, "file": "model.safetensors"},
+               {"op": "download", "repo": BERT, "file": "onnx/model.onnx"}]
+
+    def one(i):
+        client = HfClient("hub-latest", CLIENT_VENVS["hub-latest"], tmp_path / f"home{i}")
+        return client.run(actions, endpoint=served.base)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(one, range(8)))
+    assert all(r == results[0] for r in results)
+    assert "error" not in results[0][0]
+    for path in ("model.safetensors", "onnx/model.onnx"):
+        resolves = [s for s in fake_hub.requests("hub", f"/{BERT}/resolve/main/{path}")]
+        assert len(resolves) == 1, [(s.method, s.path) for s in resolves]
+    assert len(fake_hub.requests("cdn")) == 2
