@@ -24,6 +24,9 @@ enum ExitCode : int { k_exit_ok = 0, k_exit_failure = 1, k_exit_usage = 2 };
 
 struct GlobalOptions {
   std::filesystem::path store; // --store / HUBCACHE_STORE
+  // Whatever followed the first "--", verbatim: the command `run` starts. main.cpp takes
+  // it off before CLI11 parses (which would read "[a,b]" as a list and split it).
+  std::vector<std::string> command;
 };
 
 // A registered subcommand: its CLI11 node and what to run when it was chosen.

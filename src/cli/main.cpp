@@ -3,6 +3,7 @@
 #include "cli/command.hpp"
 #include "hubcache/version.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -36,8 +37,14 @@ int run(int argc, char** argv) {
       cli::add_export(app, global),
   };
 
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (const auto dashes = std::find(args.begin(), args.end(), "--"); dashes != args.end()) {
+    global.command.assign(dashes + 1, args.end());
+    args.erase(dashes, args.end());
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes a vector last argument first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -63,7 +70,13 @@ int run(int argc, char** argv) {
     return cli::k_exit_usage;
   }
   for (const auto& command : commands) {
-    if (command.app->parsed()) return command.run();
+    if (!command.app->parsed()) continue;
+    if (!global.command.empty() && command.app->get_name() != "run") {
+      std::fprintf(stderr, "hubcache: error: unexpected arguments after -- (see 'hubcache %s --help')\n",
+                   command.app->get_name().c_str());
+      return cli::k_exit_usage;
+    }
+    return command.run();
   }
   return cli::k_exit_usage;
 }

@@ -223,12 +223,17 @@ Command add_run(CLI::App& parent, GlobalOptions& global) {
       ->type_name("FILE");
   app->add_flag("--strict", options->strict,
                 "Exit 3 if any request missed (not recorded in replay, or upstream failed)");
-  app->add_option("command", options->command, "The command and its arguments, after --")
-      ->required()
-      ->type_name("CMD ARGS...");
-  app->footer("Exit status: the command's own (128+N if killed by signal N), 3 with --strict when "
+  app->footer("The command follows --, passed on verbatim.\nExit status: the command's own (128+N if killed by signal N), 3 with --strict when "
               "anything missed, 127 if the command cannot be started.");
-  return {app, [&global, options] { return run_command(global, *options); }};
+  return {app, [&global, options]() -> int {
+            options->command = global.command;
+            if (options->command.empty()) {
+              std::fprintf(stderr, "hubcache: error: a command to run is required, after -- "
+                                   "(see 'hubcache run --help')\n");
+              return static_cast<int>(k_exit_usage);
+            }
+            return run_command(global, *options);
+          }};
 }
 
 } // namespace cli

@@ -487,6 +487,37 @@ def tiny_safetensors(rows=64, cols=64):
     return len(header).to_bytes(8, "little") + header + data
 
 
+def bert_tokenizer_json(vocab):
+    """The tokenizers-library JSON of a lower-casing WordPiece BERT tokenizer over `vocab`:
+    what transformers.js loads (it does not read vocab.txt)."""
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    ids = {token: i for i, token in enumerate(vocab)}
+
+    def token(id_):
+        return {"SpecialToken": {"id": id_, "type_id": 0}}
+
+    return json.dumps({
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": ids[t], "content": t, "single_word": False, "lstrip": False,
+                          "rstrip": False, "normalized": False, "special": True}
+                         for t in special],
+        "normalizer": {"type": "BertNormalizer", "clean_text": True,
+                       "handle_chinese_chars": True, "strip_accents": None, "lowercase": True},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": {
+            "type": "TemplateProcessing",
+            "single": [token("[CLS]"), {"Sequence": {"id": "A", "type_id": 0}}, token("[SEP]")],
+            "pair": [token("[CLS]"), {"Sequence": {"id": "A", "type_id": 0}}, token("[SEP]"),
+                     {"Sequence": {"id": "B", "type_id": 1}},
+                     {"SpecialToken": {"id": "[SEP]", "type_id": 1}}],
+            "special_tokens": {t: {"id": t, "ids": [ids[t]], "tokens": [t]}
+                               for t in ("[CLS]", "[SEP]")}},
+        "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": True},
+        "model": {"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##",
+                  "max_input_chars_per_word": 100, "vocab": ids},
+    }, indent=2).encode()
+
+
 def demo_repos(hub):
     """hubcache-demo/tiny-bert (config + tokenizer + LFS weights, a tag, a PR ref),
     hubcache-demo/tiny-data (a dataset), hubcache-demo/gated (token hf_demo_token)."""
@@ -498,6 +529,7 @@ def demo_repos(hub):
     bert = {
         "config.json": json.dumps(config, indent=2).encode(),
         "vocab.txt": ("\n".join(vocab) + "\n").encode(),
+        "tokenizer.json": bert_tokenizer_json(vocab),
         "tokenizer_config.json": json.dumps({"tokenizer_class": "BertTokenizer",
                                              "do_lower_case": True,
                                              "model_max_length": 64}).encode(),

@@ -271,3 +271,26 @@ class HfClient:
 @pytest.fixture(params=sorted(CLIENT_VENVS))
 def hf_client(request, tmp_path):
     return HfClient(request.param, CLIENT_VENVS[request.param], tmp_path / "hf-home")
+
+
+class JsClient:
+    """Runs tests/integration/clients/js_client.mjs with the pinned node_modules."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        if not (ROOT / "node_modules" / "@huggingface" / "hub").exists():
+            pytest.exit("node_modules/@huggingface/hub is missing; run ./scripts/setup", 2)
+
+    def run(self, actions, endpoint, cache, timeout=300):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+        env.update({"HF_ENDPOINT": endpoint, "HF_HUB_CACHE": str(cache), "HOME": str(self.home)})
+        script = ROOT / "tests" / "integration" / "clients" / "js_client.mjs"
+        done = subprocess.run(["node", str(script), json.dumps(actions)], capture_output=True,
+                              text=True, env=env, timeout=timeout, cwd=ROOT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def js_client(tmp_path):
+    return JsClient(tmp_path / "js-home")

@@ -53,7 +53,7 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["gc", "--max-size"], "--max-size"),
     ([], "subcommand is required"),
     (["serve", "--upstream", "ftp://x"], "--upstream"),
-    (["run"], "command is required"),
+    (["run"], "a command to run is required"),
     (["run", "--mode", "online", "--", "true"], "'online' is not record"),
     (["export"], "--hf-cache is required"),
     (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),

@@ -147,3 +147,30 @@ def test_eight_clients_on_a_cold_repo_fetch_each_object_once(fake_hub, serve, tm
         resolves = [s for s in fake_hub.requests("hub", f"/{BERT}/resolve/main/{path}")]
         assert len(resolves) == 1, [(s.method, s.path) for s in resolves]
     assert len(fake_hub.requests("cdn")) == 2
+
+
+def test_node_clients_record_then_replay(js_client, fake_hub, serve, sentinel, tmp_path):
+    files = repo_files(fake_hub, BERT)
+    data = repo_files(fake_hub, DATA, "dataset")
+    expected = [
+        ({"op": "download", "repo": BERT, "file": "model.safetensors"},
+         {"sha256": sha(files["model.safetensors"]), "size": len(files["model.safetensors"])}),
+        ({"op": "download", "repo": BERT, "file": "config.json", "revision": "v1.0"},
+         {"sha256": sha(files["config.json"]), "size": len(files["config.json"])}),
+        ({"op": "list_files", "repo": BERT}, {"files": sorted(files)}),
+        ({"op": "snapshot", "repo": DATA, "type": "dataset"},
+         {"files": {p: sha(d) for p, d in data.items()}}),
+        ({"op": "tokenize", "repo": BERT, "text": "hello world hubcache"},
+         {"model_type": "bert", "ids": [2, 5, 6, 7, 8, 3]}),
+    ]
+    actions = [action for action, _ in expected]
+    recording = serve(fake_hub.url)
+    check(js_client.run(actions, recording.base, tmp_path / "c1"), expected)
+    assert recording.stop() == 0
+
+    fake_hub.stop()
+    watch = sentinel(fake_hub.port, fake_hub.cdn_port)
+    replay = serve(fake_hub.url, "--mode", "replay")
+    check(js_client.run(actions, replay.base, tmp_path / "c2"), expected)
+    assert watch.connections == 0
+    assert [line for line in replay.log("access") if line["cache"] == "miss"] == []
