@@ -16,6 +16,7 @@ import hmac
 import http.server
 import json
 import os
+import random
 import socket
 import threading
 import time
@@ -520,7 +521,8 @@ def bert_tokenizer_json(vocab):
 
 def demo_repos(hub):
     """hubcache-demo/tiny-bert (config + tokenizer + LFS weights, a tag, a PR ref),
-    hubcache-demo/tiny-data (a dataset), hubcache-demo/gated (token hf_demo_token)."""
+    hubcache-demo/tiny-data (a dataset), hubcache-demo/gated (token hf_demo_token); the
+    same bytes and commits on every start, so a store recorded once keeps replaying."""
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "hub", "##cache",
              "the", "a", "model", "test", "offline", "replay", ".", ","]
     config = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 32,
@@ -538,7 +540,7 @@ def demo_repos(hub):
                                                "mask_token": "[MASK]"}).encode(),
         "model.safetensors": tiny_safetensors(),
         "README.md": b"# tiny-bert\nA tiny BERT for hubcache's demo.\n",
-        "onnx/model.onnx": os.urandom(40_000),
+        "onnx/model.onnx": random.Random(1).randbytes(40_000),
     }
     hub.add_repo("hubcache-demo/tiny-bert", bert)
     first = hub.repos[("model", "hubcache-demo/tiny-bert")].refs["main"]
@@ -552,7 +554,7 @@ def demo_repos(hub):
         "docs/a file with space.txt": b"spaces are fine\n",
     }, repo_type="dataset")
     hub.add_repo("hubcache-demo/gated", {"config.json": b'{"model_type": "bert"}',
-                                          "weights.bin": os.urandom(20_000)},
+                                          "weights.bin": random.Random(2).randbytes(20_000)},
                  gated=True, tokens={"hf_demo_token"})
 
 
