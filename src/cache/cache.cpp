@@ -156,12 +156,25 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   // A HEAD rides along with a GET of the same URL already in flight.
   std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
   if (!flight) {
-    flight = m_fetches.join_or_start(
+    // A fetch of the same key may have ended since the lookup above: then it is a hit now.
+    std::function<bool()> stored_meanwhile;
+    if (m_options.mode == Mode::record) {
+      stored_meanwhile = [&] { return lookup(key, get_key).has_value(); };
+    }
+    auto joined = m_fetches.join_or_start(
         key, fetch,
         [this, method = request.method, url_text = url.to_string()](
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
           record(f, head, method, url_text, ms);
-        });
+        },
+        stored_meanwhile);
+    if (joined.stored) {
+      if (auto now = lookup(key, get_key)) {
+        respond(from_store(*now, "hit"));
+        return;
+      }
+    }
+    flight = joined.flight;
   }
   if (!flight) {
     respond(upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));

@@ -23,17 +23,24 @@ std::shared_ptr<InFlight> Fetches::find(const std::string& key) {
 
 std::shared_ptr<InFlight> Fetches::join_or_start(const std::string& key,
                                                  upstream::FetchRequest request, Record record) {
+  return join_or_start(key, std::move(request), std::move(record), {}).flight;
+}
+
+Fetches::Joined Fetches::join_or_start(const std::string& key, upstream::FetchRequest request,
+                                       Record record,
+                                       const std::function<bool()>& stored_meanwhile) {
   std::lock_guard lock(m_mutex);
-  if (auto it = m_in_flight.find(key); it != m_in_flight.end()) return it->second;
+  if (auto it = m_in_flight.find(key); it != m_in_flight.end()) return {it->second, false};
+  if (stored_meanwhile && stored_meanwhile()) return {nullptr, true};
   auto writer = m_store.begin_blob();
   if (!writer) {
     if (m_notice) m_notice("cannot start a blob: " + writer.error().message);
-    return nullptr;
+    return {};
   }
   util::UniqueFd read_fd(::open(writer->tmp_path().c_str(), O_RDONLY | O_CLOEXEC));
   if (!read_fd) {
     if (m_notice) m_notice("cannot read back " + writer->tmp_path().string());
-    return nullptr;
+    return {};
   }
   auto flight = std::make_shared<InFlight>(key, std::move(*writer), std::move(read_fd));
   m_in_flight.emplace(key, flight);
@@ -41,7 +48,7 @@ std::shared_ptr<InFlight> Fetches::join_or_start(const std::string& key,
   std::thread([this, flight, request = std::move(request), record = std::move(record)]() mutable {
     run(std::move(flight), std::move(request), std::move(record));
   }).detach();
-  return flight;
+  return {flight, false};
 }
 
 void Fetches::run(std::shared_ptr<InFlight> flight, upstream::FetchRequest request, Record record) {

@@ -37,6 +37,17 @@ public:
   // cannot take a new blob (the reason goes to the notice).
   std::shared_ptr<InFlight> join_or_start(const std::string& key, upstream::FetchRequest request,
                                           Record record);
+
+  // The same, closing the gap between a caller's store lookup and this call: a fetch for the
+  // key may have ended and been recorded in between. When no fetch is in flight,
+  // `stored_meanwhile` runs under the lock that also guards the end of every fetch; if it
+  // says the answer is now stored, nothing starts and `stored` is set: look again.
+  struct Joined {
+    std::shared_ptr<InFlight> flight;
+    bool stored = false;
+  };
+  Joined join_or_start(const std::string& key, upstream::FetchRequest request, Record record,
+                       const std::function<bool()>& stored_meanwhile);
   // Waits until no fetch is running.
   void wait_idle();
 

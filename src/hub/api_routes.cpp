@@ -169,12 +169,28 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   fetch.headers = util::without_hop_by_hop(request.headers);
   fetch.body = request.body;
   fetch.idempotent_post = post;  // paths-info only reads
-  auto flight = m_fetches.join_or_start(
+  // A fetch of the same listing may have ended since the lookup above.
+  std::function<bool()> stored_meanwhile;
+  if (m_options.mode == cache::Mode::record) {
+    stored_meanwhile = [&] {
+      auto found = m_store.open_exchange(key);
+      return found && *found;
+    };
+  }
+  auto joined = m_fetches.join_or_start(
       key, fetch,
       [this, method = fetch.method, url_text = url->to_string(), target, scope](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_api(f, head, method, url_text, target, scope, ms);
-      });
+      },
+      stored_meanwhile);
+  if (joined.stored) {
+    if (auto found = m_store.open_exchange(key); found && *found) {
+      respond(from_store(**found, "hit"));
+      return;
+    }
+  }
+  auto flight = joined.flight;
   if (!flight) {
     respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
     return;

@@ -111,20 +111,9 @@ struct HubRoutes::Known {
   }
 };
 
-void HubRoutes::resolve(const http::Request& request, const Target& target, http::Respond respond) {
-  const bool head_only = request.method == "HEAD";
-  if (request.method != "GET" && !head_only) {
-    auto response = http::Response::text(405, "the Hub's resolve takes GET and HEAD\n");
-    response.headers.emplace_back("Allow", "GET, HEAD");
-    respond(std::move(response));
-    return;
-  }
-  const auto scope = m_scopes.of(request);
-  // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
-  const bool ask_first = m_options.mode == cache::Mode::refresh && !is_commit(target.revision);
-
+HubRoutes::Known HubRoutes::find_known(const Target& target, const std::string& scope,
+                                       const std::optional<std::string>& commit) {
   Known known;
-  const auto commit = commit_of(target, target.revision, scope);
   if (commit) {
     auto found = m_store.open_hub_object(
         {target.type, target.repo_id, *commit, target.path, scope}, match());
@@ -145,6 +134,23 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
       }
     }
   }
+  return known;
+}
+
+void HubRoutes::resolve(const http::Request& request, const Target& target, http::Respond respond) {
+  const bool head_only = request.method == "HEAD";
+  if (request.method != "GET" && !head_only) {
+    auto response = http::Response::text(405, "the Hub's resolve takes GET and HEAD\n");
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    respond(std::move(response));
+    return;
+  }
+  const auto scope = m_scopes.of(request);
+  // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
+  const bool ask_first = m_options.mode == cache::Mode::refresh && !is_commit(target.revision);
+
+  const auto commit = commit_of(target, target.revision, scope);
+  Known known = find_known(target, scope, commit);
   if (known.any() && !ask_first) {
     respond(known.response("hit"));
     return;
@@ -184,12 +190,26 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   fetch.url = *url;
   fetch.headers = upstream_headers(request);
   const std::string fetch_key = "GET " + answer_key(target, target.revision, scope);
-  auto flight = m_fetches.join_or_start(
+  // A fetch of the same file may have ended since the lookup above: then it is a hit now.
+  // (Not in refresh, which asks the Hub whatever the store holds.)
+  std::function<bool()> stored_meanwhile;
+  if (m_options.mode == cache::Mode::record) {
+    stored_meanwhile = [&] {
+      return find_known(target, scope, commit_of(target, target.revision, scope)).any();
+    };
+  }
+  auto joined = m_fetches.join_or_start(
       fetch_key, fetch,
       [this, target, scope, url_text = url->to_string()](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_resolve(f, head, target, scope, url_text, ms);
-      });
+      },
+      stored_meanwhile);
+  if (joined.stored) {
+    respond(find_known(target, scope, commit_of(target, target.revision, scope)).response("hit"));
+    return;
+  }
+  auto flight = joined.flight;
   if (!flight) {
     respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
     return;

@@ -37,6 +37,8 @@ public:
 
 private:
   struct Known;
+  Known find_known(const Target& target, const std::string& scope,
+                   const std::optional<std::string>& commit);
   void resolve(const http::Request& request, const Target& target, http::Respond respond);
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,

@@ -42,9 +42,12 @@ class Hubcache:
         self.store = store
 
     def run(self, *args, env=None, store=True, timeout=120):
-        argv = [str(self.binary), *args]
+        args = list(map(str, args))
         if store:
-            argv += ["--store", str(self.store)]
+            # Before a "--": what follows it is `run`'s command, verbatim.
+            at = args.index("--") if "--" in args else len(args)
+            args[at:at] = ["--store", str(self.store)]
+        argv = [str(self.binary), *args]
         full_env = dict(os.environ)
         full_env.pop("HUBCACHE_STORE", None)
         full_env.update(env or {})

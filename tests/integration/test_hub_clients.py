@@ -81,6 +81,7 @@ def test_record_then_replay_with_the_hub_stopped(hf_client, fake_hub, serve, sen
     replay = serve(fake_hub.url, "--mode", "replay")
     check(hf_client.run(actions, endpoint=replay.base, cache=tmp_path / "c2"), expected)
     assert watch.connections == 0
+    assert replay.stop() == 0  # the access log is whole once the server has stopped
     misses = [line for line in replay.log("access") if line["cache"] == "miss"]
     assert misses == []
 
@@ -173,4 +174,55 @@ def test_node_clients_record_then_replay(js_client, fake_hub, serve, sentinel, t
     replay = serve(fake_hub.url, "--mode", "replay")
     check(js_client.run(actions, replay.base, tmp_path / "c2"), expected)
     assert watch.connections == 0
+    assert replay.stop() == 0  # the access log is whole once the server has stopped
     assert [line for line in replay.log("access") if line["cache"] == "miss"] == []
+
+
+def http_get(url, method="GET"):
+    import urllib.error
+    import urllib.request
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_encodings_route_the_same_and_headers_are_the_hubs(fake_hub, serve):
+    fake_hub.commit(BERT, {"dir/ünï code+plus.txt": b"unicode and plus\n"})
+    served = serve(fake_hub.url)
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    pr = fake_hub.repos[("model", BERT)].refs["refs/pr/1"]
+    forms = [f"/{BERT}/resolve/refs%2Fpr%2F1/README.md", f"/{BERT}/resolve/refs/pr/1/README.md",
+             f"/{BERT}/resolve/{pr}/README.md"]
+    bodies = {http_get(served.url(form))[2] for form in forms}
+    assert bodies == {b"# tiny-bert\nNow with a PR.\n"}
+    unicode_forms = ["/dir/%C3%BCn%C3%AF%20code%2Bplus.txt", "/dir/%C3%BCn%C3%AF%20code+plus.txt"]
+    for form in unicode_forms:
+        status, _, body = http_get(served.url(f"/{BERT}/resolve/main{form}"))
+        assert (status, body) == (200, b"unicode and plus\n"), form
+    # A file learned through main answers through its commit, from the store.
+    status, headers, body = http_get(served.url(f"/{BERT}/resolve/{commit}/dir/%C3%BCn%C3%AF%20code%2Bplus.txt"))
+    assert (status, headers["X-Hubcache"]) == (200, "hit")
+
+    # An LFS file: the Hub's headers, the body from hubcache itself (no redirect off-host),
+    # and nothing that would switch a client to Xet.
+    status, headers, body = http_get(served.url(f"/{BERT}/resolve/main/model.safetensors"), "HEAD")
+    files = repo_files(fake_hub, BERT)
+    assert status == 200
+    assert headers["X-Repo-Commit"] == commit
+    assert headers["X-Linked-Etag"].strip('"') == sha(files["model.safetensors"])
+    assert headers["X-Linked-Size"] == str(len(files["model.safetensors"]))
+    assert headers["Content-Length"] == str(len(files["model.safetensors"]))
+    assert not any(name.lower().startswith("x-xet") for name in headers)
+    assert "xet" not in headers.get("Link", "")
+    listing = http_get(served.url(f"/api/models/{BERT}/tree/main?recursive=true&expand=true"))[2]
+    assert b"xetHash" not in listing and b"oid" in listing
+    # The Hub's errors, as the Hub says them.
+    status, headers, _ = http_get(served.url(f"/{BERT}/resolve/main/missing.txt"), "HEAD")
+    assert (status, headers["X-Error-Code"], headers["X-Repo-Commit"]) == (404, "EntryNotFound", commit)
+    status, headers, _ = http_get(served.url(f"/{BERT}/resolve/no-such-branch/config.json"))
+    assert (status, headers["X-Error-Code"]) == (404, "RevisionNotFound")
+    status, headers, _ = http_get(served.url("/nobody/nothing/resolve/main/config.json"))
+    assert (status, headers["X-Error-Code"]) == (401, "RepoNotFound")
