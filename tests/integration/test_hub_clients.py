@@ -226,3 +226,26 @@ def test_encodings_route_the_same_and_headers_are_the_hubs(fake_hub, serve):
     assert (status, headers["X-Error-Code"]) == (404, "RevisionNotFound")
     status, headers, _ = http_get(served.url("/nobody/nothing/resolve/main/config.json"))
     assert (status, headers["X-Error-Code"]) == (401, "RepoNotFound")
+
+
+def test_replay_makes_listings_from_the_files_it_holds(hf_client, fake_hub, serve, tmp_path):
+    """No listing was recorded, only two files: replay answers model_info, list_repo_files and
+    snapshot_download from the object model, as the Hub would for those files."""
+    recording = serve(fake_hub.url)
+    got = hf_client.run([{"op": "download", "repo": BERT, "file": "config.json"},
+                         {"op": "download", "repo": BERT, "file": "onnx/model.onnx"}],
+                        endpoint=recording.base, cache=tmp_path / "c1")
+    assert all("error" not in g for g in got), got
+    assert recording.stop() == 0
+    fake_hub.stop()
+
+    replay = serve(fake_hub.url, "--mode", "replay")
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    files = repo_files(fake_hub, BERT)
+    results = hf_client.run([{"op": "model_info", "repo": BERT},
+                             {"op": "list_files", "repo": BERT},
+                             {"op": "snapshot", "repo": BERT, "allow": ["*.json"]}],
+                            endpoint=replay.base, cache=tmp_path / "c2")
+    assert results[0] == {"sha": commit, "siblings": ["config.json", "onnx/model.onnx"]}
+    assert results[1] == {"files": ["config.json", "onnx/model.onnx"]}
+    assert results[2] == {"files": {"config.json": sha(files["config.json"])}}
