@@ -183,10 +183,8 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   std::optional<Stored> fallback = std::move(stored);
   flight->wait_for_head([this, flight, respond, head_only, fallback](
                             const upstream::ResponseHead* head, const util::Error* error) {
-    const bool upstream_failed = !head || head->status >= 500 || head->status == 429;
-    if (fallback && upstream_failed) {
-      m_metrics.counter("hubcache_stale_answers_total", "Refresh mode answers from the store "
-                                                        "because the upstream failed").add();
+    if (fallback && upstream_failed(head)) {
+      count_stale_answer(m_metrics);
       respond(from_store(*fallback, "stale"));
       return;
     }

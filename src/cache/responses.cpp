@@ -11,6 +11,16 @@ http::Response replay_miss(util::Metrics& metrics, const std::string& what,
   return response;
 }
 
+bool upstream_failed(const upstream::ResponseHead* head) {
+  return !head || head->status >= 500 || head->status == 429;
+}
+
+void count_stale_answer(util::Metrics& metrics) {
+  metrics.counter("hubcache_stale_answers_total",
+                  "Refresh mode answers from the store because the upstream failed")
+      .add();
+}
+
 http::Response upstream_failure(util::Metrics& metrics, const util::Error& error) {
   metrics.counter("hubcache_upstream_failures_total", "Requests the upstream could not answer")
       .add();

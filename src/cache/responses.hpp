@@ -2,6 +2,7 @@
 #pragma once
 
 #include "http/message.hpp"
+#include "upstream/fetcher.hpp"
 #include "util/metrics.hpp"
 #include "util/result.hpp"
 
@@ -12,6 +13,11 @@ namespace cache {
 // 504, X-Hubcache: miss, a body naming what was asked and how to record it.
 http::Response replay_miss(util::Metrics& metrics, const std::string& what,
                            const std::string& record_hint);
+
+// Refresh mode: whether the upstream's answer (null: none came) is one to replace with the
+// stored answer, and counting each time that is done.
+bool upstream_failed(const upstream::ResponseHead* head);
+void count_stale_answer(util::Metrics& metrics);
 
 // The upstream could not answer: 502 (unreachable), 504 (timeout), 500 (our store failed).
 http::Response upstream_failure(util::Metrics& metrics, const util::Error& error);

@@ -197,10 +197,8 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   }
   flight->wait_for_head([this, flight, respond, request, stored, from_store](
                             const upstream::ResponseHead* head, const util::Error* error) {
-    const bool failed = !head || head->status >= 500 || head->status == 429;
-    if (failed && stored) {
-      m_metrics.counter("hubcache_stale_answers_total", "Refresh mode answers from the store "
-                                                        "because the upstream failed").add();
+    if (cache::upstream_failed(head) && stored) {
+      cache::count_stale_answer(m_metrics);
       respond(from_store(*stored, "stale"));
       return;
     }

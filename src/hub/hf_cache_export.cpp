@@ -89,6 +89,14 @@ util::Result<void> copy_blob(const fs::path& from, const fs::path& to) {
 
 enum class Placed { linked, copied, unchanged };
 
+// Renames the finished `temp` over `target`; on failure `temp` is removed.
+util::Result<void> publish(const fs::path& temp, const fs::path& target) {
+  if (::rename(temp.c_str(), target.c_str()) == 0) return {};
+  auto error = util::fail_errno("cannot write " + target.string());
+  ::unlink(temp.c_str());
+  return error;
+}
+
 // Puts the store's blob at `target` as a regular file: a hard link when the file system
 // allows, else a copy; through a temporary name, so `target` is never half written.
 util::Result<Placed> place_file(const fs::path& blob, std::uint64_t size, const fs::path& target) {
@@ -111,11 +119,7 @@ util::Result<Placed> place_file(const fs::path& blob, std::uint64_t size, const 
     }
     how = Placed::copied;
   }
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    auto error = util::fail_errno("cannot write " + target.string());
-    ::unlink(temp.c_str());
-    return error;
-  }
+  if (auto published = publish(temp, target); !published) return tl::unexpected(published.error());
   return how;
 }
 
@@ -128,11 +132,7 @@ util::Result<bool> place_symlink(const fs::path& link, const fs::path& points_to
   if (::symlink(points_to.c_str(), temp.c_str()) != 0) {
     return util::fail_errno("cannot create the symlink " + link.string());
   }
-  if (::rename(temp.c_str(), link.c_str()) != 0) {
-    auto error = util::fail_errno("cannot write " + link.string());
-    ::unlink(temp.c_str());
-    return error;
-  }
+  if (auto published = publish(temp, link); !published) return tl::unexpected(published.error());
   return true;
 }
 

@@ -217,10 +217,8 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   auto fallback = std::make_shared<Known>(std::move(known));
   flight->wait_for_head([this, flight, respond, target, head_only, fallback](
                             const upstream::ResponseHead* head, const util::Error* error) {
-    const bool failed = !head || head->status >= 500 || head->status == 429;
-    if (failed && fallback->any()) {
-      m_metrics.counter("hubcache_stale_answers_total", "Refresh mode answers from the store "
-                                                        "because the upstream failed").add();
+    if (cache::upstream_failed(head) && fallback->any()) {
+      cache::count_stale_answer(m_metrics);
       respond(fallback->response("stale"));
       return;
     }
