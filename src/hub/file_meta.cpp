@@ -21,8 +21,18 @@ std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
 
 std::optional<FileMeta> file_meta(const upstream::ResponseHead& head) {
   if (head.status != 200) return std::nullopt;
-  // The Hub's own answer is the first hop (the 302 of an LFS file) or the 200 itself.
-  const util::Headers& hub = head.redirects.empty() ? head.headers : head.redirects.front().headers;
+  // The Hub's own answer is the first hop that speaks of the file: the 302 of an LFS file
+  // or the 200 itself, after any 307 of a renamed repo (which says nothing of it). A CDN's
+  // headers never count.
+  const util::Headers* found = &head.headers;
+  for (const auto& hop : head.redirects) {
+    if (util::find_header(hop.headers, "X-Repo-Commit") ||
+        util::find_header(hop.headers, "X-Linked-Etag")) {
+      found = &hop.headers;
+      break;
+    }
+  }
+  const util::Headers& hub = *found;
   FileMeta meta;
   meta.commit = util::find_header(hub, "X-Repo-Commit").value_or("");
   if (!is_commit(meta.commit)) return std::nullopt;

@@ -1,0 +1,246 @@
+#include "hub/file_meta.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+const std::string k_commit = "607a30d783dfa663caf39e06633721c8d4cfcd7e";
+const std::string k_blob_sha1 = "10c66461e4c109db5a2196bff4bb59be30396ed8";
+const std::string k_sha256 = "248dfc3911869ec493c76e65bf2fcf7f615828b0254c12b473182f0f81d3a707";
+
+// A regular (git-stored) file: the Hub answers 200 itself (hf-protocol.md §1.4).
+upstream::ResponseHead regular_head() {
+  upstream::ResponseHead head;
+  head.status = 200;
+  head.url = "https://huggingface.co/gpt2/resolve/main/config.json";
+  head.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                  {"Content-Length", "665"},
+                  {"ETag", "\"" + k_blob_sha1 + "\""},
+                  {"X-Repo-Commit", k_commit},
+                  {"Accept-Ranges", "bytes"}};
+  head.content_length = 665;
+  return head;
+}
+
+// An LFS file: a 302 from the Hub carrying the metadata, then a 200 from the CDN.
+upstream::ResponseHead lfs_head() {
+  upstream::Hop hop;
+  hop.status = 302;
+  hop.url = "https://huggingface.co/gpt2/resolve/main/model.safetensors";
+  hop.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                 {"Content-Length", "913"},
+                 {"Location", "https://cas-bridge.xethub.hf.co/xet-bridge-us/x/y?Signature=z"},
+                 {"X-Repo-Commit", k_commit},
+                 {"X-Linked-Etag", "\"" + k_sha256 + "\""},
+                 {"X-Linked-Size", "548105171"},
+                 {"X-Xet-Hash", std::string(64, 'c')},
+                 {"ETag", "\"" + std::string(40, 'e') + "\""}};
+  upstream::ResponseHead head;
+  head.status = 200;
+  head.url = "https://cas-bridge.xethub.hf.co/xet-bridge-us/x/y?Signature=z";
+  head.redirects = {hop};
+  head.headers = {{"Content-Type", "application/octet-stream"},
+                  {"Content-Length", "548105171"},
+                  {"ETag", "\"cdn-etag-not-the-hubs\""}};
+  head.content_length = 548105171;
+  return head;
+}
+
+TEST(HubFileMeta, RegularFile) {
+  const auto meta = hub::file_meta(regular_head());
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->commit, k_commit);
+  EXPECT_EQ(meta->etag, k_blob_sha1);
+  EXPECT_EQ(meta->size, 665u);
+  EXPECT_FALSE(meta->lfs);
+}
+
+TEST(HubFileMeta, RegularFileWeakEtag) {
+  auto head = regular_head();
+  util::set_header(head.headers, "ETag", "W/\"" + k_blob_sha1 + "\"");
+  const auto meta = hub::file_meta(head);
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->etag, k_blob_sha1);
+}
+
+TEST(HubFileMeta, HeaderNamesAnyCase) {
+  auto head = regular_head();
+  head.headers = {{"etag", "\"" + k_blob_sha1 + "\""}, {"x-repo-commit", k_commit}};
+  const auto meta = hub::file_meta(head);
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->commit, k_commit);
+  EXPECT_EQ(meta->etag, k_blob_sha1);
+}
+
+TEST(HubFileMeta, LfsFileFromTheRedirectHop) {
+  const auto meta = hub::file_meta(lfs_head());
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->commit, k_commit);
+  EXPECT_EQ(meta->etag, k_sha256);  // X-Linked-Etag, not the hop's ETag nor the CDN's
+  EXPECT_EQ(meta->size, 548105171u);  // X-Linked-Size, not the 302's Content-Length
+  EXPECT_TRUE(meta->lfs);
+}
+
+TEST(HubFileMeta, LfsFileAnsweredWithoutRedirect) {
+  // A HEAD the Hub answers 200 itself, with the X-Linked-* headers on it.
+  upstream::ResponseHead head;
+  head.status = 200;
+  head.headers = {{"X-Repo-Commit", k_commit},
+                  {"X-Linked-Etag", "\"" + k_sha256 + "\""},
+                  {"X-Linked-Size", "42"},
+                  {"ETag", "\"" + k_sha256 + "\""}};
+  const auto meta = hub::file_meta(head);
+  ASSERT_TRUE(meta);
+  EXPECT_TRUE(meta->lfs);
+  EXPECT_EQ(meta->size, 42u);
+  EXPECT_EQ(meta->etag, k_sha256);
+}
+
+TEST(HubFileMeta, NulloptWithoutCommit) {
+  auto head = regular_head();
+  util::remove_header(head.headers, "X-Repo-Commit");
+  EXPECT_FALSE(hub::file_meta(head));
+
+  auto lfs = lfs_head();
+  util::remove_header(lfs.redirects[0].headers, "X-Repo-Commit");
+  // The CDN's answer is not the Hub's, even if it carried one.
+  lfs.headers.emplace_back("X-Repo-Commit", k_commit);
+  EXPECT_FALSE(hub::file_meta(lfs));
+}
+
+TEST(HubFileMeta, NulloptWithShortOrUpperCaseCommit) {
+  auto head = regular_head();
+  util::set_header(head.headers, "X-Repo-Commit", k_commit.substr(0, 7));
+  EXPECT_FALSE(hub::file_meta(head));
+  util::set_header(head.headers, "X-Repo-Commit", std::string(40, 'A'));
+  EXPECT_FALSE(hub::file_meta(head));
+}
+
+TEST(HubFileMeta, NulloptWithoutEtagOrSize) {
+  auto no_etag = regular_head();
+  util::remove_header(no_etag.headers, "ETag");
+  EXPECT_FALSE(hub::file_meta(no_etag));
+
+  auto empty_etag = regular_head();
+  util::set_header(empty_etag.headers, "ETag", "\"\"");
+  EXPECT_FALSE(hub::file_meta(empty_etag));
+
+  // A chunked (e.g. gzip) GET has no length to trust.
+  auto no_length = regular_head();
+  no_length.content_length.reset();
+  EXPECT_FALSE(hub::file_meta(no_length));
+
+  auto no_linked_size = lfs_head();
+  util::remove_header(no_linked_size.redirects[0].headers, "X-Linked-Size");
+  EXPECT_FALSE(hub::file_meta(no_linked_size));
+}
+
+TEST(HubFileMeta, NulloptWithBadLinkedSize) {
+  for (const std::string bad : {"", "abc", "12x", "-1", " 12", "99999999999999999999999"}) {
+    auto head = lfs_head();
+    util::set_header(head.redirects[0].headers, "X-Linked-Size", bad);
+    EXPECT_FALSE(hub::file_meta(head)) << "X-Linked-Size: " << bad;
+  }
+}
+
+TEST(HubFileMeta, NulloptForErrors) {
+  auto not_found = regular_head();
+  not_found.status = 404;
+  not_found.headers.emplace_back("X-Error-Code", "EntryNotFound");
+  EXPECT_FALSE(hub::file_meta(not_found));
+
+  auto partial = regular_head();
+  partial.status = 206;
+  EXPECT_FALSE(hub::file_meta(partial));
+
+  EXPECT_FALSE(hub::file_meta(upstream::ResponseHead{}));
+}
+
+// Renamed repos and repo ids in the wrong case: the Hub first answers a 307 with a relative
+// Location and no X-Repo-Commit (huggingface/huggingface_hub#981, hf-protocol.md §1.4); the
+// fetcher follows it, and the metadata is on the next hop (LFS) or on the final 200.
+TEST(HubFileMeta, RenamedRepoRegularFile) {
+  upstream::Hop rename;
+  rename.status = 307;
+  rename.url = "https://huggingface.co/gpt2/resolve/main/config.json";
+  rename.headers = {{"Location", "/openai-community/gpt2/resolve/main/config.json"},
+                    {"Content-Length", "86"}};
+  auto head = regular_head();
+  head.url = "https://huggingface.co/openai-community/gpt2/resolve/main/config.json";
+  head.redirects = {rename};
+  const auto meta = hub::file_meta(head);
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->commit, k_commit);
+  EXPECT_EQ(meta->etag, k_blob_sha1);
+  EXPECT_EQ(meta->size, 665u);
+}
+
+TEST(HubFileMeta, RenamedRepoLfsFile) {
+  upstream::Hop rename;
+  rename.status = 307;
+  rename.url = "https://huggingface.co/gpt2/resolve/main/model.safetensors";
+  rename.headers = {{"Location", "/openai-community/gpt2/resolve/main/model.safetensors"}};
+  auto head = lfs_head();
+  head.redirects.insert(head.redirects.begin(), rename);
+  const auto meta = hub::file_meta(head);
+  ASSERT_TRUE(meta);
+  EXPECT_TRUE(meta->lfs);
+  EXPECT_EQ(meta->etag, k_sha256);
+  EXPECT_EQ(meta->size, 548105171u);
+}
+
+// --- file_headers -----------------------------------------------------------------------
+
+store::HubObject object(bool lfs) {
+  store::HubObject o;
+  o.key.repo_id = "gpt2";
+  o.key.commit = k_commit;
+  o.key.path = lfs ? "model.safetensors" : "config.json";
+  o.etag = lfs ? k_sha256 : k_blob_sha1;
+  o.size = lfs ? 548105171 : 665;
+  o.lfs = lfs;
+  return o;
+}
+
+TEST(HubFileHeaders, RegularFile) {
+  const auto headers = hub::file_headers(object(false));
+  EXPECT_EQ(util::find_header(headers, "ETag"), "\"" + k_blob_sha1 + "\"");
+  EXPECT_EQ(util::find_header(headers, "X-Repo-Commit"), k_commit);
+  EXPECT_EQ(util::find_header(headers, "Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_FALSE(util::find_header(headers, "X-Linked-Etag"));
+  EXPECT_FALSE(util::find_header(headers, "X-Linked-Size"));
+  // Length and ranges are the server's.
+  EXPECT_FALSE(util::find_header(headers, "Content-Length"));
+}
+
+TEST(HubFileHeaders, LfsFile) {
+  const auto headers = hub::file_headers(object(true));
+  EXPECT_EQ(util::find_header(headers, "ETag"), "\"" + k_sha256 + "\"");
+  EXPECT_EQ(util::find_header(headers, "X-Linked-Etag"), "\"" + k_sha256 + "\"");
+  EXPECT_EQ(util::find_header(headers, "X-Linked-Size"), "548105171");
+  EXPECT_EQ(util::find_header(headers, "X-Repo-Commit"), k_commit);
+  EXPECT_EQ(util::find_header(headers, "Content-Type"), "application/octet-stream");
+  for (const auto& [name, value] : headers) {
+    EXPECT_FALSE(name.size() >= 6 && util::iequals(name.substr(0, 6), "X-Xet-")) << name;
+  }
+}
+
+TEST(HubFileHeaders, RoundTripThroughFileMeta) {
+  for (const bool lfs : {false, true}) {
+    const auto o = object(lfs);
+    upstream::ResponseHead head;
+    head.status = 200;
+    head.headers = hub::file_headers(o);
+    head.content_length = o.size;
+    const auto meta = hub::file_meta(head);
+    ASSERT_TRUE(meta) << "lfs=" << lfs;
+    EXPECT_EQ(meta->commit, o.key.commit);
+    EXPECT_EQ(meta->etag, o.etag);
+    EXPECT_EQ(meta->size, o.size);
+    EXPECT_EQ(meta->lfs, o.lfs);
+  }
+}
+
+} // namespace
