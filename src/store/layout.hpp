@@ -22,6 +22,8 @@ public:
   std::filesystem::path tmp_dir() const { return m_root / "tmp"; }
   std::filesystem::path quarantine_dir() const { return m_root / "quarantine"; }
   std::filesystem::path logs_dir() const { return m_root / "logs"; }
+  // The interception CA (ca.pem, ca-key.pem): see proxy/certificate_authority.hpp.
+  std::filesystem::path ca_dir() const { return m_root / "ca"; }
 
   // The digest a path under blobs_dir() names; std::nullopt for anything that is not
   // `<2 hex>/<64 hex>` with matching prefix.
