@@ -7,6 +7,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "hub/routes.hpp"
+#include "proxy/forward_route.hpp"
 #include "hubcache/version.hpp"
 #include "upstream/fetcher.hpp"
 #include "util/duration.hpp"
@@ -288,7 +289,14 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
         stats["store"] = store_text;
         return stats.dump();
       });
-  hub::install_hub(e.router, *e.hub, *e.exchanges, e.upstream_url);
+  // Origin-form requests are the mirror's; absolute-form ones (an HTTP_PROXY's) the proxy's,
+  // for the same hosts the fetcher may reach.
+  proxy::ForwardOptions forward;
+  forward.allow_hosts = fetcher_options.allow_hosts;
+  forward.hub_upstream = e.upstream_url;
+  e.router.set_fallback(proxy::forward_handler(
+      std::move(forward), *e.exchanges, *e.hub,
+      hub::hub_handler(*e.hub, *e.exchanges, e.upstream_url)));
 
   http::ServerOptions server_options;
   server_options.host = listen->host;

@@ -322,16 +322,20 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
   flight.finish(std::move(*committed), upstream_ms);
 }
 
-void install_hub(http::Router& router, HubRoutes& hub, cache::Cache& exchanges,
-                 upstream::Url upstream) {
-  auto mirror = cache::mirror_handler(exchanges, upstream);
-  router.set_fallback([&hub, mirror](http::Request request, http::Respond respond) {
+http::Handler hub_handler(HubRoutes& hub, cache::Cache& exchanges, upstream::Url upstream) {
+  auto mirror = cache::mirror_handler(exchanges, std::move(upstream));
+  return [&hub, mirror](http::Request request, http::Respond respond) {
     if (const auto target = parse_target(request.target)) {
       hub.handle(request, *target, std::move(respond));
       return;
     }
     mirror(std::move(request), std::move(respond));
-  });
+  };
+}
+
+void install_hub(http::Router& router, HubRoutes& hub, cache::Cache& exchanges,
+                 upstream::Url upstream) {
+  router.set_fallback(hub_handler(hub, exchanges, std::move(upstream)));
 }
 
 } // namespace hub

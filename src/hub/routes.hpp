@@ -71,8 +71,11 @@ private:
   upstream::Url m_upstream;
 };
 
-// Routes Hub targets to `hub` and everything else to `exchanges`, the generic mirror of
-// `upstream`. Both must outlive the router's use.
+// A handler sending Hub targets to `hub` and everything else to `exchanges`, the generic
+// mirror of `upstream`. Both must outlive it.
+http::Handler hub_handler(HubRoutes& hub, cache::Cache& exchanges, upstream::Url upstream);
+
+// Makes hub_handler() the router's fallback.
 void install_hub(http::Router& router, HubRoutes& hub, cache::Cache& exchanges,
                  upstream::Url upstream);
 

@@ -189,33 +189,19 @@ def fake_hub():
 
 
 class PortSentinel:
-    """Listens on ports a stopped server used and counts whoever still connects."""
+    """Counting listeners (origin.CountingListener) on the ports a stopped server used."""
 
     def __init__(self, ports):
-        import socket
-        import threading
-        self.connections = 0
-        self.sockets = []
-        for port in ports:
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", port))
-            sock.listen(64)
-            self.sockets.append(sock)
-            threading.Thread(target=self._accept, args=(sock,), daemon=True).start()
+        from origin import CountingListener
+        self.listeners = [CountingListener(port) for port in ports]
 
-    def _accept(self, sock):
-        while True:
-            try:
-                conn, _ = sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
+    @property
+    def connections(self):
+        return sum(listener.connections for listener in self.listeners)
 
     def close(self):
-        for sock in self.sockets:
-            sock.close()
+        for listener in self.listeners:
+            listener.stop()
 
 
 @pytest.fixture
