@@ -7,6 +7,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "hub/routes.hpp"
+#include "proxy/certificate_authority.hpp"
 #include "proxy/forward_route.hpp"
 #include "hubcache/version.hpp"
 #include "upstream/fetcher.hpp"
@@ -73,6 +74,11 @@ std::optional<Listen> parse_listen(const std::string& text) {
 
 std::mutex g_stderr_mutex;
 
+struct CaSlot {
+  std::mutex mutex;
+  std::unique_ptr<proxy::CertificateAuthority> authority;
+};
+
 void notice(const std::string& line) {
   std::lock_guard lock(g_stderr_mutex);
   std::fprintf(stderr, "hubcache: %s\n", line.c_str());
@@ -94,6 +100,10 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
         const auto url = upstream::parse_url(text);
         return url ? "" : url.error().message;
       });
+  app.add_option("--upstream-ca", options.upstream_ca,
+                 "Trust the CAs in FILE (PEM) for https upstreams instead of the system's")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
   app.add_flag("--share-private", options.share_private,
                "Serve what was fetched with a token to requests without it (or with another)");
   app.add_option_function<std::string>(
@@ -225,6 +235,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
                                        k_hub_cdn_hosts.end());
   }
   fetcher_options.user_agent = std::string("hubcache/") + hubcache::k_version;
+  fetcher_options.ca_file = options.upstream_ca;
   util::NdjsonLog& log_file = *e.log;
   e.fetcher = std::make_unique<upstream::Fetcher>(
       fetcher_options, e.metrics, e.stop, [&log_file](const upstream::ThrottleEvent& t) {
@@ -311,6 +322,26 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   server_options.write_timeout = seconds(options.client_timeout);
   server_options.drain_timeout = seconds(options.drain_timeout);
   const AccessObserver& seen = e.observer;
+  // CONNECT tunnels present a leaf of the store's CA, made on the first tunnel.
+  const auto ca_dir = e.store->layout().ca_dir();
+  server_options.tls_identities = [ca_dir, ca = std::make_shared<CaSlot>()](
+                                      const std::string& host) -> std::optional<http::TlsIdentity> {
+    std::lock_guard lock(ca->mutex);
+    if (!ca->authority) {
+      auto opened = proxy::CertificateAuthority::open_or_create(ca_dir);
+      if (!opened) {
+        notice("CONNECT " + host + " refused: " + opened.error().message);
+        return std::nullopt;
+      }
+      ca->authority = std::move(*opened);
+    }
+    auto leaf = ca->authority->leaf_for(host);
+    if (!leaf) {
+      notice("CONNECT " + host + " refused: " + leaf.error().message);
+      return std::nullopt;
+    }
+    return http::TlsIdentity{(*leaf)->certificate_pem, (*leaf)->key_pem};
+  };
   e.server = std::make_unique<http::Server>(
       server_options, e.router, e.metrics, [&log_file, &seen](const http::AccessRecord& r) {
         util::JsonLine line;

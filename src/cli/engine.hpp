@@ -33,6 +33,7 @@ struct EngineOptions {
   std::size_t max_connections = 1024;
   int threads = 2;
   bool share_private = false;
+  std::string upstream_ca;  // PEM file; default: the system's CAs
 };
 
 // Adds the engine's flags to `app`.

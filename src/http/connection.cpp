@@ -1,4 +1,5 @@
 #include "http/connection.hpp"
+#include "http/tunnel.hpp"
 
 #include "http/range.hpp"
 #include "http/request_checks.hpp"
@@ -80,9 +81,11 @@ util::Counter& ResponseCounters::served_bytes(const std::string& source) {
   return *m_generated;
 }
 
-Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context)
+Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context,
+                       std::string tunnel_origin)
     : m_socket(std::move(socket)), m_strand(std::move(strand)), m_context(context),
-      m_watchdog_timer(m_strand), m_deadline(k_no_deadline) {
+      m_watchdog_timer(m_strand), m_deadline(k_no_deadline),
+      m_tunnel_origin(std::move(tunnel_origin)) {
   ++m_context.active;
 }
 
@@ -260,6 +263,31 @@ awaitable<void> Connection::serve() {
     }
     Request request = std::get<Request>(std::move(converted));
     request.peer = m_peer;
+    if (!m_tunnel_origin.empty() && request.target.front() == '/') {
+      request.target = m_tunnel_origin + request.target;
+    }
+    if (request.method == "CONNECT") {
+      if (!m_tunnel_origin.empty() || !m_context.options.tls_identities) {
+        const std::string why = "hubcache: CONNECT is not available here";
+        co_await reject(405, why);
+        break;
+      }
+      // The router decides (allowed host or 403); an allowed one becomes a tunnel.
+      clear_deadline();
+      Response verdict = co_await dispatch(request);
+      if (verdict.status == 200) {
+        const std::string authority = request.target;
+        co_await open_tunnel(authority);
+        break;
+      }
+      AccessRecord refused;
+      refused.ts = util::SystemClock::instance().now();
+      refused.method = request.method;
+      refused.url = request.target;
+      co_await send(request, verdict, false, refused);
+      if (m_context.log) m_context.log(refused);
+      break;
+    }
     const bool keep_alive = wants_keep_alive && !m_context.draining;
 
     AccessRecord record;
@@ -295,6 +323,49 @@ awaitable<void> Connection::serve() {
   --m_context.active;  // the slot is free now, not when the last reference goes
   m_counted = false;
   auto last_reference = std::move(m_serving);
+}
+
+awaitable<void> Connection::open_tunnel(const std::string& authority) {
+  // host:port; the origin keeps the port only when it is not 443.
+  std::string host = authority;
+  std::string port = "443";
+  if (const auto colon = authority.rfind(':');
+      colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  const std::string bare_host =
+      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  std::shared_ptr<asio::ssl::context> tls;
+  {
+    std::lock_guard lock(m_context.tls_mutex);
+    auto& slot = m_context.tls_contexts[bare_host];
+    if (!slot) {
+      if (auto identity = m_context.options.tls_identities(bare_host)) {
+        if (auto made = make_tls_context(*identity)) slot = *made;
+      }
+    }
+    tls = std::static_pointer_cast<asio::ssl::context>(slot);
+  }
+  if (!tls) {
+    const std::string why = "hubcache: no TLS identity for " + bare_host;
+    co_await reject(502, why);
+    co_return;
+  }
+  static constexpr char k_established[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+  set_deadline(m_context.options.write_timeout);
+  const bool written = co_await write_all(asio::buffer(k_established, sizeof k_established - 1));
+  clear_deadline();
+  if (!written || m_buffer.size() != 0) {
+    // A client that sent bytes before our 200 is not speaking the protocol.
+    abort();
+    co_return;
+  }
+  const std::string origin = "https://" + host + (port == "443" ? "" : ":" + port);
+  auto tunnel = std::make_shared<Tunnel>(std::move(m_socket), m_strand, m_context, tls, origin);
+  m_closed = true;  // the socket is the tunnel's now
+  if (m_context.adopt) m_context.adopt(tunnel);
+  tunnel->start();
 }
 
 awaitable<bool> Connection::send(const Request& request, Response& response, bool keep_alive,

@@ -8,7 +8,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 namespace http {
 
@@ -31,6 +35,17 @@ private:
   util::Counter* m_generated;
 };
 
+// What the server tracks to drain and free: client connections and TLS tunnels.
+class Session {
+public:
+  virtual ~Session() = default;
+  // Closes the session if it is between requests (used when draining). Any thread.
+  virtual void close_if_idle() = 0;
+  // Drops the references the coroutines hold, for a server whose loop has stopped with this
+  // session still running: its coroutines will never resume to drop them.
+  virtual void release_after_stop() = 0;
+};
+
 // What every connection of one server shares.
 struct ServerContext {
   ServerOptions options;
@@ -40,19 +55,26 @@ struct ServerContext {
   ResponseCounters counters{metrics};
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> active{0};
+  // Registers a session made after the accept (a tunnel, its inner connection) for the drain.
+  std::function<void(const std::shared_ptr<Session>&)> adopt{};
+  // A new strand on the server's io_context.
+  std::function<Strand()> new_strand{};
+  // The TLS contexts made for CONNECT tunnels, by host (made once: loading keys is slow).
+  std::mutex tls_mutex{};
+  std::map<std::string, std::shared_ptr<void>> tls_contexts{};  // asio::ssl::context
 };
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public Session, public std::enable_shared_from_this<Connection> {
 public:
-  Connection(tcp::socket socket, Strand strand, ServerContext& context);
-  ~Connection();
+  // `tunnel_origin` ("https://host[:port]"): this connection carries the requests of a
+  // CONNECT tunnel; their origin-form targets are made absolute with it.
+  Connection(tcp::socket socket, Strand strand, ServerContext& context,
+             std::string tunnel_origin = {});
+  ~Connection() override;
   // Runs the connection to its end on its strand.
   void start();
-  // Closes the connection if it is between requests (used when draining). Any thread.
-  void close_if_idle();
-  // Drops the references the coroutines hold, for a server whose loop has stopped with this
-  // connection still mid-response: its coroutines will never resume to drop them.
-  void release_after_stop();
+  void close_if_idle() override;
+  void release_after_stop() override;
 
   awaitable<void> serve();
   awaitable<void> watchdog();
@@ -72,6 +94,8 @@ private:
   awaitable<bool> write_all(asio::const_buffer buffer);
   awaitable<void> wait_for_change(GrowingBody& body, const GrowingBody::State& seen);
   awaitable<void> reject(int status, const std::string& why);
+  // After a CONNECT the router allowed: says 200 and hands the socket to a TLS tunnel.
+  awaitable<void> open_tunnel(const std::string& authority);
   void abort();
   void set_deadline(std::chrono::seconds from_now);
   void clear_deadline();
@@ -88,6 +112,7 @@ private:
   std::string m_peer;  // "address:port" of the client
   bool m_idle = true;  // waiting for the next request
   bool m_closed = false;
+  std::string m_tunnel_origin;
 };
 
 } // namespace http

@@ -19,6 +19,9 @@ struct Request {
   util::Headers headers;
   std::string body;
   std::string peer;  // "127.0.0.1:54321"
+  // The origin the client addressed when a proxy handler rewrote an absolute-form target to
+  // origin-form ("https://huggingface.co"); empty when the client addressed hubcache itself.
+  std::string addressed_origin;
 
   std::optional<std::string> header(std::string_view name) const {
     return util::find_header(headers, name);

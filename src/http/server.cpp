@@ -12,7 +12,14 @@ namespace http {
 
 struct Server::Impl {
   Impl(ServerOptions options, const Router& router, util::Metrics& metrics, AccessLog log)
-      : context{std::move(options), router, metrics, std::move(log)}, acceptor(io), signals(io) {}
+      : context{std::move(options), router, metrics, std::move(log)}, acceptor(io), signals(io) {
+    context.adopt = [this](const std::shared_ptr<Session>& session) {
+      std::lock_guard lock(mutex);
+      std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
+      connections.push_back(session);
+    };
+    context.new_strand = [this] { return asio::make_strand(io); };
+  }
 
   awaitable<void> accept_loop();
   void begin_stop();
@@ -22,7 +29,7 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;  // SIGINT/SIGTERM, caught from listen() on (asio queues them)
   std::mutex mutex;
-  std::vector<std::weak_ptr<Connection>> connections;
+  std::vector<std::weak_ptr<Session>> connections;
   std::function<void()> on_stop;
   bool stopping = false;
 };
@@ -84,11 +91,7 @@ awaitable<void> Server::Impl::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto connection = std::make_shared<Connection>(std::move(socket), strand, context);
-    {
-      std::lock_guard lock(mutex);
-      std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
-      connections.push_back(connection);
-    }
+    context.adopt(connection);
     connection->start();
   }
 }
@@ -149,7 +152,7 @@ void Server::run(std::function<void()> on_stop) {
   impl.io.run();
   for (auto& thread : threads) thread.join();
   // Connections cut off by the drain bound never resume; free them (their sockets close).
-  std::vector<std::shared_ptr<Connection>> remaining;
+  std::vector<std::shared_ptr<Session>> remaining;
   {
     std::lock_guard lock(impl.mutex);
     for (const auto& weak : impl.connections) {

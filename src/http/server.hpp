@@ -12,9 +12,18 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace http {
+
+// A TLS identity (PEM) the server presents for a host a client CONNECTs to.
+struct TlsIdentity {
+  std::string certificate_pem;
+  std::string key_pem;
+};
+// The identity for `host`, or std::nullopt to refuse the tunnel. Called from any thread.
+using TlsIdentities = std::function<std::optional<TlsIdentity>(const std::string& host)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -28,6 +37,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};    // between requests on a kept-alive connection
   std::chrono::seconds write_timeout{60};   // without progress while sending
   std::chrono::seconds drain_timeout{10};   // for in-flight responses after stop()
+  // CONNECT: when the router answers it 200, the server terminates TLS with this identity
+  // and serves the tunnel's requests as absolute-form https:// requests. Unset: no CONNECT.
+  TlsIdentities tls_identities;
 };
 
 using AccessLog = std::function<void(const AccessRecord&)>;

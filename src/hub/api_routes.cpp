@@ -40,7 +40,10 @@ std::string api_key(const std::string& method, const upstream::Url& url, const s
   return "hub-api " + key;
 }
 
+// Where the client's next request for a Link should go: hubcache itself, or, through the
+// proxy, the Hub's own origin (the proxy sees that request too).
 std::string own_origin(const http::Request& request) {
+  if (!request.addressed_origin.empty()) return request.addressed_origin;
   return "http://" + request.header("Host").value_or("127.0.0.1");
 }
 

@@ -21,6 +21,18 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
                               hub::HubRoutes& hub, http::Handler origin_form) {
   return [options = std::move(options), &exchanges, &hub,
           origin_form = std::move(origin_form)](http::Request request, http::Respond respond) {
+    if (request.method == "CONNECT") {
+      // host:port. The server terminates TLS for an allowed host and sends each request
+      // inside as an absolute-form https:// one, which comes back through here.
+      std::string host = request.target.substr(0, request.target.rfind(':'));
+      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+      if (host.empty() || !upstream::host_allowed(options.allow_hosts, host)) {
+        respond(http::Response::text(403, refusal(host)));
+        return;
+      }
+      respond(http::Response::text(200, ""));
+      return;
+    }
     if (!is_absolute_form(request.target)) {
       origin_form(std::move(request), std::move(respond));
       return;
@@ -37,6 +49,7 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
     if (url->origin() == options.hub_upstream.origin()) {
       const std::string origin_target = url->path + (url->query.empty() ? "" : "?" + url->query);
       if (const auto target = hub::parse_target(origin_target)) {
+        request.addressed_origin = url->origin();
         request.target = origin_target;
         hub.handle(request, *target, std::move(respond));
         return;

@@ -292,6 +292,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list.get());
     curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
+    if (!m_options.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.ca_file.c_str());
     if (method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     if (method == "POST") {
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());

@@ -80,6 +80,8 @@ struct FetcherOptions {
   std::chrono::seconds stall_time{30};
   std::chrono::seconds connect_timeout{30};
   int max_per_host = 8;
+  // Trust these CAs (PEM file) for https upstreams instead of the system's (--upstream-ca).
+  std::string ca_file;
   int max_redirects = 10;
   std::string user_agent = "hubcache";
 };

@@ -283,3 +283,33 @@ class JsClient:
 @pytest.fixture
 def js_client(tmp_path):
     return JsClient(tmp_path / "js-home")
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory):
+    """A CA of the test suite's own and a leaf it signed for localhost and 127.0.0.1: what a
+    local HTTPS origin presents (hubcache trusts it through --upstream-ca)."""
+    d = tmp_path_factory.mktemp("test-ca")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=hubcache test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost")
+    (d / "ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+                           "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "ext")
+    return {"ca": d / "ca.pem", "cert": d / "leaf.pem", "key": d / "leaf.key"}
+
+
+@pytest.fixture
+def https_origin(test_ca):
+    from origin import Origin
+    server = Origin(tls=(str(test_ca["cert"]), str(test_ca["key"])))
+    yield server
+    server.stop()

@@ -165,13 +165,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    tls = None  # an ssl.SSLContext: HTTPS, the handshake in the handler's thread
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address):
+        pass  # a client that hangs up (or fails the handshake) is not the test's failure
 
 
 class Origin:
     """Usage: origin = Origin(); origin.add("/x", body=b"..."); origin.url("/x")."""
 
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, tls=None):
+        """`tls`: (certificate file, key file) to serve HTTPS."""
         self.host = host
+        self.scheme = "https" if tls else "http"
         self.lock = threading.Lock()
         self.objects = {}
         self.seen = []
@@ -179,12 +191,16 @@ class Origin:
         self.max_active = 0
         self.server = _Server((host, port), _Handler)
         self.server.origin = self
+        if tls:
+            import ssl
+            self.server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.server.tls.load_cert_chain(*tls)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path=""):
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def add(self, path, body=b"", **behaviour) -> Obj:
         obj = Obj(body=body, **behaviour)
