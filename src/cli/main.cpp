@@ -36,6 +36,7 @@ int run(int argc, char** argv) {
       cli::add_run(app, global),
       cli::add_export(app, global),
       cli::add_ca(app, global),
+      cli::add_env(app, global),
   };
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -1,6 +1,7 @@
 // `hubcache run -- CMD ARGS...`: the engine on a free loopback port for the length of one
 // command, which finds it through HF_ENDPOINT; then a summary of what was served.
 #include "cache/run_tally.hpp"
+#include "cli/client_env.hpp"
 #include "cli/command.hpp"
 #include "cli/engine.hpp"
 #include "upstream/url.hpp"
@@ -60,7 +61,7 @@ void install_forwarding() {
 }
 
 // The environment of the command: ours, with the overrides replacing any same-named entries.
-std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& overrides) {
+std::vector<std::string> child_environment(const Environment& overrides) {
   std::vector<std::string> out;
   for (char** entry = environ; *entry; ++entry) {
     const std::string_view text(*entry);
@@ -157,7 +158,13 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
   const auto started = util::SystemClock::instance().now();
 
   int status = k_exit_failure;
-  auto child = spawn(options.command, child_environment({{"HF_ENDPOINT", endpoint}}));
+  auto bundle = write_client_bundle((*engine)->store_root() / "ca");
+  if (!bundle) {
+    (*engine)->stop();
+    server.join();
+    return report(bundle.error());
+  }
+  auto child = spawn(options.command, child_environment(client_environment(endpoint, *bundle)));
   if (child) {
     g_child = *child;
     install_forwarding();
@@ -216,14 +223,17 @@ Command add_run(CLI::App& parent, GlobalOptions& global) {
   auto options = std::make_shared<RunOptions>();
   options->engine.listen = "127.0.0.1:0";
   auto* app = parent.add_subcommand(
-      "run", "Run a command with HF_ENDPOINT on hubcache: record its downloads, or replay them");
+      "run", "Run a command with HF_ENDPOINT and HTTPS_PROXY on hubcache: record its downloads, "
+             "or replay them");
   add_store_option(*app, global);
   add_engine_options(*app, options->engine);
   app->add_option("--report", options->report, "Write what was served as JSON to FILE")
       ->type_name("FILE");
   app->add_flag("--strict", options->strict,
                 "Exit 3 if any request missed (not recorded in replay, or upstream failed)");
-  app->footer("The command follows --, passed on verbatim.\nExit status: the command's own (128+N if killed by signal N), 3 with --strict when "
+  app->footer("The command follows --, passed on verbatim. It gets HF_ENDPOINT, HTTP(S)_PROXY and "
+              "NO_PROXY (both cases), and REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE, "
+              "NODE_EXTRA_CA_CERTS, PIP_CERT pointing at STORE/ca/bundle.pem.\nExit status: the command's own (128+N if killed by signal N), 3 with --strict when "
               "anything missed, 127 if the command cannot be started.");
   return {app, [&global, options]() -> int {
             options->command = global.command;

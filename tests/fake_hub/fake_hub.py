@@ -63,14 +63,18 @@ class Seen:
 class FakeHub:
     """Two servers on loopback: the Hub (api + resolve) and its CDN."""
 
-    def __init__(self, host="127.0.0.1", port=0, cdn_port=0):
+    def __init__(self, host="127.0.0.1", port=0, cdn_port=0, tls=None, url_host=None):
+        """`tls`: an ssl.SSLContext to speak HTTPS (the Hub, not its CDN); `url_host`: the
+        host name in the URLs it gives out (default `host`)."""
         self.lock = threading.Lock()
         self.repos = {}
         self.seen = []
         self.secret = os.urandom(16)
         self.throttled = []  # [(path prefix, Retry-After or None, body)] for the next requests
         self.url_lifetime = 60
-        self.hub = _Server((host, port), _HubHandler, self)
+        self.hub = _Server((host, port), _HubHandler, self, tls)
+        self.scheme = "https" if tls else "http"
+        self.url_host = url_host or host
         self.cdn = _Server((host, cdn_port), _CdnHandler, self)
         self.host = host
         self.port = self.hub.server_address[1]
@@ -81,7 +85,7 @@ class FakeHub:
     # -- setting up -----------------------------------------------------------------------
     @property
     def url(self):
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.url_host}:{self.port}"
 
     def add_repo(self, repo_id, files, repo_type="model", branch="main", **options):
         repo = Repo(repo_type, repo_id, **options)
@@ -149,9 +153,19 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, handler, hub):
+    def __init__(self, address, handler, hub, tls=None):
         super().__init__(address, handler)
         self.hub = hub
+        self.tls = tls  # an ssl.SSLContext: HTTPS, as huggingface.co speaks it
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.tls is not None:
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up are not the fake Hub's problem
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

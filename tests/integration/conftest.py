@@ -287,7 +287,7 @@ def js_client(tmp_path):
 
 @pytest.fixture(scope="session")
 def test_ca(tmp_path_factory):
-    """A CA of the test suite's own and a leaf it signed for localhost and 127.0.0.1: what a
+    """A CA of the test suite's own and a leaf it signed for localhost and 127.0.0.1-2: what a
     local HTTPS origin presents (hubcache trusts it through --upstream-ca)."""
     d = tmp_path_factory.mktemp("test-ca")
 
@@ -300,7 +300,8 @@ def test_ca(tmp_path_factory):
             "-addext", "keyUsage=critical,keyCertSign")
     openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost")
-    (d / "ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\n"
+    # 127.0.0.2: a loopback address outside NO_PROXY, which `run` sets to localhost,127.0.0.1.
+    (d / "ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:127.0.0.2\n"
                            "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "ext")

@@ -33,3 +33,21 @@ def test_bundle_is_loadable_and_holds_the_system_cas(hubcache, tmp_path):
     context = ssl.create_default_context(cafile=str(bundle))
     loaded = context.cert_store_stats()["x509_ca"]
     assert loaded >= 2  # the system CAs and ours
+
+
+def test_env_prints_what_run_sets(hubcache, tmp_path):
+    done = hubcache.run("env", "--endpoint", "http://127.0.0.1:9999")
+    assert done.returncode == 0, done.stderr
+    shell = subprocess.run(["sh", "-c", done.stdout + "\nenv"], capture_output=True, text=True,
+                           check=True).stdout
+    values = dict(line.split("=", 1) for line in shell.splitlines() if "=" in line)
+    for name in ("HF_ENDPOINT", "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        assert values[name] == "http://127.0.0.1:9999"
+    bundle = hubcache.store / "ca" / "bundle.pem"
+    for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+                 "PIP_CERT"):
+        assert values[name] == str(bundle)
+    assert bundle.read_text().endswith((hubcache.store / "ca" / "ca.pem").read_text())
+    github = hubcache.run("env", "--format", "github").stdout.splitlines()
+    assert "HF_ENDPOINT=http://127.0.0.1:8780" in github
+    assert all("=" in line and not line.startswith("export") for line in github)

@@ -16,9 +16,11 @@ CONTRACT = {
               "--stall-time", "--max-upstream-per-host", "--max-connections", "--client-timeout",
               "--drain-timeout", "--threads", "--share-private"],
     "run": ["--store", "--mode", "--upstream", "--report", "--strict", "--share-private",
+            "--upstream-ca",
             "--allow-host", "--log", "--retries"],
     "export": ["--store", "--hf-cache", "--no-symlinks", "--repo", "--json"],
     "ca": ["--store", "--bundle", "--json"],
+    "env": ["--store", "--endpoint", "--format"],
 }
 
 
@@ -71,8 +73,8 @@ def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     assert "--help" in lines[0]
 
 
-# serve, run and ca make the store when it is missing.
-@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run", "ca"}))
+# serve, run, ca and env make the store when it is missing.
+@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run", "ca", "env"}))
 def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
     done = hubcache.run(sub, *required_args(sub, tmp_path))
     assert done.returncode == 1

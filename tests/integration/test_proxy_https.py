@@ -108,3 +108,68 @@ def test_a_port_that_does_not_speak_tls_and_a_client_that_aborts(serve, https_or
     assert ok.content == b"fine"
     metrics = requests.get(served.url("/_hubcache/metrics")).text
     assert "hubcache_tunnel_handshake_failures_total 1" in metrics
+
+
+def test_hub_urls_through_connect_land_on_the_hub_object_model(serve, test_ca, hubcache,
+                                                              tmp_path):
+    """A client that ignores HF_ENDPOINT but honours HTTPS_PROXY: one download serves both
+    routes and is stored once."""
+    import ssl
+    import sys
+    sys.path.insert(0, str(__import__("conftest").ROOT / "tests" / "fake_hub"))
+    from fake_hub import FakeHub, demo_repos
+    from test_hub_clients import BERT, repo_files
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(test_ca["cert"]), str(test_ca["key"]))
+    hub = FakeHub(tls=tls, url_host="localhost")
+    try:
+        demo_repos(hub)
+        served = serve(hub.url, "--upstream-ca", str(test_ca["ca"]))
+        bundle = bundle_for(hubcache, tmp_path)
+        proxies = {"https": served.base}
+        config = repo_files(hub, BERT)["config.json"]
+        direct = requests.get(f"{hub.url}/{BERT}/resolve/main/config.json", proxies=proxies,
+                              verify=bundle)
+        assert (direct.status_code, direct.content) == (200, config)
+        assert direct.headers["X-Hubcache"] == "stored"
+        endpoint = requests.get(served.url(f"/{BERT}/resolve/main/config.json"))
+        assert (endpoint.headers["X-Hubcache"], endpoint.content) == ("hit", config)
+        assert len(hub.requests("hub", f"/{BERT}/resolve/main/config.json")) == 1
+        # A paginated listing through the tunnel points its next page at the Hub's own
+        # origin, where the proxy sees it again.
+        page = requests.get(f"{hub.url}/api/models/{BERT}/tree/main?recursive=true",
+                            proxies=proxies, verify=bundle)
+        assert page.status_code == 200
+        assert page.links["next"]["url"].startswith(f"{hub.url}/api/models/{BERT}/tree/main")
+        listing = hubcache.json("ls")
+        assert [o["path"] for o in listing["hub_objects"]] == ["config.json"]
+    finally:
+        hub.stop()
+
+
+def test_run_points_every_client_at_the_proxy(hubcache, test_ca, tmp_path):
+    import sys
+    from origin import Origin
+    # Not localhost or 127.0.0.1: those are in NO_PROXY, and clients would go direct.
+    https_origin = Origin(host="127.0.0.2", tls=(str(test_ca["cert"]), str(test_ca["key"])))
+    body = os.urandom(200_000)
+    https_origin.add("/data/sample.bin", body)
+    url = https_origin.url("/data/sample.bin")
+    script = ("import os, requests, subprocess\n"
+              f"r = requests.get({url!r})\n"
+              "curl = subprocess.run(['curl', '-sS', " + repr(url) + "], capture_output=True)\n"
+              "print(r.status_code, r.headers.get('X-Hubcache'), len(r.content), len(curl.stdout))\n"
+              "print(os.environ['HTTPS_PROXY'] == os.environ['https_proxy'] == "
+              "os.environ['HF_ENDPOINT'], os.environ['NO_PROXY'])\n"
+              "print(os.environ['PIP_CERT'] == os.environ['REQUESTS_CA_BUNDLE'] == "
+              "os.environ['SSL_CERT_FILE'] == os.environ['NODE_EXTRA_CA_CERTS'])\n")
+    flags = ["--allow-host", "127.0.0.2", "--upstream-ca", str(test_ca["ca"])]
+    done = hubcache.run("run", *flags, "--", sys.executable, "-c", script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"200 stored {len(body)} {len(body)}",
+                                        "True localhost,127.0.0.1,::1", "True"]
+    https_origin.stop()
+    replayed = hubcache.run("run", *flags, "--mode", "replay", "--strict", "--",
+                            sys.executable, "-c", script)
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout.splitlines()[0] == f"200 hit {len(body)} {len(body)}"

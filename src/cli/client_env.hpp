@@ -1,0 +1,24 @@
+// The environment that points clients at a running hubcache: the Hub endpoint, the proxy
+// variables (both cases: tools read one or the other), and the CA bundle variables each
+// ecosystem reads. Shared by `run` (for its command) and `env` (for a CI step).
+#pragma once
+
+#include "util/result.hpp"
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cli {
+
+using Environment = std::vector<std::pair<std::string, std::string>>;
+
+// For hubcache at `endpoint` ("http://127.0.0.1:8780") with the CA bundle at `bundle`.
+Environment client_environment(const std::string& endpoint, const std::filesystem::path& bundle);
+
+// Creates the store's CA if needed and writes the bundle (system CAs + ours) next to it:
+// STORE/ca/bundle.pem. Returns its path.
+util::Result<std::filesystem::path> write_client_bundle(const std::filesystem::path& ca_dir);
+
+} // namespace cli

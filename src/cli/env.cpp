@@ -1,0 +1,62 @@
+// `hubcache env [--format sh|github]`: the variables `run` sets, for a CI step that starts
+// `hubcache serve` itself and runs the tests in later steps.
+#include "cli/client_env.hpp"
+#include "cli/command.hpp"
+
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+namespace {
+
+struct EnvOptions {
+  std::string endpoint = "http://127.0.0.1:8780";
+  std::string format = "sh";
+};
+
+// Single quotes, with any ' inside closed, escaped and reopened.
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+int run_env(const GlobalOptions& global, const EnvOptions& options) {
+  auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
+  if (!store) return report(store.error());
+  auto bundle = write_client_bundle((*store)->layout().ca_dir());
+  if (!bundle) return report(bundle.error());
+  for (const auto& [name, value] : client_environment(options.endpoint, *bundle)) {
+    if (options.format == "github") {
+      std::printf("%s=%s\n", name.c_str(), value.c_str());  // append to $GITHUB_ENV
+    } else {
+      std::printf("export %s=%s\n", name.c_str(), shell_quote(value).c_str());
+    }
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+Command add_env(CLI::App& parent, GlobalOptions& global) {
+  auto options = std::make_shared<EnvOptions>();
+  auto* app = parent.add_subcommand(
+      "env", "Print the environment that points clients at a running hubcache serve");
+  add_store_option(*app, global);
+  app->add_option("--endpoint", options->endpoint, "Where hubcache serve listens")
+      ->type_name("URL")
+      ->capture_default_str();
+  app->add_option("--format", options->format,
+                  "sh: export lines for eval; github: NAME=value lines for $GITHUB_ENV")
+      ->check(CLI::IsMember({"sh", "github"}))
+      ->capture_default_str();
+  app->footer("e.g.  eval \"$(hubcache env)\"   or   hubcache env --format github >> \"$GITHUB_ENV\"");
+  return {app, [&global, options] { return run_env(global, *options); }};
+}
+
+} // namespace cli
