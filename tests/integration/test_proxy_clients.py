@@ -117,3 +117,41 @@ print(hubcache_demo_pkg.GREETING)
         hubcache, far_origin, test_ca, [sys.executable, "-c", script, str(tmp_path / "site1")],
         [sys.executable, "-c", script, str(tmp_path / "site2")])
     assert recorded.strip() == replayed.strip() == "hello from a recorded wheel"
+
+
+def test_node_hub_client_through_https_proxy(hubcache, test_ca, tmp_path):
+    """@huggingface/hub talking to the Hub itself (not HF_ENDPOINT), through HTTPS_PROXY."""
+    import json
+    import ssl
+    from conftest import ROOT
+    sys.path.insert(0, str(ROOT / "tests" / "fake_hub"))
+    from fake_hub import FakeHub, demo_repos
+    from test_hub_clients import BERT, repo_files, sha
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(test_ca["cert"]), str(test_ca["key"]))
+    hub = FakeHub(host="127.0.0.2", tls=tls)
+    demo_repos(hub)
+    files = repo_files(hub, BERT)
+    actions = json.dumps([{"op": "download", "repo": BERT, "file": "config.json"},
+                          {"op": "list_files", "repo": BERT}])
+    command = ["env", f"JS_CLIENT_HUB_URL={hub.url}", f"HF_HUB_CACHE={tmp_path / 'js'}",
+               "node", str(ROOT / "tests" / "integration" / "clients" / "js_client.mjs"), actions]
+    want = [{"sha256": sha(files["config.json"]), "size": len(files["config.json"])},
+            {"files": sorted(files)}]
+    try:
+        recorded = hubcache.run("run", *flags(test_ca), "--upstream", hub.url, "--", *command,
+                                timeout=300)
+        assert recorded.returncode == 0, recorded.stderr[-3000:]
+        assert json.loads(recorded.stdout.strip().splitlines()[-1]) == want
+        assert len(hub.requests("hub", f"/{BERT}/resolve/main/config.json")) == 1
+    finally:
+        hub.stop()
+    watch = CountingListener(hub.port, host="127.0.0.2")
+    try:
+        replayed = hubcache.run("run", *flags(test_ca, "--mode", "replay", "--strict"),
+                                "--upstream", hub.url, "--", *command, timeout=300)
+        assert replayed.returncode == 0, replayed.stderr[-3000:]
+        assert json.loads(replayed.stdout.strip().splitlines()[-1]) == want
+        assert watch.connections == 0
+    finally:
+        watch.stop()

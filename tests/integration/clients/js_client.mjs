@@ -6,7 +6,16 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
-const endpoint = process.env.HF_ENDPOINT;
+// JS_CLIENT_HUB_URL: talk to this Hub directly (through HTTPS_PROXY), not to HF_ENDPOINT.
+const endpoint = process.env.JS_CLIENT_HUB_URL ?? process.env.HF_ENDPOINT;
+
+// Node's fetch honours HTTPS_PROXY only from Node 24 on (NODE_USE_ENV_PROXY=1). Before that,
+// an app routes it through the proxy as here: undici's EnvHttpProxyAgent reads the same
+// variables (and NO_PROXY); NODE_EXTRA_CA_CERTS supplies the CA.
+if (process.env.HTTPS_PROXY || process.env.https_proxy) {
+  const { EnvHttpProxyAgent, setGlobalDispatcher } = await import("undici");
+  setGlobalDispatcher(new EnvHttpProxyAgent());
+}
 const cacheDir = process.env.HF_HUB_CACHE;
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
