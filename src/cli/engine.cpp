@@ -121,6 +121,9 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
   app.add_option("--allow-host", options.allow_hosts,
                  "Also follow redirects to hosts matching PATTERN (exact, *.example.com, or *)")
       ->type_name("PATTERN");
+  app.add_option("--ignore-query", options.ignore_query,
+                 "Leave query parameter NAME out of recorded keys (cache busters, session ids)")
+      ->type_name("NAME");
   app.add_option("--log", options.log, "NDJSON log (access lines, throttle events); - for stderr")
       ->type_name("FILE");
   app.add_option("--port-file", options.port_file, "Write the port to FILE once listening")
@@ -255,6 +258,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   cache::CacheOptions cache_options;
   cache_options.mode = options.mode;
   cache_options.record_hint = record_hint;
+  cache_options.ignored_query = options.ignore_query;
   try {
     e.scopes.emplace(*e.store);
   } catch (const std::exception& error) {

@@ -20,6 +20,7 @@ struct EngineOptions {
   std::string upstream = "https://huggingface.co";
   cache::Mode mode = cache::Mode::record;
   std::vector<std::string> allow_hosts;
+  std::vector<std::string> ignore_query;  // query parameter names left out of exchange keys
   std::string log;  // NDJSON log; default STORE/logs/hubcache.ndjson
   std::string port_file;
   int retries = 5;

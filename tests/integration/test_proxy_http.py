@@ -65,3 +65,14 @@ def test_hub_urls_through_the_proxy_share_the_hub_object_model(fake_hub, serve, 
     listing = hubcache.json("ls")
     assert [o["path"] for o in listing["hub_objects"]] == ["config.json"]
     assert not any("config.json" in e["url"] for e in listing["exchanges"])
+
+
+def test_ignored_query_names_stay_out_of_keys(serve, origin):
+    origin.add("/data.json", b'{"rows": 3}')
+    served = serve(origin.url(), "--ignore-query", "cachebust", "--ignore-query", "t")
+    proxies = {"http": served.base}
+    first = requests.get(origin.url("/data.json?cachebust=1&page=2&t=99"), proxies=proxies)
+    second = requests.get(origin.url("/data.json?page=2&cachebust=7"), proxies=proxies)
+    other = requests.get(origin.url("/data.json?page=3&cachebust=7"), proxies=proxies)
+    assert [r.headers["X-Hubcache"] for r in (first, second, other)] == ["stored", "hit", "stored"]
+    assert origin.count("/data.json") == 2
