@@ -134,7 +134,11 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
 void Cache::handle(const http::Request& request, const upstream::Url& url, http::Respond respond) {
   const bool head_only = request.method == "HEAD";
   const auto scope = m_scopes.of(request);
-  const auto key = exchange_key(request.method, url, scope, m_options.ignored_query);
+  auto key = exchange_key(request.method, url, scope, m_options.ignored_query);
+  // A POST (an API call, a search) is answered per body: its hash joins the key.
+  if (request.method == "POST") {
+    key += " body=sha256:" + util::Sha256::of(request.body).hex();
+  }
   const auto get_key = head_only ? exchange_key("GET", url, scope, m_options.ignored_query) : key;
 
   auto stored = lookup(key, get_key);
@@ -153,6 +157,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   fetch.method = request.method;
   fetch.url = url;
   fetch.headers = util::without_hop_by_hop(request.headers);
+  fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
   // A HEAD rides along with a GET of the same URL already in flight.
   std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
   if (!flight) {

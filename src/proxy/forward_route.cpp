@@ -55,9 +55,9 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
         return;
       }
     }
-    if (request.method != "GET" && request.method != "HEAD") {
-      auto response = http::Response::text(405, "hubcache records GET and HEAD only\n");
-      response.headers.emplace_back("Allow", "GET, HEAD");
+    if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
+      auto response = http::Response::text(405, "hubcache records GET, HEAD and POST only\n");
+      response.headers.emplace_back("Allow", "GET, HEAD, POST");
       respond(std::move(response));
       return;
     }

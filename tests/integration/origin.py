@@ -52,6 +52,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         self._serve(head_only=True)
 
+    def do_POST(self):
+        """An API that answers what it was sent: b"posted:" + the body, for any path."""
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with self.server.origin.lock:
+            self.server.origin.seen.append(Seen("POST", self.path, dict(self.headers),
+                                                time.monotonic(), time.monotonic()))
+        self._send(200, {"Content-Type": "application/octet-stream"}, b"posted:" + body, False)
+
     def _serve(self, head_only):
         origin = self.server.origin
         path = self.path.split("?", 1)[0]

@@ -76,3 +76,19 @@ def test_ignored_query_names_stay_out_of_keys(serve, origin):
     other = requests.get(origin.url("/data.json?page=3&cachebust=7"), proxies=proxies)
     assert [r.headers["X-Hubcache"] for r in (first, second, other)] == ["stored", "hit", "stored"]
     assert origin.count("/data.json") == 2
+
+
+def test_posts_are_keyed_by_their_body(serve, origin):
+    served = serve(origin.url())
+    proxies = {"http": served.base}
+    url = origin.url("/v1/embed")
+    answers = [requests.post(url, data=body, proxies=proxies) for body in (b"a", b"b", b"a")]
+    assert [r.content for r in answers] == [b"posted:a", b"posted:b", b"posted:a"]
+    assert [r.headers["X-Hubcache"] for r in answers] == ["stored", "stored", "hit"]
+    assert origin.count("/v1/embed") == 2
+    assert served.stop() == 0
+    replay = serve(origin.url(), "--mode", "replay")
+    again = requests.post(url, data=b"b", proxies={"http": replay.base})
+    assert (again.headers["X-Hubcache"], again.content) == ("hit", b"posted:b")
+    unseen = requests.post(url, data=b"c", proxies={"http": replay.base})
+    assert unseen.status_code == 504
