@@ -57,13 +57,26 @@ void InFlight::on_head(const upstream::ResponseHead& head) {
   for (auto& wake : wakes) wake();
 }
 
+namespace {
+constexpr std::uint64_t k_wake_bytes = 256 * 1024;
+constexpr auto k_wake_interval = std::chrono::milliseconds(2);
+} // namespace
+
 util::Result<void> InFlight::on_body(std::span<const std::uint8_t> bytes) {
   if (auto r = m_writer.write(bytes); !r) return r;
   std::vector<std::function<void()>> wakes;
   {
     std::lock_guard lock(m_mutex);
     m_received += bytes.size();
-    notify_locked(wakes);
+    // Wake followers once 256 KiB more arrived, or 2 ms after the last wake: a slow
+    // trickle still flows at once, a fast body in large steps. finish() and fail() always
+    // wake, so no byte waits for a chunk that never comes.
+    const auto now = std::chrono::steady_clock::now();
+    if (m_received - m_woken_at_bytes >= k_wake_bytes || now - m_woken_at >= k_wake_interval) {
+      m_woken_at_bytes = m_received;
+      m_woken_at = now;
+      notify_locked(wakes);
+    }
   }
   for (auto& wake : wakes) wake();
   return {};

@@ -10,6 +10,7 @@
 #include "util/file.hpp"
 #include "util/result.hpp"
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -69,6 +70,10 @@ private:
   std::optional<upstream::ResponseHead> m_head;
   std::optional<util::Error> m_error;
   std::uint64_t m_received = 0;
+  // Followers are woken per batch of body bytes, not per chunk curl hands over (16 KiB TLS
+  // records): a wake-up per record cost more than the bytes (see bench/README.md).
+  std::uint64_t m_woken_at_bytes = 0;
+  std::chrono::steady_clock::time_point m_woken_at{};
   bool m_complete = false;
   std::optional<store::BlobReader> m_pinned;
   std::optional<std::int64_t> m_upstream_ms;
