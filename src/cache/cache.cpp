@@ -1,6 +1,7 @@
 #include "cache/cache.hpp"
 
 #include "cache/exchange_key.hpp"
+#include "cache/expectation.hpp"
 #include "cache/responses.hpp"
 #include "util/hex.hpp"
 
@@ -93,7 +94,8 @@ http::Response Cache::from_upstream(const std::shared_ptr<InFlight>& flight,
 // the length and the announced sha256 before the blob gets its name; only then is it indexed
 // and are clients given the last byte.
 void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
-                   const std::string& url, std::int64_t upstream_ms) {
+                   const std::string& url, std::int64_t upstream_ms,
+                   const std::optional<util::Sha256>& expected) {
   if (!is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
     flight.writer().abort();
@@ -114,7 +116,8 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
     flight.writer().abort();
     return;
   }
-  auto committed = flight.writer().commit({head.content_length, announced_sha256(head)});
+  auto committed = flight.writer().commit(
+      {head.content_length, expected && head.status == 200 ? expected : announced_sha256(head)});
   if (!committed) {
     m_metrics
         .counter("hubcache_integrity_failures_total",
@@ -140,6 +143,11 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     key += " body=sha256:" + util::Sha256::of(request.body).hex();
   }
   const auto get_key = head_only ? exchange_key("GET", url, scope, m_options.ignored_query) : key;
+  const auto expected = expected_sha256(request.headers);
+  if (!expected) {
+    respond(http::Response::text(400, expected.error().message + "\n"));
+    return;
+  }
 
   auto stored = lookup(key, get_key);
   if (stored && m_options.mode != Mode::refresh) {
@@ -157,6 +165,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   fetch.method = request.method;
   fetch.url = url;
   fetch.headers = util::without_hop_by_hop(request.headers);
+  util::remove_header(fetch.headers, k_expect_sha256_header);
   fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
   // A HEAD rides along with a GET of the same URL already in flight.
   std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
@@ -168,9 +177,9 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     }
     auto joined = m_fetches.join_or_start(
         key, fetch,
-        [this, method = request.method, url_text = url.to_string()](
+        [this, method = request.method, url_text = url.to_string(), expected = *expected](
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-          record(f, head, method, url_text, ms);
+          record(f, head, method, url_text, ms, expected);
         },
         stored_meanwhile);
     if (joined.stored) {

@@ -45,8 +45,11 @@ private:
     std::shared_ptr<const store::Exchange> entry;
     std::shared_ptr<const store::BlobReader> body;  // null: no body
   };
+  // `expected`: the sha256 a client vouched for (X-Hubcache-Expect-Sha256), checked instead
+  // of the one the upstream announced.
   void record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
-              const std::string& url, std::int64_t upstream_ms);
+              const std::string& url, std::int64_t upstream_ms,
+              const std::optional<util::Sha256>& expected);
   std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
   http::Response from_store(const Stored& stored, std::string cache_result);
   http::Response from_upstream(const std::shared_ptr<InFlight>& flight,

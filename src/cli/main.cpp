@@ -37,6 +37,7 @@ int run(int argc, char** argv) {
       cli::add_export(app, global),
       cli::add_ca(app, global),
       cli::add_env(app, global),
+      cli::add_preload(app, global),
   };
 
   std::vector<std::string> args(argv + 1, argv + argc);

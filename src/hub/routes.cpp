@@ -1,9 +1,11 @@
 #include "hub/routes.hpp"
 
 #include "cache/exchange_key.hpp"
+#include "cache/expectation.hpp"
 #include "cache/mirror_route.hpp"
 #include "cache/mirror_url.hpp"
 #include "cache/responses.hpp"
+#include "hub/file_list.hpp"
 #include "hub/file_meta.hpp"
 #include "hub/xet.hpp"
 #include "util/json_line.hpp"
@@ -61,6 +63,18 @@ http::Response HubRoutes::gated(const Target& target) {
   return response;
 }
 
+// What the Hub answers for a path that does not exist at a commit.
+http::Response HubRoutes::entry_not_found(const Target& target, const std::string& commit) {
+  const std::string message = target.path + " does not exist on \"" + target.revision + "\"";
+  auto response = http::Response::text(404, util::JsonLine().add("error", message).str(),
+                                       "application/json");
+  response.headers.emplace_back("X-Error-Code", "EntryNotFound");
+  response.headers.emplace_back("X-Error-Message", message);
+  response.headers.emplace_back("X-Repo-Commit", commit);
+  response.cache = "hit";
+  return response;
+}
+
 namespace {
 
 struct FoundFile {
@@ -93,6 +107,7 @@ http::Response answer_response(const store::Found<store::Exchange>& found,
 util::Headers upstream_headers(const http::Request& request) {
   auto headers = util::without_hop_by_hop(request.headers);
   util::remove_header(headers, "Accept");
+  util::remove_header(headers, cache::k_expect_sha256_header);
   return headers;
 }
 
@@ -145,6 +160,11 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     respond(std::move(response));
     return;
   }
+  const auto expected = cache::expected_sha256(request.headers);
+  if (!expected) {
+    respond(http::Response::text(400, expected.error().message + "\n"));
+    return;
+  }
   const auto scope = m_scopes.of(request);
   // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
   const bool ask_first = m_options.mode == cache::Mode::refresh && !is_commit(target.revision);
@@ -169,6 +189,12 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
           store::CredentialMatch::any);
       if (elsewhere && *elsewhere) {
         respond(gated(target));
+        return;
+      }
+      // Not a file at that commit, by a complete listing: the Hub's own 404.
+      auto listed = file_listed(m_store, target.type, target.repo_id, *any_commit, target.path);
+      if (listed && *listed && !**listed) {
+        respond(entry_not_found(target, *any_commit));
         return;
       }
     }
@@ -200,9 +226,9 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   }
   auto joined = m_fetches.join_or_start(
       fetch_key, fetch,
-      [this, target, scope, url_text = url->to_string()](
+      [this, target, scope, url_text = url->to_string(), expected = *expected](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-        record_resolve(f, head, target, scope, url_text, ms);
+        record_resolve(f, head, target, scope, url_text, ms, expected);
       },
       stored_meanwhile);
   if (joined.stored) {
@@ -263,7 +289,8 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& fligh
 // checked against the sha256 the Hub named; every file against the size it named.
 void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                                const Target& target, const std::string& scope,
-                               const std::string& url, std::int64_t upstream_ms) {
+                               const std::string& url, std::int64_t upstream_ms,
+                               const std::optional<util::Sha256>& expected) {
   const auto meta = file_meta(head);
   if (!meta && !cache::is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
@@ -275,6 +302,8 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
     expect.size = meta->size;
     if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag);
   }
+  // A client's word replaces the Hub's: if both were right they agree; if not, nothing is kept.
+  if (expected && meta) expect.sha256 = expected;
   auto committed = flight.writer().commit(expect);
   if (!committed) {
     m_metrics

@@ -43,7 +43,7 @@ private:
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                       const Target& target, const std::string& scope, const std::string& url,
-                      std::int64_t upstream_ms);
+                      std::int64_t upstream_ms, const std::optional<util::Sha256>& expected);
   void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
                   const std::string& method, const std::string& url, const Target& target,
                   const std::string& scope, std::int64_t upstream_ms);
@@ -51,6 +51,7 @@ private:
                           const upstream::ResponseHead& head, const Target& target,
                           bool head_only);
   http::Response gated(const Target& target);
+  http::Response entry_not_found(const Target& target, const std::string& commit);
   http::Response api_answer(int status, const util::Headers& headers, const std::string& body,
                             const http::Request& request, const std::string& upstream_origin,
                             std::string cache_result);

@@ -81,4 +81,20 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
   return written;
 }
 
+Result<std::string> read_small_file(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail_errno("open " + path.string());
+  std::string out;
+  char buffer[64 * 1024];
+  for (;;) {
+    const auto n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno("read " + path.string());
+    }
+    if (n == 0) return out;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
 } // namespace util

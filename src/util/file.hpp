@@ -37,6 +37,9 @@ private:
   int m_fd = -1;
 };
 
+// The whole of a small file (a manifest, a lockfile). Errc::io names the file and errno.
+Result<std::string> read_small_file(const std::filesystem::path& path);
+
 // Replaces `path` with `content` at once: a temporary file beside it, fsynced, renamed over.
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view content);
 

@@ -46,6 +46,17 @@ void Progress::advance(std::uint64_t bytes) {
   }
 }
 
+void Progress::note(const std::string& line) {
+  if (m_style == Style::none) return;
+  if (m_style == Style::bar && m_drawn && !m_finished) {
+    std::fprintf(m_out, "\r\033[K%s\n", line.c_str());
+    draw(false);
+    return;
+  }
+  std::fprintf(m_out, "%s\n", line.c_str());
+  std::fflush(m_out);
+}
+
 void Progress::finish() {
   if (m_finished) return;
   m_finished = true;

@@ -18,6 +18,8 @@ public:
 
   void start(std::uint64_t total_bytes);
   void advance(std::uint64_t bytes);
+  // Prints `line` on a line of its own, above the bar (which is then redrawn).
+  void note(const std::string& line);
   // Ends the bar's line. Called by the destructor if needed.
   void finish();
   ~Progress() { finish(); }

@@ -1,6 +1,8 @@
 #include "util/progress.hpp"
 
 #include <cstdio>
+#include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -35,6 +37,40 @@ TEST(Progress, PrintsNothingForQuickWork) {
     progress.advance(10);
   }
   EXPECT_EQ(std::ftell(out), 0);
+  std::fclose(out);
+}
+
+std::string contents(std::FILE* file) {
+  std::string out(static_cast<std::size_t>(std::ftell(file)), '\0');
+  std::rewind(file);
+  out.resize(std::fread(out.data(), 1, out.size(), file));
+  return out;
+}
+
+TEST(Progress, NotesGoAboveABarThatIsRedrawn) {
+  std::FILE* out = std::tmpfile();
+  util::Progress bar("preload", out, util::Progress::Style::bar);
+  bar.start(100);
+  bar.note("first.bin done");  // nothing drawn yet: a plain line
+  EXPECT_EQ(contents(out), "first.bin done\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(550));
+  bar.advance(50);  // past the quiet start: the bar is drawn
+  bar.note("second.bin done");
+  const auto text = contents(out);
+  const auto note_at = text.find("\r\033[Ksecond.bin done\n");
+  ASSERT_NE(note_at, std::string::npos) << text;
+  EXPECT_NE(text.find("[############", note_at), std::string::npos) << text;  // redrawn below
+  bar.finish();
+  std::fclose(out);
+}
+
+TEST(Progress, NotesArePlainLinesWithoutABarAndSilentForNone) {
+  std::FILE* out = std::tmpfile();
+  util::Progress lines("preload", out, util::Progress::Style::lines);
+  lines.note("a done");
+  util::Progress none("preload", out, util::Progress::Style::none);
+  none.note("b done");
+  EXPECT_EQ(contents(out), "a done\n");
   std::fclose(out);
 }
 

@@ -1,0 +1,234 @@
+// `hubcache preload MANIFEST…`: fills the store from a curated list, through an engine of
+// its own on a loopback port, so what is recorded is exactly what clients ask later.
+#include "cli/client_env.hpp"
+#include "cli/command.hpp"
+#include "cli/engine.hpp"
+#include "cli/output.hpp"
+#include "preload/preload.hpp"
+#include "upstream/url.hpp"
+#include "util/file.hpp"
+#include "util/progress.hpp"
+#include "util/size.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+namespace {
+
+struct PreloadCliOptions {
+  std::vector<std::string> manifests;
+  std::string upstream = "https://huggingface.co";
+  std::string upstream_ca;
+  int jobs = 4;
+  int retries = 5;
+  bool json = false;
+};
+
+// Progress for people: an overall bar (or plain lines) and a line per finished file.
+class ProgressObserver final : public preload::Observer {
+public:
+  explicit ProgressObserver(bool quiet)
+      : m_progress("preload", stderr,
+                   quiet ? util::Progress::Style::none
+                         : (::isatty(::fileno(stderr)) ? util::Progress::Style::bar
+                                                       : util::Progress::Style::lines)),
+        m_quiet(quiet) {}
+
+  void planned(std::uint64_t files, std::uint64_t bytes) override {
+    if (!m_quiet) {
+      std::fprintf(stderr, "hubcache: preload: %llu file%s to fetch, %s\n",
+                   static_cast<unsigned long long>(files), files == 1 ? "" : "s",
+                   util::format_size(bytes).c_str());
+    }
+    m_progress.start(bytes);
+  }
+  void advanced(std::uint64_t bytes) override { m_progress.advance(bytes); }
+  void file_done(const preload::FileTask& task, std::uint64_t bytes,
+                 const std::string& error) override {
+    if (error.empty()) {
+      m_progress.note("  fetched " + task.label + " (" + util::format_size(bytes) + ")");
+    } else {
+      m_progress.note("  FAILED  " + task.label + ": " + error);
+    }
+  }
+  void notice(const std::string& line) override {
+    if (!m_quiet) m_progress.note("hubcache: preload: " + line);
+  }
+  void finish() { m_progress.finish(); }
+
+private:
+  util::Progress m_progress;
+  bool m_quiet;
+};
+
+nlohmann::json outcome_json(const preload::EntryOutcome& o) {
+  nlohmann::json j = {{"entry", o.name},       {"source", o.source},
+                      {"files", o.files},      {"fetched", o.fetched},
+                      {"present", o.present},  {"bytes_fetched", o.bytes_fetched},
+                      {"bytes_present", o.bytes_present}, {"errors", o.errors},
+                      {"ok", o.errors.empty()}};
+  if (!o.commit.empty()) j["commit"] = o.commit;
+  if (o.stale) j["stale"] = true;
+  return j;
+}
+
+int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& options) {
+  // The whole manifest first: a bad line anywhere and nothing happens.
+  std::vector<preload::Entry> entries;
+  std::string errors;
+  for (const auto& file : options.manifests) {
+    auto text = util::read_small_file(file);
+    if (!text) {
+      std::fprintf(stderr, "hubcache: error: cannot read manifest %s: %s\n", file.c_str(),
+                   text.error().message.c_str());
+      return k_exit_usage;
+    }
+    auto parsed = preload::parse_manifest(*text, file);
+    if (!parsed) {
+      errors += (errors.empty() ? "" : "\n") + parsed.error().message;
+      continue;
+    }
+    entries.insert(entries.end(), parsed->begin(), parsed->end());
+  }
+  if (!errors.empty()) {
+    std::size_t start = 0;
+    while (start < errors.size()) {
+      const auto end = std::min(errors.find('\n', start), errors.size());
+      std::fprintf(stderr, "hubcache: error: %s\n", errors.substr(start, end - start).c_str());
+      start = end + 1;
+    }
+    std::fprintf(stderr, "hubcache: nothing was fetched (see 'hubcache preload --help')\n");
+    return k_exit_usage;
+  }
+
+  EngineOptions engine_options;
+  engine_options.listen = "127.0.0.1:0";
+  // Branches and listings are asked upstream again; files at a commit come from the store.
+  engine_options.mode = cache::Mode::refresh;
+  engine_options.upstream = options.upstream;
+  engine_options.upstream_ca = options.upstream_ca;
+  engine_options.retries = options.retries;
+  engine_options.threads = 2;
+  // The manifest is the operator's word: its URLs' hosts are allowed.
+  std::set<std::string> hosts;
+  bool any_url = false;
+  for (const auto& entry : entries) {
+    if (const auto* url = std::get_if<preload::UrlEntry>(&entry.what)) {
+      any_url = true;
+      if (auto parsed = upstream::parse_url(url->url)) hosts.insert(parsed->host);
+    }
+  }
+  engine_options.allow_hosts.assign(hosts.begin(), hosts.end());
+  auto engine = Engine::open(global, engine_options, /*handle_signals=*/false);
+  if (!engine) {
+    std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
+    return engine.error().exit_code;
+  }
+  std::thread server([&engine] { (*engine)->serve(); });
+  const auto stop_engine = [&] {
+    (*engine)->stop();
+    server.join();
+  };
+
+  std::string bundle;
+  if (any_url) {
+    auto written = write_client_bundle((*engine)->store_root() / "ca");
+    if (!written) {
+      stop_engine();
+      return report(written.error());
+    }
+    bundle = written->string();
+  }
+  auto store = open_existing_store(global);
+  if (!store) {
+    stop_engine();
+    return report(store.error());
+  }
+  std::optional<std::string> token;
+  if (const char* t = std::getenv("HF_TOKEN"); t && *t) token = t;
+  preload::EngineClient client("http://127.0.0.1:" + std::to_string((*engine)->port()), bundle,
+                               token);
+  ProgressObserver observer(options.json);
+  preload::PreloadOptions preload_options;
+  preload_options.jobs = options.jobs;
+  const auto outcomes = preload::run_preload(entries, **store, client, preload_options, observer);
+  observer.finish();
+  stop_engine();
+
+  std::uint64_t failed = 0, files = 0, fetched = 0, present = 0, bytes_fetched = 0,
+                bytes_present = 0;
+  for (const auto& o : outcomes) {
+    failed += o.errors.empty() ? 0 : 1;
+    files += o.files;
+    fetched += o.fetched;
+    present += o.present;
+    bytes_fetched += o.bytes_fetched;
+    bytes_present += o.bytes_present;
+  }
+  if (options.json) {
+    nlohmann::json out = {{"entries", outcomes.size()}, {"failed", failed},
+                          {"files", files},             {"fetched", fetched},
+                          {"present", present},         {"bytes_fetched", bytes_fetched},
+                          {"bytes_present", bytes_present}, {"results", nlohmann::json::array()}};
+    for (const auto& o : outcomes) out["results"].push_back(outcome_json(o));
+    print_json(out);
+  } else {
+    std::printf("preloaded %zu entr%s: %llu files, %llu fetched (%s), %llu already present (%s)%s\n",
+                outcomes.size(), outcomes.size() == 1 ? "y" : "ies",
+                static_cast<unsigned long long>(files), static_cast<unsigned long long>(fetched),
+                util::format_size(bytes_fetched).c_str(),
+                static_cast<unsigned long long>(present), util::format_size(bytes_present).c_str(),
+                failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
+    for (const auto& o : outcomes) {
+      if (o.errors.empty()) continue;
+      std::fprintf(stderr, "hubcache: error: %s (%s): %s%s\n", o.name.c_str(), o.source.c_str(),
+                   o.errors.front().c_str(),
+                   o.errors.size() > 1
+                       ? (" (and " + std::to_string(o.errors.size() - 1) + " more)").c_str()
+                       : "");
+    }
+  }
+  return failed ? k_exit_failure : k_exit_ok;
+}
+
+} // namespace
+
+Command add_preload(CLI::App& parent, GlobalOptions& global) {
+  auto options = std::make_shared<PreloadCliOptions>();
+  auto* app = parent.add_subcommand(
+      "preload", "Fill the store from manifests of Hub repos and URLs, as clients will ask them");
+  add_store_option(*app, global);
+  app->add_option("MANIFEST", options->manifests, "Manifest files (see the footer)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app->add_option("--upstream", options->upstream, "The Hub to fetch from")
+      ->type_name("URL")
+      ->capture_default_str();
+  app->add_option("--upstream-ca", options->upstream_ca,
+                  "Trust these CAs (PEM) for https upstreams instead of the system's")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  app->add_option("--jobs,-j", options->jobs, "Files fetched at once")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app->add_option("--retries", options->retries, "Retries after 429/5xx/broken transfers")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  app->add_flag("--json", options->json, "Print JSON on stdout (and no progress)");
+  app->footer(
+      "Manifest lines ('#' starts a comment):\n"
+      "  [model:|dataset:|space:]org/name[@revision] [include=GLOB,...] [exclude=GLOB,...]\n"
+      "  https://host/path [sha256=HEX]\n"
+      "Globs are huggingface_hub's allow/ignore patterns. HF_TOKEN, if set, is sent to the Hub.\n"
+      "Exit status: 0 all present, 1 an entry failed (the others still ran), 2 a bad manifest "
+      "(nothing fetched).");
+  return {app, [&global, options] { return run_preload_command(global, *options); }};
+}
+
+} // namespace cli

@@ -1,0 +1,31 @@
+// Every path of a repository at a commit, as a complete recursive listing named them.
+// Preload writes it, fetching only what the manifest's globs select; replay reads it to
+// answer the Hub's own 404 EntryNotFound for a path that does not exist at the commit
+// (clients probe for optional files: added_tokens.json, chat_template.jinja, ...), instead
+// of a miss. Stored as an exchange keyed "hub-files TYPE REPO COMMIT" whose body is the
+// sorted paths, one a line.
+#pragma once
+
+#include "store/store.hpp"
+#include "util/result.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hub {
+
+std::string file_list_key(store::RepoType type, const std::string& repo_id,
+                          const std::string& commit);
+
+// Records the complete list of `paths` at the commit (replacing an earlier one).
+util::Result<void> put_file_list(store::Store& store, store::RepoType type,
+                                 const std::string& repo_id, const std::string& commit,
+                                 std::vector<std::string> paths);
+
+// Whether `path` exists at the commit; std::nullopt when no complete list was recorded.
+util::Result<std::optional<bool>> file_listed(store::Store& store, store::RepoType type,
+                                              const std::string& repo_id,
+                                              const std::string& commit, const std::string& path);
+
+} // namespace hub

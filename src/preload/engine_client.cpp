@@ -1,0 +1,177 @@
+#include "preload/engine_client.hpp"
+
+#include <curl/curl.h>
+
+#include <memory>
+
+namespace preload {
+
+namespace {
+
+constexpr std::size_t k_max_small_body = 256u << 20;
+
+struct EasyDeleter {
+  void operator()(CURL* e) const { curl_easy_cleanup(e); }
+};
+struct ListDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+
+struct Transfer {
+  util::Headers headers;
+  int status = 0;
+  std::string* body = nullptr;  // small answers
+  util::Sha256Hasher* hasher = nullptr;
+  std::uint64_t bytes = 0;
+  const std::function<void(std::uint64_t)>* progress = nullptr;
+  bool too_big = false;
+};
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& t = *static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  std::string_view line(data, n);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t.headers.clear();  // a new response (after a 100 Continue, say)
+    return n;
+  }
+  if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    t.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+  }
+  return n;
+}
+
+std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& t = *static_cast<Transfer*>(user);
+  const std::size_t n = size * count;
+  if (t.body) {
+    if (t.body->size() + n > k_max_small_body) {
+      t.too_big = true;
+      return 0;
+    }
+    t.body->append(data, n);
+  }
+  if (t.hasher) t.hasher->update(std::string_view(data, n));
+  t.bytes += n;
+  if (t.progress && *t.progress) (*t.progress)(n);
+  return n;
+}
+
+util::Result<void> perform(const std::string& url, const util::Headers& headers, bool head_only,
+                           const std::string& proxy, const std::string& ca_bundle, Transfer& t) {
+  std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
+  if (!easy) return util::fail(util::Errc::io, "cannot create a curl handle");
+  curl_slist* raw = nullptr;
+  for (const auto& [name, value] : headers) raw = curl_slist_append(raw, (name + ": " + value).c_str());
+  std::unique_ptr<curl_slist, ListDeleter> list(raw);
+  char error_detail[CURL_ERROR_SIZE] = {};
+  CURL* e = easy.get();
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, list.get());
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "hubcache-preload");
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_detail);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+  // The engine is on loopback; never let a proxy variable of ours send it elsewhere.
+  curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_NOPROXY, proxy.empty() ? "*" : "");
+  if (!ca_bundle.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, ca_bundle.c_str());
+  if (head_only) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  const CURLcode code = curl_easy_perform(e);
+  long status = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  t.status = static_cast<int>(status);
+  if (t.too_big) {
+    return util::fail(util::Errc::invalid_argument, url + ": answer larger than 256 MiB");
+  }
+  if (code != CURLE_OK) {
+    const std::string detail = error_detail[0] ? error_detail : curl_easy_strerror(code);
+    return util::fail(util::Errc::upstream_unreachable, url + ": " + detail);
+  }
+  return {};
+}
+
+} // namespace
+
+EngineClient::EngineClient(std::string endpoint, std::string ca_bundle,
+                           std::optional<std::string> token)
+    : m_endpoint(std::move(endpoint)), m_ca_bundle(std::move(ca_bundle)),
+      m_token(std::move(token)) {}
+
+util::Result<Reply> EngineClient::get(const std::string& target) const {
+  Reply reply;
+  Transfer t;
+  t.body = &reply.body;
+  util::Headers headers;
+  if (m_token) headers.emplace_back("Authorization", "Bearer " + *m_token);
+  if (auto r = perform(m_endpoint + target, headers, false, "", "", t); !r) {
+    return tl::unexpected(r.error());
+  }
+  reply.status = t.status;
+  reply.headers = std::move(t.headers);
+  return reply;
+}
+
+util::Result<Download> EngineClient::download(const std::string& target,
+                                              const util::Headers& headers,
+                                              const std::function<void(std::uint64_t)>& progress,
+                                              bool head_only) const {
+  const bool via_proxy = target.empty() || target.front() != '/';
+  util::Headers sent = headers;
+  if (m_token && !via_proxy) sent.emplace_back("Authorization", "Bearer " + *m_token);
+  util::Sha256Hasher hasher;
+  Transfer t;
+  t.hasher = &hasher;
+  t.progress = &progress;
+  const std::string url = via_proxy ? target : m_endpoint + target;
+  if (auto r = perform(url, sent, head_only, via_proxy ? m_endpoint : "", m_ca_bundle, t); !r) {
+    return tl::unexpected(r.error());
+  }
+  Download out;
+  out.status = t.status;
+  out.headers = std::move(t.headers);
+  out.bytes = t.bytes;
+  out.sha256 = hasher.finish();
+  return out;
+}
+
+std::optional<std::string> next_link(const util::Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    if (!util::iequals(name, "Link")) continue;
+    // <url>; rel="next", <url>; rel="prev"
+    std::size_t pos = 0;
+    while ((pos = value.find('<', pos)) != std::string::npos) {
+      const auto close = value.find('>', pos);
+      if (close == std::string::npos) break;
+      const auto next_part = value.find('<', close);
+      const auto params = value.substr(close + 1, next_part == std::string::npos
+                                                      ? std::string::npos
+                                                      : next_part - close - 1);
+      if (params.find("rel=\"next\"") != std::string::npos ||
+          params.find("rel=next") != std::string::npos) {
+        return value.substr(pos + 1, close - pos - 1);
+      }
+      pos = close;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string error_text(const Reply& reply) {
+  if (auto message = util::find_header(reply.headers, "X-Error-Message")) return *message;
+  std::string text = reply.body.substr(0, 200);
+  for (auto& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+} // namespace preload

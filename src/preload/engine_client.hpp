@@ -1,0 +1,61 @@
+// The client preload drives an engine with: plain libcurl against the engine's loopback
+// port, asking exactly what Hub clients ask (so that what is recorded is what they will
+// ask later), and through its forward proxy for plain URLs.
+#pragma once
+
+#include "util/headers.hpp"
+#include "util/result.hpp"
+#include "util/sha256.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace preload {
+
+struct Reply {
+  int status = 0;
+  util::Headers headers;
+  std::string body;
+};
+
+struct Download {
+  int status = 0;
+  util::Headers headers;
+  std::uint64_t bytes = 0;
+  util::Sha256 sha256 = util::Sha256::of(std::string_view());
+};
+
+// Safe from any thread (each call has its own curl handle).
+class EngineClient {
+public:
+  // `endpoint`: "http://127.0.0.1:PORT"; `ca_bundle`: the store's bundle, trusted for URLs
+  // fetched through the proxy; `token`: sent as a Bearer token to the Hub routes (HF_TOKEN).
+  EngineClient(std::string endpoint, std::string ca_bundle, std::optional<std::string> token);
+
+  // A small answer from the Hub routes: `target` is "/api/...". Bodies over 256 MiB fail.
+  util::Result<Reply> get(const std::string& target) const;
+
+  // A body from the Hub routes (`target` starts with '/') or, through the proxy, from a
+  // full URL; streamed, hashed, and counted through `progress` (bytes since the last call).
+  // `headers` are sent as they are. HEAD when `head_only`.
+  util::Result<Download> download(const std::string& target, const util::Headers& headers,
+                                  const std::function<void(std::uint64_t)>& progress,
+                                  bool head_only = false) const;
+
+  const std::string& endpoint() const { return m_endpoint; }
+
+private:
+  std::string m_endpoint;
+  std::string m_ca_bundle;
+  std::optional<std::string> m_token;
+};
+
+// The target of a `Link: <URL>; rel="next"` header, if any.
+std::optional<std::string> next_link(const util::Headers& headers);
+
+// The Hub's reason for an error answer: X-Error-Message, else the start of the body.
+std::string error_text(const Reply& reply);
+
+} // namespace preload

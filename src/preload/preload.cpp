@@ -1,0 +1,255 @@
+#include "preload/preload.hpp"
+
+#include "hub/file_list.hpp"
+#include "util/percent.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+namespace preload {
+
+namespace {
+
+// The header that makes the engine check a body against a sha256 before it stores it (and
+// that it never forwards upstream).
+constexpr const char* k_expect_header = "X-Hubcache-Expect-Sha256";
+
+bool is_commit(const std::string& revision) {
+  return revision.size() == 40 &&
+         revision.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// A file of a tree listing.
+struct Listed {
+  std::string path;
+  std::uint64_t size = 0;
+  std::optional<util::Sha256> lfs_sha256;
+};
+
+util::Result<std::vector<Listed>> list_files(const EngineClient& client, const RepoEntry& repo,
+                                             const std::string& commit) {
+  std::vector<Listed> files;
+  // The query huggingface_hub sends (requests and httpx spell booleans "True"/"False"), so the
+  // recorded listing is the one snapshot_download asks for in replay.
+  std::optional<std::string> target = "/api/" + api_plural(repo.type) + "/" + repo.repo_id +
+                                      "/tree/" + commit + "?recursive=True&expand=False";
+  for (int page = 0; target && page < 10'000; ++page) {
+    auto reply = client.get(*target);
+    if (!reply) return tl::unexpected(reply.error());
+    if (reply->status != 200) {
+      return util::fail(util::Errc::upstream_status, "listing the files at " + commit + ": " +
+                                                         std::to_string(reply->status) + " " +
+                                                         error_text(*reply));
+    }
+    const auto json = nlohmann::json::parse(reply->body, nullptr, false);
+    if (!json.is_array()) {
+      return util::fail(util::Errc::upstream_status, "the tree listing is not a JSON array");
+    }
+    for (const auto& item : json) {
+      if (!item.is_object() || item.value("type", "") != "file") continue;
+      Listed file;
+      file.path = item.value("path", "");
+      if (file.path.empty()) continue;
+      if (const auto size = item.find("size"); size != item.end() && size->is_number_unsigned()) {
+        file.size = size->get<std::uint64_t>();
+      }
+      if (const auto lfs = item.find("lfs"); lfs != item.end() && lfs->is_object()) {
+        file.lfs_sha256 = util::Sha256::from_hex(lfs->value("oid", ""));
+        if (const auto size = lfs->find("size"); size != lfs->end() && size->is_number_unsigned()) {
+          file.size = size->get<std::uint64_t>();
+        }
+      }
+      files.push_back(std::move(file));
+    }
+    target.reset();
+    if (auto next = next_link(reply->headers)) {
+      // The engine rewrites the Link to its own origin; keep the path and query only.
+      const auto scheme = next->find("://");
+      const auto slash = scheme == std::string::npos ? 0 : next->find('/', scheme + 3);
+      if (slash != std::string::npos) target = next->substr(slash);
+    }
+  }
+  return files;
+}
+
+// Whether the store already holds the file at the commit, whole: an index row whose blob is
+// on disk with the listed size (and, for LFS, the listed sha256). Bodies were hashed when
+// they were stored; `hubcache verify` re-reads them.
+bool already_stored(store::Store& store, const RepoEntry& repo, const std::string& commit,
+                    const Listed& file) {
+  auto found = store.index().find_hub_object({repo.type, repo.repo_id, commit, file.path, {}},
+                                             store::CredentialMatch::any);
+  if (!found || !*found) return false;
+  const auto& object = **found;
+  if (object.size != file.size) return false;
+  if (file.lfs_sha256 && object.blob != *file.lfs_sha256) return false;
+  std::error_code ec;
+  const auto on_disk = std::filesystem::file_size(store.layout().blob_path(object.blob), ec);
+  return !ec && on_disk == object.size;
+}
+
+struct Plan {
+  std::vector<FileTask> tasks;
+  std::uint64_t bytes = 0;
+};
+
+void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
+               const EngineClient& client, EntryOutcome& outcome, Plan& plan) {
+  const std::string info_target = "/api/" + api_plural(repo.type) + "/" + repo.repo_id +
+                                  "/revision/" + util::percent_encode(repo.revision);
+  auto info = client.get(info_target);
+  if (!info) {
+    outcome.errors.push_back(info.error().message);
+    return;
+  }
+  if (info->status != 200) {
+    outcome.errors.push_back("repo info: " + std::to_string(info->status) + " " + error_text(*info));
+    return;
+  }
+  outcome.stale = util::find_header(info->headers, "X-Hubcache").value_or("") == "stale";
+  const auto json = nlohmann::json::parse(info->body, nullptr, false);
+  const std::string commit = json.is_object() ? json.value("sha", "") : "";
+  if (!is_commit(commit)) {
+    outcome.errors.push_back("repo info names no commit");
+    return;
+  }
+  outcome.commit = commit;
+  auto files = list_files(client, repo, commit);
+  if (!files) {
+    outcome.errors.push_back(files.error().message);
+    return;
+  }
+  // The complete list, so that replay answers the Hub's 404 for a path that is not there.
+  std::vector<std::string> paths;
+  for (const auto& file : *files) paths.push_back(file.path);
+  if (auto r = hub::put_file_list(store, repo.type, repo.repo_id, commit, std::move(paths)); !r) {
+    outcome.errors.push_back("cannot record the file list: " + r.error().message);
+    return;
+  }
+  for (const auto& file : *files) {
+    if (!selects(repo, file.path)) continue;
+    ++outcome.files;
+    if (already_stored(store, repo, commit, file)) {
+      ++outcome.present;
+      outcome.bytes_present += file.size;
+      continue;
+    }
+    FileTask task;
+    task.entry = index;
+    task.label = repo.repo_id + ": " + file.path;
+    task.target = "/" + url_prefix(repo.type) + repo.repo_id + "/resolve/" + commit + "/" +
+                  util::percent_encode(file.path, /*keep_slash=*/true);
+    task.sha256 = file.lfs_sha256;
+    task.size = file.size;
+    plan.bytes += file.size;
+    plan.tasks.push_back(std::move(task));
+  }
+}
+
+void plan_url(std::size_t index, const UrlEntry& url, EntryOutcome& outcome, Plan& plan) {
+  outcome.files = 1;
+  FileTask task;
+  task.entry = index;
+  task.label = url.url;
+  task.target = url.url;
+  task.sha256 = url.sha256;
+  plan.tasks.push_back(std::move(task));
+}
+
+// Fetches one file through the engine. The body is hashed on the way and checked against
+// what the listing or manifest promised. `hit`: the engine had it already.
+std::string fetch(const FileTask& task, const EngineClient& client,
+                  const std::function<void(std::uint64_t)>& progress, std::uint64_t& bytes,
+                  bool& hit) {
+  util::Headers headers;
+  if (task.sha256) headers.emplace_back(k_expect_header, task.sha256->hex());
+  auto got = client.download(task.target, headers, progress);
+  if (!got) return got.error().message;
+  bytes = got->bytes;
+  hit = util::find_header(got->headers, "X-Hubcache").value_or("") == "hit";
+  if (got->status != 200) {
+    Reply reply{got->status, got->headers, {}};
+    return std::to_string(got->status) + " " + error_text(reply);
+  }
+  if (task.size && got->bytes != *task.size) {
+    return "got " + std::to_string(got->bytes) + " bytes, the listing says " +
+           std::to_string(*task.size);
+  }
+  if (task.sha256 && got->sha256 != *task.sha256) {
+    return "sha256 " + got->sha256.hex() + ", expected " + task.sha256->hex();
+  }
+  return {};
+}
+
+} // namespace
+
+std::vector<EntryOutcome> run_preload(const std::vector<Entry>& entries, store::Store& store,
+                                      const EngineClient& client, const PreloadOptions& options,
+                                      Observer& observer) {
+  std::vector<EntryOutcome> outcomes(entries.size());
+  Plan plan;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    outcomes[i].name = describe(entries[i]);
+    outcomes[i].source = entries[i].source;
+    if (const auto* repo = std::get_if<RepoEntry>(&entries[i].what)) {
+      plan_repo(i, *repo, store, client, outcomes[i], plan);
+    } else {
+      plan_url(i, std::get<UrlEntry>(entries[i].what), outcomes[i], plan);
+    }
+    for (const auto& error : outcomes[i].errors) {
+      observer.notice(outcomes[i].name + ": " + error);
+    }
+    if (outcomes[i].stale) {
+      observer.notice(outcomes[i].name + ": the upstream did not answer; using the commit "
+                      "recorded before, " + outcomes[i].commit);
+    }
+  }
+  // huggingface_hub asks this once a day (to name the agent running it): record it too.
+  if (std::any_of(entries.begin(), entries.end(),
+                  [](const Entry& e) { return std::holds_alternative<RepoEntry>(e.what); })) {
+    (void)client.get("/api/agent-harnesses");
+  }
+  observer.planned(plan.tasks.size(), plan.bytes);
+
+  std::mutex mutex;  // guards outcomes and the observer
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= plan.tasks.size()) return;
+      const auto& task = plan.tasks[i];
+      const std::function<void(std::uint64_t)> progress = [&](std::uint64_t n) {
+        std::lock_guard lock(mutex);
+        observer.advanced(n);
+      };
+      std::uint64_t bytes = 0;
+      bool hit = false;
+      const std::string error = fetch(task, client, progress, bytes, hit);
+      std::lock_guard lock(mutex);
+      auto& outcome = outcomes[task.entry];
+      if (error.empty() && hit) {
+        ++outcome.present;
+        outcome.bytes_present += bytes;
+      } else if (error.empty()) {
+        ++outcome.fetched;
+        outcome.bytes_fetched += bytes;
+      } else {
+        outcome.errors.push_back(task.label + ": " + error);
+      }
+      observer.file_done(task, bytes, error);
+    }
+  };
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(plan.tasks.size())));
+  std::vector<std::thread> workers;
+  for (int j = 1; j < jobs; ++j) workers.emplace_back(work);
+  work();
+  for (auto& worker : workers) worker.join();
+  return outcomes;
+}
+
+} // namespace preload
