@@ -119,7 +119,8 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
          "upstream first, stored answer if it fails")
       ->type_name("MODE");
   app.add_option("--allow-host", options.allow_hosts,
-                 "Also follow redirects to hosts matching PATTERN (exact, *.example.com, or *)")
+                 "Also proxy, and follow redirects to, hosts matching PATTERN (exact, *.example.com, "
+                 "or *); replay answers any host from the store")
       ->type_name("PATTERN");
   app.add_option("--ignore-query", options.ignore_query,
                  "Leave query parameter NAME out of recorded keys (cache busters, session ids)")
@@ -308,6 +309,10 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   // for the same hosts the fetcher may reach.
   proxy::ForwardOptions forward;
   forward.allow_hosts = fetcher_options.allow_hosts;
+  // Replay reaches no upstream, so answering any host is no open proxy: what was recorded
+  // (by `preload`, or a run with --allow-host) replays without repeating --allow-host, and
+  // everything else is a miss that says how to record it.
+  if (options.mode == cache::Mode::replay) forward.allow_hosts = {"*"};
   forward.hub_upstream = e.upstream_url;
   e.router.set_fallback(proxy::forward_handler(
       std::move(forward), *e.exchanges, *e.hub,

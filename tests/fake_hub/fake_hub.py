@@ -72,6 +72,7 @@ class FakeHub:
         self.secret = os.urandom(16)
         self.throttled = []  # [(path prefix, Retry-After or None, body)] for the next requests
         self.url_lifetime = 60
+        self.cdn_rate = None  # bytes per second the CDN sends at (None: as fast as it can)
         self.hub = _Server((host, port), _HubHandler, self, tls)
         self.scheme = "https" if tls else "http"
         self.url_host = url_host or host
@@ -190,8 +191,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if not head_only and body:
+        if head_only or not body:
+            return
+        rate = self.hub.cdn_rate if self.server_name == "cdn" else None
+        if not rate:
             self.wfile.write(body)
+            return
+        step = max(1, rate // 20)  # bytes per 50 ms
+        for at in range(0, len(body), step):
+            self.wfile.write(body[at:at + step])
+            self.wfile.flush()
+            time.sleep(0.05)
 
     def send_bytes(self, data, headers, head_only):
         """200 or 206 (a single Range), as the Hub and its CDN do."""

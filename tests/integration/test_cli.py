@@ -22,12 +22,16 @@ CONTRACT = {
     "export": ["--store", "--hf-cache", "--no-symlinks", "--repo", "--json"],
     "ca": ["--store", "--bundle", "--json"],
     "env": ["--store", "--endpoint", "--format"],
+    "preload": ["--store", "--upstream", "--upstream-ca", "--jobs", "--retries", "--json"],
 }
 
 
 def required_args(sub, tmp_path):
     """What a subcommand needs besides --store to get as far as opening it."""
-    return {"export": ["--hf-cache", str(tmp_path / "out")], "run": ["--", "true"]}.get(sub, [])
+    manifest = tmp_path / "manifest.txt"
+    manifest.write_text("acme/model\n")
+    return {"export": ["--hf-cache", str(tmp_path / "out")], "run": ["--", "true"],
+            "preload": ["--upstream", "http://127.0.0.1:9", str(manifest)]}.get(sub, [])
 
 
 def test_version(hubcache):
@@ -60,6 +64,8 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["run"], "a command to run is required"),
     (["run", "--mode", "online", "--", "true"], "'online' is not record"),
     (["export"], "--hf-cache is required"),
+    (["preload"], "MANIFEST is required"),
+    (["preload", "--jobs", "0", "/dev/null"], "--jobs"),
     (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),
     (["serve", "--upstream", "http://x", "--retry-floor", "soon"], "'soon' is not a duration"),
 ])
@@ -74,8 +80,8 @@ def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     assert "--help" in lines[0]
 
 
-# serve, run, ca and env make the store when it is missing.
-@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run", "ca", "env"}))
+# serve, run, ca, env and preload make the store when it is missing.
+@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run", "ca", "env", "preload"}))
 def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
     done = hubcache.run(sub, *required_args(sub, tmp_path))
     assert done.returncode == 1

@@ -1,0 +1,190 @@
+"""`hubcache preload MANIFEST` (issue 7): a curated set fetched without any client running,
+then replayed by huggingface_hub, transformers and requests with the fake Hub and the origin
+stopped."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from origin import CountingListener
+from test_hub_clients import BERT, DATA, GATED, TOKEN, repo_files, sha
+
+
+def manifest(tmp_path, text, name="models.txt"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def far_origin(test_ca):
+    """An HTTPS origin on 127.0.0.2 (outside the NO_PROXY that `run` sets)."""
+    from origin import Origin
+    server = Origin(host="127.0.0.2", tls=(str(test_ca["cert"]), str(test_ca["key"])))
+    yield server
+    server.stop()
+
+
+def test_preload_then_replay_with_everything_stopped(hubcache, fake_hub, far_origin, test_ca,
+                                                     serve, sentinel, hf_client, tmp_path):
+    weights = os.urandom(300_000)
+    far_origin.add("/whisper/tiny.pt", weights)
+    image = os.urandom(5_000)
+    far_origin.add("/img/cat.jpg", image)
+    path = manifest(tmp_path, f"""
+# the test set
+{BERT} include=*.json,*.txt,*.safetensors
+dataset:{DATA} exclude=docs/
+{far_origin.url('/whisper/tiny.pt')} sha256={hashlib.sha256(weights).hexdigest()}
+{far_origin.url('/img/cat.jpg')}
+""")
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"],
+                        "--json", path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    bert_files = [p for p in repo_files(fake_hub, BERT)
+                  if p.endswith((".json", ".txt", ".safetensors"))]
+    data_files = [p for p in repo_files(fake_hub, DATA, "dataset") if not p.startswith("docs/")]
+    assert result["failed"] == 0
+    assert result["files"] == len(bert_files) + len(data_files) + 2
+    assert result["fetched"] == result["files"] and result["present"] == 0
+    assert [r["source"] for r in result["results"]] == [f"{path}:{n}" for n in (3, 4, 5, 6)]
+    bert_commit = fake_hub.repos[("model", BERT)].refs["main"]
+    assert result["results"][0]["commit"] == bert_commit
+
+    # Everything upstream goes away; replay must not even try.
+    hub_ports = (fake_hub.port, fake_hub.cdn_port)
+    fake_hub.stop()
+    origin_port = far_origin.port
+    far_origin.stop()
+    watch = sentinel(*hub_ports)
+    far_watch = CountingListener(origin_port, host="127.0.0.2")
+    try:
+        served = serve(fake_hub.url, "--mode", "replay")
+        got = hf_client.run([
+            {"op": "snapshot", "repo": BERT, "allow": ["*.json", "*.txt", "*.safetensors"]},
+            {"op": "snapshot", "repo": DATA, "type": "dataset", "allow": ["data/*"]},
+            {"op": "download", "repo": BERT, "file": "config.json", "revision": bert_commit},
+            {"op": "auto", "repo": BERT},
+            # Outside the globs: not fetched, so a miss, not a wrong answer.
+            {"op": "download", "repo": BERT, "file": "onnx/model.onnx"},
+        ], endpoint=served.url())
+        bert = repo_files(fake_hub, BERT)
+        assert got[0]["files"] == {p: sha(bert[p]) for p in bert_files}
+        data = repo_files(fake_hub, DATA, "dataset")
+        assert got[1]["files"] == {p: sha(data[p]) for p in data_files if p.startswith("data/")}
+        assert got[2]["sha256"] == sha(bert["config.json"])
+        assert got[3]["model_type"] == "bert" and got[3]["ids"][0] == 2, got[3]
+        assert "error" in got[4]
+        misses = [line for line in served.log() if line.get("cache") == "miss"]
+        assert [m["url"].rsplit("/", 1)[-1] for m in misses] == ["model.onnx"] * len(misses)
+
+        # requests through the proxy, the way a test suite fetches weights and images.
+        script = f"""
+import hashlib, requests
+print(hashlib.sha256(requests.get({far_origin.url('/whisper/tiny.pt')!r}).content).hexdigest())
+print(hashlib.sha256(requests.get({far_origin.url('/img/cat.jpg')!r}, stream=True).raw.read()).hexdigest())
+"""
+        replayed = hubcache.run("run", "--mode", "replay", "--strict", "--upstream", fake_hub.url,
+                                "--", sys.executable, "-c", script)
+        assert replayed.returncode == 0, replayed.stderr
+        assert replayed.stdout.split() == [hashlib.sha256(weights).hexdigest(),
+                                           hashlib.sha256(image).hexdigest()]
+        assert watch.connections == 0 and far_watch.connections == 0
+    finally:
+        far_watch.stop()
+
+
+def test_rerun_skips_what_is_present_and_a_failed_entry_spares_the_others(hubcache, fake_hub,
+                                                                          tmp_path):
+    path = manifest(tmp_path, f"acme/does-not-exist\n{BERT} include=*.json\n")
+    first = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    assert first.returncode == 1
+    result = json.loads(first.stdout)
+    assert result["failed"] == 1
+    missing, bert = result["results"]
+    assert missing["ok"] is False and missing["source"] == f"{path}:1"
+    assert bert["ok"] is True and bert["fetched"] == bert["files"] > 0
+    cdn_before = len(fake_hub.requests(server="cdn"))
+    resolves_before = len([r for r in fake_hub.requests() if "/resolve/" in r.path])
+
+    again = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    assert again.returncode == 1
+    bert = json.loads(again.stdout)["results"][1]
+    assert bert["fetched"] == 0 and bert["present"] == bert["files"]
+    assert len(fake_hub.requests(server="cdn")) == cdn_before
+    assert len([r for r in fake_hub.requests() if "/resolve/" in r.path]) == resolves_before
+    # People get a one-line reason naming the manifest line.
+    plain = hubcache.run("preload", "--upstream", fake_hub.url, path)
+    assert f"acme/does-not-exist@main ({path}:1)" in plain.stderr
+    assert "1 failed" in plain.stdout
+
+
+def test_a_killed_preload_resumes_where_it_stopped(hubcache, fake_hub, hubcache_bin, store,
+                                                   tmp_path):
+    files = {f"shard-{i}.bin": os.urandom(200_000) for i in range(4)}
+    fake_hub.add_repo("acme/sharded", files)
+    fake_hub.cdn_rate = 400_000  # 0.5 s a shard
+    path = manifest(tmp_path, "acme/sharded\n")
+    argv = [str(hubcache_bin), "preload", "--store", str(store), "--upstream", fake_hub.url,
+            "--jobs", "1", str(path)]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    fetched = 0
+    deadline = time.monotonic() + 30
+    while fetched < 1 and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        fetched += "fetched acme/sharded" in line
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert fetched == 1
+    fake_hub.cdn_rate = None
+
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)["results"][0]
+    assert result["files"] == 4 and result["present"] >= 1 and result["fetched"] <= 3
+    assert result["present"] + result["fetched"] == 4
+    verified = hubcache.run("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_gated_repos_take_hf_token(hubcache, fake_hub, tmp_path):
+    path = manifest(tmp_path, f"{GATED}\n")
+    refused = hubcache.run("preload", "--upstream", fake_hub.url, path, env={"HF_TOKEN": ""})
+    assert refused.returncode == 1
+    assert "GatedRepo" in refused.stderr or "restricted" in refused.stderr, refused.stderr
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path,
+                        env={"HF_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["fetched"] == len(repo_files(fake_hub, GATED))
+
+
+def test_a_body_that_does_not_match_its_sha256_is_not_kept(hubcache, fake_hub, far_origin,
+                                                           test_ca, tmp_path):
+    far_origin.add("/w.bin", b"the real bytes")
+    path = manifest(tmp_path, f"{far_origin.url('/w.bin')} sha256={'ab' * 32}\n")
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"],
+                        path)
+    assert done.returncode == 1
+    assert far_origin.url("/w.bin") in done.stderr
+    listed = hubcache.json("ls")
+    assert not any("/w.bin" in json.dumps(entry) for entry in listed.get("exchanges", [])), listed
+
+
+def test_a_bad_manifest_is_reported_line_by_line_and_nothing_happens(hubcache, fake_hub,
+                                                                      tmp_path):
+    good = manifest(tmp_path, f"{BERT}\n", "good.txt")
+    bad = manifest(tmp_path, f"# fine\n{BERT} include=\nweird:acme/x\nhttps://x.org/a sha256=12\n",
+                   "bad.txt")
+    done = hubcache.run("preload", "--upstream", fake_hub.url, good, bad)
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("hubcache: error:")]
+    assert [e.split(": ")[2] for e in errors] == [f"{bad}:2", f"{bad}:3", f"{bad}:4"], errors
+    assert fake_hub.requests() == []
+    assert hubcache.run("preload", "--upstream", fake_hub.url, tmp_path / "none.txt").returncode == 2
