@@ -46,6 +46,7 @@ Command add_export(CLI::App& parent, GlobalOptions& global);
 Command add_ca(CLI::App& parent, GlobalOptions& global);
 Command add_env(CLI::App& parent, GlobalOptions& global);
 Command add_preload(CLI::App& parent, GlobalOptions& global);
+Command add_lock(CLI::App& parent, GlobalOptions& global);
 
 // Adds `--store DIR` (env HUBCACHE_STORE). Both the top level and each subcommand take it,
 // so it works before or after the subcommand and shows in every --help.

@@ -38,6 +38,7 @@ int run(int argc, char** argv) {
       cli::add_ca(app, global),
       cli::add_env(app, global),
       cli::add_preload(app, global),
+      cli::add_lock(app, global),
   };
 
   std::vector<std::string> args(argv + 1, argv + argc);
