@@ -149,6 +149,12 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     return;
   }
 
+  if (m_options.locked_keys &&
+      (request.method == "POST" ||
+       !m_options.locked_keys->count(exchange_key("GET", url, {}, m_options.ignored_query)))) {
+    respond(lock_refusal(m_metrics, request.method + " " + url.to_string(), m_options.lock_path));
+    return;
+  }
   auto stored = lookup(key, get_key);
   if (stored && m_options.mode != Mode::refresh) {
     respond(from_store(*stored, "hit"));

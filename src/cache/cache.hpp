@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct CacheOptions {
   std::vector<std::string> ignored_query;  // parameter names left out of keys
   // How to record a miss, for the replay-mode message: "hubcache serve --mode record ...".
   std::string record_hint = "run hubcache with --mode record while online";
+  // Replay under a lockfile: only these keys (GETs of its URLs, as exchange_key() makes
+  // them) are answered; null: no lock.
+  std::shared_ptr<const std::set<std::string>> locked_keys;
+  std::string lock_path;
 };
 
 // Safe from any thread. Fetches run on threads of their own (see Fetches).

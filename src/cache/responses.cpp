@@ -11,6 +11,17 @@ http::Response replay_miss(util::Metrics& metrics, const std::string& what,
   return response;
 }
 
+http::Response lock_refusal(util::Metrics& metrics, const std::string& what,
+                            const std::string& lock_path) {
+  metrics.counter("hubcache_replay_misses_total", "Requests replay mode could not answer").add();
+  auto response = http::Response::text(
+      504, "hubcache: not in the lock " + lock_path + ": " + what +
+               "\nTo add it, record it, then write the lock again (hubcache lock -o " + lock_path +
+               ").\n");
+  response.cache = "miss";
+  return response;
+}
+
 bool upstream_failed(const upstream::ResponseHead* head) {
   return !head || head->status >= 500 || head->status == 429;
 }

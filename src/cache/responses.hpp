@@ -14,6 +14,10 @@ namespace cache {
 http::Response replay_miss(util::Metrics& metrics, const std::string& what,
                            const std::string& record_hint);
 
+// Replay under a lockfile, for what the lock does not name: a miss (504) that says so.
+http::Response lock_refusal(util::Metrics& metrics, const std::string& what,
+                            const std::string& lock_path);
+
 // Refresh mode: whether the upstream's answer (null: none came) is one to replace with the
 // stored answer, and counting each time that is done.
 bool upstream_failed(const upstream::ResponseHead* head);

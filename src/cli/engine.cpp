@@ -1,12 +1,15 @@
 #include "cli/engine.hpp"
 
 #include "cache/cache.hpp"
+#include "cache/exchange_key.hpp"
 #include "cache/credentials.hpp"
 #include "cache/fetches.hpp"
 #include "http/admin.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "hub/lockfile.hpp"
 #include "hub/routes.hpp"
+#include "util/file.hpp"
 #include "proxy/certificate_authority.hpp"
 #include "proxy/forward_route.hpp"
 #include "hubcache/version.hpp"
@@ -18,6 +21,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <set>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -122,6 +126,10 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
                  "Also proxy, and follow redirects to, hosts matching PATTERN (exact, *.example.com, "
                  "or *); replay answers any host from the store")
       ->type_name("PATTERN");
+  app.add_option("--lock", options.lock,
+                 "Answer only what this lockfile names (replay; see 'hubcache lock')")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
   app.add_option("--ignore-query", options.ignore_query,
                  "Leave query parameter NAME out of recorded keys (cache busters, session ids)")
       ->type_name("NAME");
@@ -208,6 +216,22 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   const auto listen = parse_listen(options.listen);
   if (!listen) return fail(k_exit_usage, "--listen: '" + options.listen + "' is not HOST:PORT");
 
+  std::shared_ptr<const hub::Lockfile> lock;
+  if (!options.lock.empty()) {
+    if (options.mode != cache::Mode::replay) {
+      return fail(k_exit_usage, "--lock needs --mode replay (to fetch a lock, use "
+                                "'hubcache preload --lock')");
+    }
+    auto text = util::read_small_file(options.lock);
+    if (!text) return fail(k_exit_usage, "--lock: " + text.error().message);
+    auto parsed = hub::parse_lockfile(*text, options.lock);
+    if (!parsed) {
+      const auto& message = parsed.error().message;
+      return fail(k_exit_usage, message.substr(0, message.find('\n')));
+    }
+    lock = std::make_shared<const hub::Lockfile>(std::move(*parsed));
+  }
+
   auto impl = std::make_unique<Impl>();
   Impl& e = *impl;
   e.options = options;
@@ -260,6 +284,16 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   cache_options.mode = options.mode;
   cache_options.record_hint = record_hint;
   cache_options.ignored_query = options.ignore_query;
+  if (lock) {
+    auto keys = std::make_shared<std::set<std::string>>();
+    for (const auto& locked : lock->urls()) {
+      if (auto url = upstream::parse_url(locked.url)) {
+        keys->insert(cache::exchange_key("GET", *url, {}, options.ignore_query));
+      }
+    }
+    cache_options.locked_keys = std::move(keys);
+    cache_options.lock_path = options.lock;
+  }
   try {
     e.scopes.emplace(*e.store);
   } catch (const std::exception& error) {
@@ -272,6 +306,8 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   hub_options.mode = options.mode;
   hub_options.share_private = options.share_private;
   hub_options.record_hint = record_hint;
+  hub_options.lock = lock;
+  hub_options.lock_path = options.lock;
   e.hub = std::make_unique<hub::HubRoutes>(hub_options, *e.store, *e.fetches, *e.scopes, e.metrics,
                                            notice, e.upstream_url);
 

@@ -35,6 +35,7 @@ struct EngineOptions {
   int threads = 2;
   bool share_private = false;
   std::string upstream_ca;  // PEM file; default: the system's CAs
+  std::string lock;         // a lockfile: replay answers only what it names
 };
 
 // Adds the engine's flags to `app`.

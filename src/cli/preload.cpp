@@ -4,6 +4,7 @@
 #include "cli/command.hpp"
 #include "cli/engine.hpp"
 #include "cli/output.hpp"
+#include "hub/lockfile.hpp"
 #include "preload/preload.hpp"
 #include "upstream/url.hpp"
 #include "util/file.hpp"
@@ -23,6 +24,7 @@ namespace {
 
 struct PreloadCliOptions {
   std::vector<std::string> manifests;
+  std::string lock;
   std::string upstream = "https://huggingface.co";
   std::string upstream_ca;
   int jobs = 4;
@@ -78,10 +80,40 @@ nlohmann::json outcome_json(const preload::EntryOutcome& o) {
   return j;
 }
 
+// Prints each line of a multi-line error as its own "hubcache: error:" line.
+void print_errors(const std::string& errors) {
+  std::size_t start = 0;
+  while (start < errors.size()) {
+    const auto end = std::min(errors.find('\n', start), errors.size());
+    std::fprintf(stderr, "hubcache: error: %s\n", errors.substr(start, end - start).c_str());
+    start = end + 1;
+  }
+}
+
 int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& options) {
-  // The whole manifest first: a bad line anywhere and nothing happens.
+  if (options.manifests.empty() == options.lock.empty()) {
+    std::fprintf(stderr, "hubcache: error: give MANIFEST files or --lock FILE, not both "
+                         "(see 'hubcache preload --help')\n");
+    return k_exit_usage;
+  }
+  // The whole manifest (or lock) first: a bad line anywhere and nothing happens.
   std::vector<preload::Entry> entries;
+  std::optional<hub::Lockfile> lock;
   std::string errors;
+  if (!options.lock.empty()) {
+    auto text = util::read_small_file(options.lock);
+    if (!text) {
+      std::fprintf(stderr, "hubcache: error: cannot read lockfile %s: %s\n", options.lock.c_str(),
+                   text.error().message.c_str());
+      return k_exit_usage;
+    }
+    auto parsed = hub::parse_lockfile(*text, options.lock);
+    if (!parsed) {
+      errors = parsed.error().message;
+    } else {
+      lock = std::move(*parsed);
+    }
+  }
   for (const auto& file : options.manifests) {
     auto text = util::read_small_file(file);
     if (!text) {
@@ -97,12 +129,7 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
     entries.insert(entries.end(), parsed->begin(), parsed->end());
   }
   if (!errors.empty()) {
-    std::size_t start = 0;
-    while (start < errors.size()) {
-      const auto end = std::min(errors.find('\n', start), errors.size());
-      std::fprintf(stderr, "hubcache: error: %s\n", errors.substr(start, end - start).c_str());
-      start = end + 1;
-    }
+    print_errors(errors);
     std::fprintf(stderr, "hubcache: nothing was fetched (see 'hubcache preload --help')\n");
     return k_exit_usage;
   }
@@ -122,6 +149,12 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
     if (const auto* url = std::get_if<preload::UrlEntry>(&entry.what)) {
       any_url = true;
       if (auto parsed = upstream::parse_url(url->url)) hosts.insert(parsed->host);
+    }
+  }
+  if (lock) {
+    for (const auto& url : lock->urls()) {
+      any_url = true;
+      if (auto parsed = upstream::parse_url(url.url)) hosts.insert(parsed->host);
     }
   }
   engine_options.allow_hosts.assign(hosts.begin(), hosts.end());
@@ -157,7 +190,10 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   ProgressObserver observer(options.json);
   preload::PreloadOptions preload_options;
   preload_options.jobs = options.jobs;
-  const auto outcomes = preload::run_preload(entries, **store, client, preload_options, observer);
+  const auto outcomes =
+      lock ? preload::run_locked_preload(*lock, options.lock, **store, client, preload_options,
+                                         observer)
+           : preload::run_preload(entries, **store, client, preload_options, observer);
   observer.finish();
   stop_engine();
 
@@ -205,7 +241,11 @@ Command add_preload(CLI::App& parent, GlobalOptions& global) {
       "preload", "Fill the store from manifests of Hub repos and URLs, as clients will ask them");
   add_store_option(*app, global);
   app->add_option("MANIFEST", options->manifests, "Manifest files (see the footer)")
-      ->required()
+      ->check(CLI::ExistingFile);
+  app->add_option("--lock", options->lock,
+                  "Fetch exactly what this lockfile names (see 'hubcache lock'), verifying "
+                  "every sha256, and pin its refs")
+      ->type_name("FILE")
       ->check(CLI::ExistingFile);
   app->add_option("--upstream", options->upstream, "The Hub to fetch from")
       ->type_name("URL")

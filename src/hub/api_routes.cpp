@@ -72,7 +72,13 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   const auto commit = commit_of(target, revision, scope);
   if (!commit) return std::nullopt;
   auto files = m_store.index().hub_objects_at(target.type, target.repo_id, *commit, scope, match());
-  if (!files || files->empty()) return std::nullopt;
+  if (!files) return std::nullopt;
+  if (m_options.lock) {
+    std::erase_if(*files, [&](const store::HubObject& o) {
+      return !m_options.lock->file(target.type, target.repo_id, *commit, o.key.path);
+    });
+  }
+  if (files->empty()) return std::nullopt;
   std::string body;
   switch (target.route) {
   case Route::repo_info:
@@ -151,7 +157,12 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
                       recorded_from ? recorded_from->origin() : m_upstream.origin(),
                       std::move(cache_result));
   };
-  if (stored && m_options.mode != cache::Mode::refresh) {
+  // Under a lock, listings are made from it, never the recorded ones (which may name
+  // other commits and files).
+  const bool from_lock = m_options.lock && (target.route == Route::repo_info ||
+                                            target.route == Route::tree ||
+                                            target.route == Route::paths_info);
+  if (stored && m_options.mode != cache::Mode::refresh && !from_lock) {
     respond(from_store(*stored, "hit"));
     return;
   }
@@ -162,7 +173,8 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     }
     const std::string what = request.method + " " + url->to_string();
     if (m_notice) m_notice("replay miss: " + what);
-    respond(cache::replay_miss(m_metrics, what, m_options.record_hint));
+    respond(from_lock ? cache::lock_refusal(m_metrics, what, m_options.lock_path)
+                      : cache::replay_miss(m_metrics, what, m_options.record_hint));
     return;
   }
 

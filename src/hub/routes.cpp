@@ -41,6 +41,7 @@ std::string HubRoutes::answer_key(const Target& target, const std::string& revis
 std::optional<std::string> HubRoutes::commit_of(const Target& target, const std::string& revision,
                                                 const std::string& scope) {
   if (is_commit(revision)) return revision;
+  if (m_options.lock) return m_options.lock->commit_of(target.type, target.repo_id, revision);
   auto ref = m_store.find_ref(target.type, target.repo_id, revision, scope, match());
   if (!ref) {
     if (m_notice) m_notice("store read failed, treating as a miss: " + ref.error().message);
@@ -129,7 +130,10 @@ struct HubRoutes::Known {
 HubRoutes::Known HubRoutes::find_known(const Target& target, const std::string& scope,
                                        const std::optional<std::string>& commit) {
   Known known;
-  if (commit) {
+  const bool locked_out =
+      m_options.lock && commit &&
+      !m_options.lock->file(target.type, target.repo_id, *commit, target.path);
+  if (commit && !locked_out) {
     auto found = m_store.open_hub_object(
         {target.type, target.repo_id, *commit, target.path, scope}, match());
     if (found && *found) {
@@ -178,16 +182,19 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   if (m_options.mode == cache::Mode::replay) {
     // Known under another credential: the Hub's own refusal, not a miss.
     std::optional<std::string> any_commit = commit;
-    if (!any_commit) {
+    if (!any_commit && !m_options.lock) {
       auto ref = m_store.find_ref(target.type, target.repo_id, target.revision, scope,
                                   store::CredentialMatch::any);
       if (ref && *ref) any_commit = (*ref)->commit;
     }
+    const bool in_lock = !m_options.lock ||
+                         (any_commit && m_options.lock->file(target.type, target.repo_id,
+                                                             *any_commit, target.path));
     if (any_commit) {
       auto elsewhere = m_store.index().find_hub_object(
           {target.type, target.repo_id, *any_commit, target.path, scope},
           store::CredentialMatch::any);
-      if (elsewhere && *elsewhere) {
+      if (in_lock && elsewhere && *elsewhere) {
         respond(gated(target));
         return;
       }
@@ -200,7 +207,8 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     }
     const std::string what = request.method + " " + m_upstream.origin() + request.target;
     if (m_notice) m_notice("replay miss: " + what);
-    respond(cache::replay_miss(m_metrics, what, m_options.record_hint));
+    respond(in_lock ? cache::replay_miss(m_metrics, what, m_options.record_hint)
+                    : cache::lock_refusal(m_metrics, what, m_options.lock_path));
     return;
   }
 

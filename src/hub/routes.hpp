@@ -9,6 +9,7 @@
 #include "cache/fetches.hpp"
 #include "cache/mode.hpp"
 #include "http/router.hpp"
+#include "hub/lockfile.hpp"
 #include "hub/target.hpp"
 #include "store/store.hpp"
 #include "upstream/url.hpp"
@@ -24,6 +25,10 @@ struct HubOptions {
   // Serve what was fetched with one credential to requests with another or none.
   bool share_private = false;
   std::string record_hint = "run hubcache with --mode record while online";
+  // Replay under a lockfile: branches resolve to the lock's commits and only its files are
+  // served; listings are made from it. Null: no lock.
+  std::shared_ptr<const Lockfile> lock;
+  std::string lock_path;
 };
 
 // Safe from any thread.

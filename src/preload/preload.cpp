@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <tuple>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -186,36 +188,10 @@ std::string fetch(const FileTask& task, const EngineClient& client,
   return {};
 }
 
-} // namespace
-
-std::vector<EntryOutcome> run_preload(const std::vector<Entry>& entries, store::Store& store,
-                                      const EngineClient& client, const PreloadOptions& options,
-                                      Observer& observer) {
-  std::vector<EntryOutcome> outcomes(entries.size());
-  Plan plan;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    outcomes[i].name = describe(entries[i]);
-    outcomes[i].source = entries[i].source;
-    if (const auto* repo = std::get_if<RepoEntry>(&entries[i].what)) {
-      plan_repo(i, *repo, store, client, outcomes[i], plan);
-    } else {
-      plan_url(i, std::get<UrlEntry>(entries[i].what), outcomes[i], plan);
-    }
-    for (const auto& error : outcomes[i].errors) {
-      observer.notice(outcomes[i].name + ": " + error);
-    }
-    if (outcomes[i].stale) {
-      observer.notice(outcomes[i].name + ": the upstream did not answer; using the commit "
-                      "recorded before, " + outcomes[i].commit);
-    }
-  }
-  // huggingface_hub asks this once a day (to name the agent running it): record it too.
-  if (std::any_of(entries.begin(), entries.end(),
-                  [](const Entry& e) { return std::holds_alternative<RepoEntry>(e.what); })) {
-    (void)client.get("/api/agent-harnesses");
-  }
+// Runs the planned fetches on `options.jobs` threads, counting into `outcomes`.
+void execute(const Plan& plan, std::vector<EntryOutcome>& outcomes, const EngineClient& client,
+             const PreloadOptions& options, Observer& observer) {
   observer.planned(plan.tasks.size(), plan.bytes);
-
   std::mutex mutex;  // guards outcomes and the observer
   std::atomic<std::size_t> next{0};
   const auto work = [&] {
@@ -249,6 +225,120 @@ std::vector<EntryOutcome> run_preload(const std::vector<Entry>& entries, store::
   for (int j = 1; j < jobs; ++j) workers.emplace_back(work);
   work();
   for (auto& worker : workers) worker.join();
+}
+
+} // namespace
+
+std::vector<EntryOutcome> run_preload(const std::vector<Entry>& entries, store::Store& store,
+                                      const EngineClient& client, const PreloadOptions& options,
+                                      Observer& observer) {
+  std::vector<EntryOutcome> outcomes(entries.size());
+  Plan plan;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    outcomes[i].name = describe(entries[i]);
+    outcomes[i].source = entries[i].source;
+    if (const auto* repo = std::get_if<RepoEntry>(&entries[i].what)) {
+      plan_repo(i, *repo, store, client, outcomes[i], plan);
+    } else {
+      plan_url(i, std::get<UrlEntry>(entries[i].what), outcomes[i], plan);
+    }
+    for (const auto& error : outcomes[i].errors) {
+      observer.notice(outcomes[i].name + ": " + error);
+    }
+    if (outcomes[i].stale) {
+      observer.notice(outcomes[i].name + ": the upstream did not answer; using the commit "
+                      "recorded before, " + outcomes[i].commit);
+    }
+  }
+  // huggingface_hub asks this once a day (to name the agent running it): record it too.
+  if (std::any_of(entries.begin(), entries.end(),
+                  [](const Entry& e) { return std::holds_alternative<RepoEntry>(e.what); })) {
+    (void)client.get("/api/agent-harnesses");
+  }
+  execute(plan, outcomes, client, options, observer);
+  return outcomes;
+}
+
+std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const std::string& lock_name,
+                                             store::Store& store, const EngineClient& client,
+                                             const PreloadOptions& options, Observer& observer) {
+  // One outcome per (repo, commit), in the lock's order.
+  std::map<std::tuple<store::RepoType, std::string, std::string>, std::size_t> groups;
+  std::vector<EntryOutcome> outcomes;
+  std::vector<RepoEntry> repos;
+  for (const auto& file : lock.files()) {
+    auto [it, added] = groups.try_emplace({file.type, file.repo_id, file.commit}, outcomes.size());
+    if (!added) continue;
+    EntryOutcome outcome;
+    outcome.name = std::string(store::to_string(file.type)) + ":" + file.repo_id + "@" + file.commit;
+    outcome.source = lock_name;
+    outcome.commit = file.commit;
+    outcomes.push_back(std::move(outcome));
+    repos.push_back(RepoEntry{file.type, file.repo_id, file.commit, {}, {}});
+  }
+  Plan plan;
+  // The complete listing of each commit: replay then answers the Hub's 404 for files that
+  // are not there, and a locked file the Hub no longer has is named now, not in CI.
+  for (std::size_t i = 0; i < repos.size(); ++i) {
+    auto files = list_files(client, repos[i], repos[i].revision);
+    if (!files) {
+      outcomes[i].errors.push_back(files.error().message);
+      continue;
+    }
+    std::vector<std::string> paths;
+    for (const auto& file : *files) paths.push_back(file.path);
+    if (auto r = hub::put_file_list(store, repos[i].type, repos[i].repo_id, repos[i].revision,
+                                    std::move(paths));
+        !r) {
+      outcomes[i].errors.push_back("cannot record the file list: " + r.error().message);
+    }
+  }
+  for (const auto& file : lock.files()) {
+    const std::size_t index = groups.at({file.type, file.repo_id, file.commit});
+    auto& outcome = outcomes[index];
+    ++outcome.files;
+    const Listed listed{file.path, file.size, file.sha256};
+    if (already_stored(store, repos[index], file.commit, listed)) {
+      ++outcome.present;
+      outcome.bytes_present += file.size;
+      continue;
+    }
+    FileTask task;
+    task.entry = index;
+    task.label = file.repo_id + ": " + file.path;
+    task.target = "/" + url_prefix(file.type) + file.repo_id + "/resolve/" + file.commit + "/" +
+                  util::percent_encode(file.path, /*keep_slash=*/true);
+    task.sha256 = file.sha256;
+    task.size = file.size;
+    plan.bytes += file.size;
+    plan.tasks.push_back(std::move(task));
+  }
+  for (const auto& url : lock.urls()) {
+    EntryOutcome outcome;
+    outcome.name = url.url;
+    outcome.source = lock_name;
+    outcome.files = 1;
+    FileTask task;
+    task.entry = outcomes.size();
+    task.label = url.url;
+    task.target = url.url;
+    task.sha256 = url.sha256;
+    task.size = url.size;
+    plan.bytes += url.size;
+    plan.tasks.push_back(std::move(task));
+    outcomes.push_back(std::move(outcome));
+  }
+  for (const auto& outcome : outcomes) {
+    for (const auto& error : outcome.errors) observer.notice(outcome.name + ": " + error);
+  }
+  if (!lock.files().empty()) (void)client.get("/api/agent-harnesses");
+  execute(plan, outcomes, client, options, observer);
+  // The lock's word on where each branch is, whatever the Hub says today.
+  for (const auto& ref : lock.refs()) {
+    if (auto r = store.put(store::Ref{ref.type, ref.repo_id, ref.name, ref.commit, 0, {}}); !r) {
+      observer.notice("cannot pin " + ref.repo_id + "@" + ref.name + ": " + r.error().message);
+    }
+  }
   return outcomes;
 }
 

@@ -4,6 +4,7 @@
 // go through the engine's forward proxy.
 #pragma once
 
+#include "hub/lockfile.hpp"
 #include "preload/engine_client.hpp"
 #include "preload/manifest.hpp"
 #include "store/store.hpp"
@@ -60,5 +61,12 @@ struct PreloadOptions {
 std::vector<EntryOutcome> run_preload(const std::vector<Entry>& entries, store::Store& store,
                                       const EngineClient& client, const PreloadOptions& options,
                                       Observer& observer);
+
+// Fetches exactly what `lock` names, each body checked against the lock's sha256 and size,
+// then pins the lock's refs in the store. One outcome per locked commit of a repo, then
+// one per URL.
+std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const std::string& lock_name,
+                                             store::Store& store, const EngineClient& client,
+                                             const PreloadOptions& options, Observer& observer);
 
 } // namespace preload
