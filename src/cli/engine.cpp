@@ -219,7 +219,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   std::shared_ptr<const hub::Lockfile> lock;
   if (!options.lock.empty()) {
     if (options.mode != cache::Mode::replay) {
-      return fail(k_exit_usage, "--lock needs --mode replay (to fetch a lock, use "
+      return fail(k_exit_usage, "--lock needs --mode replay (see --help; to fetch a lock, use "
                                 "'hubcache preload --lock')");
     }
     auto text = util::read_small_file(options.lock);

@@ -5,6 +5,7 @@
 #include "cli/engine.hpp"
 #include "cli/output.hpp"
 #include "hub/lockfile.hpp"
+#include "preload/drift.hpp"
 #include "preload/preload.hpp"
 #include "upstream/url.hpp"
 #include "util/file.hpp"
@@ -30,6 +31,7 @@ struct PreloadCliOptions {
   int jobs = 4;
   int retries = 5;
   bool json = false;
+  bool check = false;
 };
 
 // Progress for people: an overall bar (or plain lines) and a line per finished file.
@@ -90,9 +92,69 @@ void print_errors(const std::string& errors) {
   }
 }
 
+std::string short_commit(const std::string& commit) {
+  return commit.empty() ? "(not recorded)" : commit.substr(0, 12);
+}
+
+// `--check`: asks the Hub itself, writes nothing. Exit 0: nothing moved; 3: something moved;
+// 1: a check failed.
+int check_command(const GlobalOptions& global, const PreloadCliOptions& options,
+                  const std::vector<preload::Entry>& entries) {
+  auto store = open_existing_store(global);
+  if (!store) return report(store.error());
+  std::optional<std::string> token;
+  if (const char* t = std::getenv("HF_TOKEN"); t && *t) token = t;
+  std::string origin = options.upstream;
+  while (!origin.empty() && origin.back() == '/') origin.pop_back();
+  const preload::EngineClient hub(origin, options.upstream_ca, token);
+  const auto drifts = preload::check_drift(entries, **store, hub);
+  std::uint64_t moved = 0, failed = 0;
+  for (const auto& d : drifts) {
+    moved += d.moved && d.error.empty();
+    failed += !d.error.empty();
+  }
+  if (options.json) {
+    nlohmann::json out = {{"checked", drifts.size()}, {"moved", moved}, {"failed", failed},
+                          {"results", nlohmann::json::array()}};
+    for (const auto& d : drifts) {
+      nlohmann::json j = {{"entry", d.name}, {"source", d.source}, {"moved", d.moved},
+                          {"recorded", d.recorded.empty() ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(d.recorded)},
+                          {"upstream", d.upstream}, {"files_changed", d.files_changed},
+                          {"bytes", d.bytes}};
+      if (!d.error.empty()) j["error"] = d.error;
+      out["results"].push_back(j);
+    }
+    print_json(out);
+  } else {
+    for (const auto& d : drifts) {
+      if (!d.error.empty()) {
+        std::fprintf(stderr, "hubcache: error: %s (%s): %s\n", d.name.c_str(), d.source.c_str(),
+                     d.error.c_str());
+      } else if (d.moved) {
+        std::printf("moved       %s  %s -> %s  %llu file%s changed, %s\n", d.name.c_str(),
+                    short_commit(d.recorded).c_str(), short_commit(d.upstream).c_str(),
+                    static_cast<unsigned long long>(d.files_changed),
+                    d.files_changed == 1 ? "" : "s", util::format_size(d.bytes).c_str());
+      } else {
+        std::printf("up to date  %s  %s\n", d.name.c_str(), short_commit(d.recorded).c_str());
+      }
+    }
+    std::printf("%llu of %zu branches moved upstream%s\n", static_cast<unsigned long long>(moved),
+                drifts.size(), moved ? " (run hubcache preload to fetch them)" : "");
+  }
+  if (failed) return k_exit_failure;
+  return moved ? 3 : k_exit_ok;
+}
+
 int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& options) {
   if (options.manifests.empty() == options.lock.empty()) {
     std::fprintf(stderr, "hubcache: error: give MANIFEST files or --lock FILE, not both "
+                         "(see 'hubcache preload --help')\n");
+    return k_exit_usage;
+  }
+  if (options.check && !options.lock.empty()) {
+    std::fprintf(stderr, "hubcache: error: --check takes MANIFEST files, not --lock "
                          "(see 'hubcache preload --help')\n");
     return k_exit_usage;
   }
@@ -133,6 +195,8 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
     std::fprintf(stderr, "hubcache: nothing was fetched (see 'hubcache preload --help')\n");
     return k_exit_usage;
   }
+
+  if (options.check) return check_command(global, options, entries);
 
   EngineOptions engine_options;
   engine_options.listen = "127.0.0.1:0";
@@ -260,6 +324,9 @@ Command add_preload(CLI::App& parent, GlobalOptions& global) {
   app->add_option("--retries", options->retries, "Retries after 429/5xx/broken transfers")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
+  app->add_flag("--check", options->check,
+                "Report which branches moved upstream since they were recorded (no bodies "
+                "fetched, nothing stored); exit 3 if any did");
   app->add_flag("--json", options->json, "Print JSON on stdout (and no progress)");
   app->footer(
       "Manifest lines ('#' starts a comment):\n"
@@ -267,7 +334,7 @@ Command add_preload(CLI::App& parent, GlobalOptions& global) {
       "  https://host/path [sha256=HEX]\n"
       "Globs are huggingface_hub's allow/ignore patterns. HF_TOKEN, if set, is sent to the Hub.\n"
       "Exit status: 0 all present, 1 an entry failed (the others still ran), 2 a bad manifest "
-      "(nothing fetched).");
+      "(nothing fetched); with --check, 0 nothing moved, 3 a branch moved, 1 a check failed.");
   return {app, [&global, options] { return run_preload_command(global, *options); }};
 }
 

@@ -112,7 +112,7 @@ util::Result<Reply> EngineClient::get(const std::string& target) const {
   t.body = &reply.body;
   util::Headers headers;
   if (m_token) headers.emplace_back("Authorization", "Bearer " + *m_token);
-  if (auto r = perform(m_endpoint + target, headers, false, "", "", t); !r) {
+  if (auto r = perform(m_endpoint + target, headers, false, "", m_ca_bundle, t); !r) {
     return tl::unexpected(r.error());
   }
   reply.status = t.status;

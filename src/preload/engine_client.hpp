@@ -30,8 +30,9 @@ struct Download {
 // Safe from any thread (each call has its own curl handle).
 class EngineClient {
 public:
-  // `endpoint`: "http://127.0.0.1:PORT"; `ca_bundle`: the store's bundle, trusted for URLs
-  // fetched through the proxy; `token`: sent as a Bearer token to the Hub routes (HF_TOKEN).
+  // `endpoint`: "http://127.0.0.1:PORT" (or, for --check, the Hub itself); `ca_bundle`: the
+  // CAs trusted for https (the store's bundle for URLs fetched through the proxy; empty: the
+  // system's); `token`: sent as a Bearer token to the Hub routes (HF_TOKEN).
   EngineClient(std::string endpoint, std::string ca_bundle, std::optional<std::string> token);
 
   // A small answer from the Hub routes: `target` is "/api/...". Bodies over 256 MiB fail.

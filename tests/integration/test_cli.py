@@ -15,14 +15,16 @@ CONTRACT = {
               "--port-file", "--retries", "--retry-floor", "--retry-ceiling", "--min-rate",
               "--stall-time", "--max-upstream-per-host", "--max-connections", "--client-timeout",
               "--drain-timeout", "--threads", "--share-private", "--ignore-query",
-              "--upstream-ca"],
+              "--upstream-ca", "--lock"],
     "run": ["--store", "--mode", "--upstream", "--report", "--strict", "--share-private",
             "--upstream-ca",
-            "--allow-host", "--log", "--retries"],
+            "--allow-host", "--log", "--retries", "--lock"],
     "export": ["--store", "--hf-cache", "--no-symlinks", "--repo", "--json"],
     "ca": ["--store", "--bundle", "--json"],
     "env": ["--store", "--endpoint", "--format"],
-    "preload": ["--store", "--upstream", "--upstream-ca", "--jobs", "--retries", "--json"],
+    "preload": ["--store", "--upstream", "--upstream-ca", "--jobs", "--retries", "--json",
+                "--lock", "--check"],
+    "lock": ["--store", "--from-report", "--output", "--json"],
 }
 
 
@@ -31,7 +33,8 @@ def required_args(sub, tmp_path):
     manifest = tmp_path / "manifest.txt"
     manifest.write_text("acme/model\n")
     return {"export": ["--hf-cache", str(tmp_path / "out")], "run": ["--", "true"],
-            "preload": ["--upstream", "http://127.0.0.1:9", str(manifest)]}.get(sub, [])
+            "preload": ["--upstream", "http://127.0.0.1:9", str(manifest)],
+            "lock": ["-o", str(tmp_path / "hubcache.lock")]}.get(sub, [])
 
 
 def test_version(hubcache):
@@ -64,7 +67,9 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["run"], "a command to run is required"),
     (["run", "--mode", "online", "--", "true"], "'online' is not record"),
     (["export"], "--hf-cache is required"),
-    (["preload"], "MANIFEST is required"),
+    (["preload"], "give MANIFEST files or --lock FILE"),
+    (["lock"], "--output is required"),
+    (["run", "--lock", "/dev/null", "--", "true"], "--lock needs --mode replay"),
     (["preload", "--jobs", "0", "/dev/null"], "--jobs"),
     (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),
     (["serve", "--upstream", "http://x", "--retry-floor", "soon"], "'soon' is not a duration"),

@@ -188,3 +188,134 @@ def test_a_bad_manifest_is_reported_line_by_line_and_nothing_happens(hubcache, f
     assert [e.split(": ")[2] for e in errors] == [f"{bad}:2", f"{bad}:3", f"{bad}:4"], errors
     assert fake_hub.requests() == []
     assert hubcache.run("preload", "--upstream", fake_hub.url, tmp_path / "none.txt").returncode == 2
+
+
+def lock_lines(text, kind):
+    return [line.split("\t") for line in text.splitlines() if line.startswith(kind + "\t")]
+
+
+def test_lock_round_trip_and_replay_answers_only_what_the_lock_names(
+        hubcache, fake_hub, far_origin, test_ca, serve, hf_client, tmp_path, hubcache_bin):
+    weights = os.urandom(50_000)
+    far_origin.add("/w.bin", weights)
+    far_origin.add("/other.bin", b"not locked")
+    path = manifest(tmp_path, f"{BERT} include=*.json,*.txt\n{far_origin.url('/w.bin')}\n"
+                              f"{far_origin.url('/other.bin')}\n")
+    flags = ["--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"]]
+    assert hubcache.run("preload", *flags, path).returncode == 0
+    lockfile = tmp_path / "hubcache.lock"
+    done = hubcache.run("lock", "-o", lockfile, "--json")
+    assert done.returncode == 0, done.stderr
+    text = lockfile.read_text()
+    bert_commit = fake_hub.repos[("model", BERT)].refs["main"]
+    assert ["ref", "model", BERT, "main", bert_commit] in lock_lines(text, "ref")
+    files = lock_lines(text, "file")
+    bert = repo_files(fake_hub, BERT)
+    assert sorted(f[6] for f in files) == sorted(p for p in bert if p.endswith((".json", ".txt")))
+    assert all(f[4] == sha(bert[f[6]]) and int(f[5]) == len(bert[f[6]]) for f in files)
+    assert [far_origin.url("/w.bin"), hashlib.sha256(weights).hexdigest(), "50000"] in \
+        [[u[3], u[1], u[2]] for u in lock_lines(text, "url")]
+    # Reviewable: sorted, and the same store gives the same bytes.
+    assert hubcache.run("lock", "-o", tmp_path / "again.lock").returncode == 0
+    assert (tmp_path / "again.lock").read_text() == text
+
+    # The lock without one file and one URL: a narrower pin.
+    narrow = "".join(line + "\n" for line in text.splitlines()
+                     if "tokenizer.json" not in line and "/other.bin" not in line)
+    narrow_lock = tmp_path / "narrow.lock"
+    narrow_lock.write_text(narrow)
+
+    # preload --lock into an empty store fetches exactly that, verified; its lock is the same.
+    other_store = tmp_path / "other-store"
+    done = subprocess.run([str(hubcache_bin), "preload", "--store", str(other_store), *map(str, flags),
+                           "--lock", str(narrow_lock), "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["fetched"] == len(lock_lines(narrow, "file")) + len(lock_lines(narrow, "url"))
+    relocked = subprocess.run([str(hubcache_bin), "lock", "--store", str(other_store), "-o", "-"],
+                              capture_output=True, text=True)
+    assert relocked.stdout == narrow
+
+    fake_hub.stop()
+    far_origin.stop()
+    served = serve(fake_hub.url, "--mode", "replay", "--lock", narrow_lock,
+                   store_dir=other_store)
+    got = hf_client.run([{"op": "download", "repo": BERT, "file": "config.json"},
+                         {"op": "download", "repo": BERT, "file": "tokenizer.json"},
+                         {"op": "model_info", "repo": BERT}],
+                        endpoint=served.url(), extra_env={"HF_HUB_ETAG_TIMEOUT": "2"})
+    assert got[0]["sha256"] == sha(bert["config.json"])
+    assert "error" in got[1]
+    assert got[2]["sha"] == bert_commit
+    assert "tokenizer.json" not in got[2]["siblings"] and "config.json" in got[2]["siblings"]
+    refused = [line for line in served.log() if line.get("cache") == "miss"]
+    assert refused and all("tokenizer.json" in line["url"] for line in refused)
+    # URLs through the proxy: the locked one is served, the other is refused as not locked.
+    script = f"""
+import hashlib, requests
+print(hashlib.sha256(requests.get({far_origin.url('/w.bin')!r}).content).hexdigest())
+other = requests.get({far_origin.url('/other.bin')!r})
+print(other.status_code, other.text.splitlines()[0])
+"""
+    done = subprocess.run([str(hubcache_bin), "run", "--store", str(other_store), "--mode", "replay",
+                           "--lock", str(narrow_lock), "--upstream", fake_hub.url, "--",
+                           sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first == hashlib.sha256(weights).hexdigest()
+    assert second.startswith(f"504 hubcache: not in the lock {narrow_lock}: GET "), second
+
+
+def test_lock_from_a_run_report_names_only_what_the_run_used(hubcache, fake_hub, tmp_path):
+    path = manifest(tmp_path, f"{BERT}\n")
+    assert hubcache.run("preload", "--upstream", fake_hub.url, path).returncode == 0
+    report = tmp_path / "report.json"
+    script = ("from huggingface_hub import hf_hub_download as d; "
+              f"d({BERT!r}, 'config.json'); d({BERT!r}, 'vocab.txt')")
+    from conftest import CLIENT_VENVS
+    python = str(CLIENT_VENVS["hub-latest"] / "bin" / "python")
+    done = hubcache.run("run", "--mode", "replay", "--strict", "--report", report,
+                        "--upstream", fake_hub.url, "--", "env", f"HF_HOME={tmp_path / 'home'}",
+                        python, "-c", script)
+    assert done.returncode == 0, done.stderr
+    done = hubcache.run("lock", "--from-report", report, "-o", tmp_path / "used.lock")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "used.lock").read_text()
+    assert sorted(f[6] for f in lock_lines(text, "file")) == ["config.json", "vocab.txt"]
+    assert lock_lines(text, "ref") == [["ref", "model", BERT, "main",
+                                        fake_hub.repos[("model", BERT)].refs["main"]]]
+    bad = hubcache.run("lock", "--from-report", path, "-o", tmp_path / "x.lock")
+    assert bad.returncode == 1 and "not a `hubcache run --report` file" in bad.stderr
+
+
+def test_check_reports_a_moved_branch_and_fetches_no_body(hubcache, fake_hub, tmp_path):
+    path = manifest(tmp_path, f"{BERT} include=*.json,*.txt\ndataset:{DATA}\n{BERT}@v1.0\n")
+    assert hubcache.run("preload", "--upstream", fake_hub.url, path).returncode == 0
+    quiet = hubcache.run("preload", "--check", "--upstream", fake_hub.url, path)
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert "0 of 3 branches moved" in quiet.stdout
+
+    old = fake_hub.repos[("model", BERT)].refs["main"]
+    new_config = b'{"model_type": "bert", "hidden_size": 64}'
+    fake_hub.commit(BERT, {**repo_files(fake_hub, BERT), "config.json": new_config,
+                           "extra.txt": b"new file\n"}, parent=old)
+    new = fake_hub.repos[("model", BERT)].refs["main"]
+    cdn_before = len(fake_hub.requests(server="cdn"))
+    resolves_before = len([r for r in fake_hub.requests() if "/resolve/" in r.path])
+    done = hubcache.run("preload", "--check", "--upstream", fake_hub.url, "--json", path)
+    assert done.returncode == 3, done.stderr
+    result = json.loads(done.stdout)
+    assert result["moved"] == 1
+    bert = result["results"][0]
+    assert (bert["recorded"], bert["upstream"]) == (old, new)
+    assert bert["files_changed"] == 2  # config.json changed, extra.txt added
+    assert bert["bytes"] == len(new_config) + len(b"new file\n")
+    assert result["results"][1]["moved"] is False and result["results"][2]["moved"] is False
+    assert len(fake_hub.requests(server="cdn")) == cdn_before
+    assert len([r for r in fake_hub.requests() if "/resolve/" in r.path]) == resolves_before
+    # Nothing was written: replay still serves the recorded commit.
+    plain = hubcache.run("preload", "--check", "--upstream", fake_hub.url, path)
+    assert f"{old[:12]} -> {new[:12]}" in plain.stdout
+    listing = hubcache.json("ls")
+    assert [r["commit"] for r in listing["refs"] if r["repo_id"] == BERT and r["ref"] == "main"] \
+        == [old]
