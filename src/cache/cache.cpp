@@ -155,8 +155,10 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     respond(lock_refusal(m_metrics, request.method + " " + url.to_string(), m_options.lock_path));
     return;
   }
+  const bool ask_first = m_options.mode == Mode::refresh ||
+                         (m_options.mode == Mode::record && wants_refresh(request.headers));
   auto stored = lookup(key, get_key);
-  if (stored && m_options.mode != Mode::refresh) {
+  if (stored && !ask_first) {
     respond(from_store(*stored, "hit"));
     return;
   }
@@ -171,14 +173,14 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   fetch.method = request.method;
   fetch.url = url;
   fetch.headers = util::without_hop_by_hop(request.headers);
-  util::remove_header(fetch.headers, k_expect_sha256_header);
+  strip_hubcache_headers(fetch.headers);
   fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
   // A HEAD rides along with a GET of the same URL already in flight.
   std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
   if (!flight) {
     // A fetch of the same key may have ended since the lookup above: then it is a hit now.
     std::function<bool()> stored_meanwhile;
-    if (m_options.mode == Mode::record) {
+    if (!ask_first) {
       stored_meanwhile = [&] { return lookup(key, get_key).has_value(); };
     }
     auto joined = m_fetches.join_or_start(

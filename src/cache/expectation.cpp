@@ -11,4 +11,13 @@ util::Result<std::optional<util::Sha256>> expected_sha256(const util::Headers& h
                         *value + "'");
 }
 
+bool wants_refresh(const util::Headers& headers) {
+  return util::find_header(headers, k_refresh_header).value_or("") == "1";
+}
+
+void strip_hubcache_headers(util::Headers& headers) {
+  util::remove_header(headers, k_expect_sha256_header);
+  util::remove_header(headers, k_refresh_header);
+}
+
 } // namespace cache

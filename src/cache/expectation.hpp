@@ -1,6 +1,9 @@
-// X-Hubcache-Expect-Sha256: a client (preload, or anyone with curl -H) vouches for the
-// sha256 of a body, and hubcache stores the body only if it hashes to that. The header is
-// never forwarded upstream.
+// Request headers a client sends to hubcache itself, never forwarded upstream:
+// - X-Hubcache-Expect-Sha256: the client (preload, or anyone with curl -H) vouches for the
+//   sha256 of a body, and hubcache stores the body only if it hashes to that;
+// - X-Hubcache-Refresh: 1: in record mode, this one request is answered as refresh mode
+//   would (ask upstream first, the stored answer if it fails). Preload asks a branch's
+//   commit so, while files and URLs it already holds stay hits.
 #pragma once
 
 #include "util/headers.hpp"
@@ -13,6 +16,13 @@
 namespace cache {
 
 inline constexpr std::string_view k_expect_sha256_header = "X-Hubcache-Expect-Sha256";
+inline constexpr std::string_view k_refresh_header = "X-Hubcache-Refresh";
+
+// Whether the request asks for X-Hubcache-Refresh.
+bool wants_refresh(const util::Headers& headers);
+
+// Removes the headers above, before a request goes upstream.
+void strip_hubcache_headers(util::Headers& headers);
 
 // The digest the request vouches for; std::nullopt without the header; Errc::invalid_argument
 // when it is not 64 hex digits.

@@ -200,8 +200,9 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
 
   EngineOptions engine_options;
   engine_options.listen = "127.0.0.1:0";
-  // Branches and listings are asked upstream again; files at a commit come from the store.
-  engine_options.mode = cache::Mode::refresh;
+  // Record: what the store holds is a hit. Preload asks where each branch is now with
+  // X-Hubcache-Refresh (see cache/expectation.hpp).
+  engine_options.mode = cache::Mode::record;
   engine_options.upstream = options.upstream;
   engine_options.upstream_ca = options.upstream_ca;
   engine_options.retries = options.retries;

@@ -1,6 +1,7 @@
 // The /api half of HubRoutes: repo info, tree listings and paths-info, recorded literally and
 // served with Xet removed and the Hub's own URLs pointing back at hubcache.
 #include "cache/exchange_key.hpp"
+#include "cache/expectation.hpp"
 #include "cache/mirror_url.hpp"
 #include "cache/responses.hpp"
 #include "hub/listing.hpp"
@@ -162,7 +163,10 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   const bool from_lock = m_options.lock && (target.route == Route::repo_info ||
                                             target.route == Route::tree ||
                                             target.route == Route::paths_info);
-  if (stored && m_options.mode != cache::Mode::refresh && !from_lock) {
+  const bool ask_first = m_options.mode == cache::Mode::refresh ||
+                         (m_options.mode == cache::Mode::record &&
+                          cache::wants_refresh(request.headers));
+  if (stored && !ask_first && !from_lock) {
     respond(from_store(*stored, "hit"));
     return;
   }
@@ -182,11 +186,12 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   fetch.method = request.method == "HEAD" ? "GET" : request.method;
   fetch.url = *url;
   fetch.headers = util::without_hop_by_hop(request.headers);
+  cache::strip_hubcache_headers(fetch.headers);
   fetch.body = request.body;
   fetch.idempotent_post = post;  // paths-info only reads
   // A fetch of the same listing may have ended since the lookup above.
   std::function<bool()> stored_meanwhile;
-  if (m_options.mode == cache::Mode::record) {
+  if (!ask_first) {
     stored_meanwhile = [&] {
       auto found = m_store.open_exchange(key);
       return found && *found;

@@ -108,7 +108,7 @@ http::Response answer_response(const store::Found<store::Exchange>& found,
 util::Headers upstream_headers(const http::Request& request) {
   auto headers = util::without_hop_by_hop(request.headers);
   util::remove_header(headers, "Accept");
-  util::remove_header(headers, cache::k_expect_sha256_header);
+  cache::strip_hubcache_headers(headers);
   return headers;
 }
 
@@ -171,7 +171,10 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   }
   const auto scope = m_scopes.of(request);
   // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
-  const bool ask_first = m_options.mode == cache::Mode::refresh && !is_commit(target.revision);
+  const bool ask_first = (m_options.mode == cache::Mode::refresh ||
+                          (m_options.mode == cache::Mode::record &&
+                           cache::wants_refresh(request.headers))) &&
+                         !is_commit(target.revision);
 
   const auto commit = commit_of(target, target.revision, scope);
   Known known = find_known(target, scope, commit);
@@ -225,9 +228,9 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   fetch.headers = upstream_headers(request);
   const std::string fetch_key = "GET " + answer_key(target, target.revision, scope);
   // A fetch of the same file may have ended since the lookup above: then it is a hit now.
-  // (Not in refresh, which asks the Hub whatever the store holds.)
+  // (Not when asking first, which asks the Hub whatever the store holds.)
   std::function<bool()> stored_meanwhile;
-  if (m_options.mode == cache::Mode::record) {
+  if (!ask_first) {
     stored_meanwhile = [&] {
       return find_known(target, scope, commit_of(target, target.revision, scope)).any();
     };

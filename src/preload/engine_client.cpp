@@ -25,6 +25,9 @@ struct Transfer {
   std::uint64_t bytes = 0;
   const std::function<void(std::uint64_t)>* progress = nullptr;
   bool too_big = false;
+  // Hash only a body the engine says came from its store; decided at the first byte.
+  util::Sha256Hasher* hash_if_hit = nullptr;
+  bool decided = false;
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -53,6 +56,12 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
       return 0;
     }
     t.body->append(data, n);
+  }
+  if (!t.decided) {
+    t.decided = true;
+    if (t.hash_if_hit && util::find_header(t.headers, "X-Hubcache").value_or("") == "hit") {
+      t.hasher = t.hash_if_hit;
+    }
   }
   if (t.hasher) t.hasher->update(std::string_view(data, n));
   t.bytes += n;
@@ -106,11 +115,12 @@ EngineClient::EngineClient(std::string endpoint, std::string ca_bundle,
     : m_endpoint(std::move(endpoint)), m_ca_bundle(std::move(ca_bundle)),
       m_token(std::move(token)) {}
 
-util::Result<Reply> EngineClient::get(const std::string& target) const {
+util::Result<Reply> EngineClient::get(const std::string& target,
+                                      const util::Headers& extra) const {
   Reply reply;
   Transfer t;
   t.body = &reply.body;
-  util::Headers headers;
+  util::Headers headers = extra;
   if (m_token) headers.emplace_back("Authorization", "Bearer " + *m_token);
   if (auto r = perform(m_endpoint + target, headers, false, "", m_ca_bundle, t); !r) {
     return tl::unexpected(r.error());
@@ -123,23 +133,23 @@ util::Result<Reply> EngineClient::get(const std::string& target) const {
 util::Result<Download> EngineClient::download(const std::string& target,
                                               const util::Headers& headers,
                                               const std::function<void(std::uint64_t)>& progress,
-                                              bool head_only) const {
+                                              bool hash_hits) const {
   const bool via_proxy = target.empty() || target.front() != '/';
   util::Headers sent = headers;
   if (m_token && !via_proxy) sent.emplace_back("Authorization", "Bearer " + *m_token);
   util::Sha256Hasher hasher;
   Transfer t;
-  t.hasher = &hasher;
+  t.hash_if_hit = hash_hits ? &hasher : nullptr;
   t.progress = &progress;
   const std::string url = via_proxy ? target : m_endpoint + target;
-  if (auto r = perform(url, sent, head_only, via_proxy ? m_endpoint : "", m_ca_bundle, t); !r) {
+  if (auto r = perform(url, sent, false, via_proxy ? m_endpoint : "", m_ca_bundle, t); !r) {
     return tl::unexpected(r.error());
   }
   Download out;
   out.status = t.status;
   out.headers = std::move(t.headers);
   out.bytes = t.bytes;
-  out.sha256 = hasher.finish();
+  if (t.hasher) out.sha256 = hasher.finish();
   return out;
 }
 

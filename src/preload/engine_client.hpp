@@ -24,7 +24,7 @@ struct Download {
   int status = 0;
   util::Headers headers;
   std::uint64_t bytes = 0;
-  util::Sha256 sha256 = util::Sha256::of(std::string_view());
+  std::optional<util::Sha256> sha256;  // when asked for
 };
 
 // Safe from any thread (each call has its own curl handle).
@@ -36,14 +36,15 @@ public:
   EngineClient(std::string endpoint, std::string ca_bundle, std::optional<std::string> token);
 
   // A small answer from the Hub routes: `target` is "/api/...". Bodies over 256 MiB fail.
-  util::Result<Reply> get(const std::string& target) const;
+  util::Result<Reply> get(const std::string& target, const util::Headers& headers = {}) const;
 
   // A body from the Hub routes (`target` starts with '/') or, through the proxy, from a
-  // full URL; streamed, hashed, and counted through `progress` (bytes since the last call).
-  // `headers` are sent as they are. HEAD when `head_only`.
+  // full URL; streamed and counted through `progress` (bytes since the last call). With
+  // `hash_hits`, a body the engine serves from its store (X-Hubcache: hit) is hashed: it was
+  // checked when stored, but maybe against another expectation. `headers` are sent as they are.
   util::Result<Download> download(const std::string& target, const util::Headers& headers,
                                   const std::function<void(std::uint64_t)>& progress,
-                                  bool head_only = false) const;
+                                  bool hash_hits = false) const;
 
   const std::string& endpoint() const { return m_endpoint; }
 

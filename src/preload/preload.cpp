@@ -31,6 +31,7 @@ struct Listed {
   std::string path;
   std::uint64_t size = 0;
   std::optional<util::Sha256> lfs_sha256;
+  std::string oid;  // the git blob id
 };
 
 util::Result<std::vector<Listed>> list_files(const EngineClient& client, const RepoEntry& repo,
@@ -60,6 +61,7 @@ util::Result<std::vector<Listed>> list_files(const EngineClient& client, const R
       if (const auto size = item.find("size"); size != item.end() && size->is_number_unsigned()) {
         file.size = size->get<std::uint64_t>();
       }
+      file.oid = item.value("oid", "");
       if (const auto lfs = item.find("lfs"); lfs != item.end() && lfs->is_object()) {
         file.lfs_sha256 = util::Sha256::from_hex(lfs->value("oid", ""));
         if (const auto size = lfs->find("size"); size != lfs->end() && size->is_number_unsigned()) {
@@ -95,6 +97,30 @@ bool already_stored(store::Store& store, const RepoEntry& repo, const std::strin
   return !ec && on_disk == object.size;
 }
 
+// A file that moved to a new commit unchanged is already here: the LFS blob by its
+// sha256, or the blob the same git object id had at the commit recorded before. It is
+// recorded at the new commit without fetching it again.
+bool reuse_stored(store::Store& store, const RepoEntry& repo, const std::string& commit,
+                  const Listed& file, const std::vector<store::HubObject>& before) {
+  std::optional<util::Sha256> digest = file.lfs_sha256;
+  std::string etag = file.lfs_sha256 ? file.lfs_sha256->hex() : file.oid;
+  if (!digest) {
+    const auto same = std::find_if(before.begin(), before.end(), [&](const store::HubObject& o) {
+      return o.key.path == file.path && !file.oid.empty() && o.etag == file.oid;
+    });
+    if (same == before.end()) return false;
+    digest = same->blob;
+  }
+  auto body = store.blobs().open(*digest);
+  if (!body || !*body || (*body)->size() != file.size) return false;
+  store::HubObject object;
+  object.key = {repo.type, repo.repo_id, commit, file.path, {}};
+  object.etag = etag;
+  object.size = file.size;
+  object.lfs = file.lfs_sha256.has_value();
+  return store.put(**body, object).has_value();
+}
+
 struct Plan {
   std::vector<FileTask> tasks;
   std::uint64_t bytes = 0;
@@ -102,9 +128,21 @@ struct Plan {
 
 void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
                const EngineClient& client, EntryOutcome& outcome, Plan& plan) {
+  // What the store held for this revision before asking (asking moves the ref), for the
+  // files that did not change.
+  std::vector<store::HubObject> before;
+  if (auto ref = store.find_ref(repo.type, repo.repo_id, repo.revision, {},
+                                store::CredentialMatch::any);
+      ref && *ref) {
+    if (auto objects = store.index().hub_objects_at(repo.type, repo.repo_id, (*ref)->commit, {},
+                                                    store::CredentialMatch::any)) {
+      before = std::move(*objects);
+    }
+  }
   const std::string info_target = "/api/" + api_plural(repo.type) + "/" + repo.repo_id +
                                   "/revision/" + util::percent_encode(repo.revision);
-  auto info = client.get(info_target);
+  // Where the branch is now, asked upstream (the stored answer only if that fails).
+  auto info = client.get(info_target, {{"X-Hubcache-Refresh", "1"}});
   if (!info) {
     outcome.errors.push_back(info.error().message);
     return;
@@ -136,7 +174,8 @@ void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
   for (const auto& file : *files) {
     if (!selects(repo, file.path)) continue;
     ++outcome.files;
-    if (already_stored(store, repo, commit, file)) {
+    if (already_stored(store, repo, commit, file) ||
+        reuse_stored(store, repo, commit, file, before)) {
       ++outcome.present;
       outcome.bytes_present += file.size;
       continue;
@@ -168,9 +207,11 @@ void plan_url(std::size_t index, const UrlEntry& url, EntryOutcome& outcome, Pla
 std::string fetch(const FileTask& task, const EngineClient& client,
                   const std::function<void(std::uint64_t)>& progress, std::uint64_t& bytes,
                   bool& hit) {
+  // The engine checks a body it fetches against the expected sha256 before storing it; one
+  // it already held is hashed here (it may have been stored before anyone expected this).
   util::Headers headers;
   if (task.sha256) headers.emplace_back(k_expect_header, task.sha256->hex());
-  auto got = client.download(task.target, headers, progress);
+  auto got = client.download(task.target, headers, progress, task.sha256.has_value());
   if (!got) return got.error().message;
   bytes = got->bytes;
   hit = util::find_header(got->headers, "X-Hubcache").value_or("") == "hit";
@@ -178,12 +219,13 @@ std::string fetch(const FileTask& task, const EngineClient& client,
     Reply reply{got->status, got->headers, {}};
     return std::to_string(got->status) + " " + error_text(reply);
   }
+  if (task.sha256 && got->sha256 && *got->sha256 != *task.sha256) {
+    return "the store holds other bytes (sha256 " + got->sha256->hex() + ", expected " +
+           task.sha256->hex() + ")";
+  }
   if (task.size && got->bytes != *task.size) {
     return "got " + std::to_string(got->bytes) + " bytes, the listing says " +
            std::to_string(*task.size);
-  }
-  if (task.sha256 && got->sha256 != *task.sha256) {
-    return "sha256 " + got->sha256.hex() + ", expected " + task.sha256->hex();
   }
   return {};
 }
@@ -297,7 +339,7 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
     const std::size_t index = groups.at({file.type, file.repo_id, file.commit});
     auto& outcome = outcomes[index];
     ++outcome.files;
-    const Listed listed{file.path, file.size, file.sha256};
+    const Listed listed{file.path, file.size, file.sha256, {}};
     if (already_stored(store, repos[index], file.commit, listed)) {
       ++outcome.present;
       outcome.bytes_present += file.size;

@@ -10,6 +10,7 @@ starts it with the demo repositories (see demo_repos()).
 """
 
 import argparse
+import functools
 import base64
 import hashlib
 import hmac
@@ -27,13 +28,30 @@ LFS_THRESHOLD = 10 * 1024  # bigger files are LFS (the real threshold is 10 MB; 
 PAGE_SIZE = 3              # tree entries per page: small, so pagination is exercised
 
 
+@functools.lru_cache(maxsize=None)
+def sha256_hex(data: bytes) -> str:
+    """Memoized: a file is hashed once, not on every listing and download (bytes cache their
+    own hash(), so the lookup is cheap after the first)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def xet_hash(data: bytes) -> str:
+    h = hashlib.sha256(b"xet")
+    h.update(data)
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
 def git_blob_sha1(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    h = hashlib.sha1(b"blob %d\0" % len(data))
+    h.update(data)
+    return h.hexdigest()
 
 
 def lfs_pointer(data: bytes) -> bytes:
     return (b"version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n"
-            % (hashlib.sha256(data).hexdigest().encode(), len(data)))
+            % (sha256_hex(data).encode(), len(data)))
 
 
 @dataclass
@@ -72,6 +90,7 @@ class FakeHub:
         self.secret = os.urandom(16)
         self.throttled = []  # [(path prefix, Retry-After or None, body)] for the next requests
         self.url_lifetime = 60
+        self.blobs = {}  # sha256 -> bytes, for the CDN (filled as URLs are handed out)
         self.cdn_rate = None  # bytes per second the CDN sends at (None: as fast as it can)
         self.hub = _Server((host, port), _HubHandler, self, tls)
         self.scheme = "https" if tls else "http"
@@ -131,7 +150,9 @@ class FakeHub:
         return hmac.new(self.secret, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def cdn_url(self, data):
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_hex(data)
+        with self.lock:
+            self.blobs[digest] = data
         path = f"/repos/{digest[:2]}/{digest}"
         expires = int(time.time()) + self.url_lifetime
         query = urllib.parse.urlencode({
@@ -142,12 +163,7 @@ class FakeHub:
 
     def blob(self, digest):
         with self.lock:
-            for repo in self.repos.values():
-                for files in repo.commits.values():
-                    for data in files.values():
-                        if hashlib.sha256(data).hexdigest() == digest:
-                            return data
-        return None
+            return self.blobs.get(digest)
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -220,7 +236,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(416, {"Content-Range": f"bytes */{len(data)}"}, b"", head_only)
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{len(data)}"
-        self.send(status, headers, data[start:end], head_only)
+        self.send(status, headers, memoryview(data)[start:end], head_only)
 
     def error(self, status, code, message, head_only, extra=None):
         headers = {"Content-Type": "application/json", "X-Error-Code": code,
@@ -253,7 +269,7 @@ class _CdnHandler(_Handler):
         if data is None:
             return self.send(404, {"Content-Type": "text/plain"}, b"NoSuchKey", head_only)
         self.send_bytes(data, {"Content-Type": "application/octet-stream",
-                               "ETag": '"' + hashlib.sha256(data).hexdigest() + '"'}, head_only)
+                               "ETag": '"' + sha256_hex(data) + '"'}, head_only)
 
 
 TYPES = {"models": "model", "datasets": "dataset", "spaces": "space"}
@@ -356,8 +372,8 @@ class _HubHandler(_Handler):
         if not repo.is_lfs(path, data):
             return self.send_bytes(data, {**common, "Content-Type": "text/plain; charset=utf-8",
                                           "ETag": '"' + git_blob_sha1(data) + '"'}, head_only)
-        digest = hashlib.sha256(data).hexdigest()
-        xet = hashlib.sha256(b"xet" + data).hexdigest()
+        digest = sha256_hex(data)
+        xet = xet_hash(data)
         lfs = {**common, "X-Linked-Etag": f'"{digest}"', "X-Linked-Size": str(len(data)),
                "X-Xet-Hash": xet,
                "Link": (f'<{self.hub.url}/api/{repo_type}s/{repo_id}/xet-read-token/{sha}>; '
@@ -415,9 +431,9 @@ class _HubHandler(_Handler):
         if repo.is_lfs(path, data):
             pointer = lfs_pointer(data)
             entry["oid"] = git_blob_sha1(pointer)
-            entry["lfs"] = {"oid": hashlib.sha256(data).hexdigest(), "size": len(data),
+            entry["lfs"] = {"oid": sha256_hex(data), "size": len(data),
                             "pointerSize": len(pointer)}
-            entry["xetHash"] = hashlib.sha256(b"xet" + data).hexdigest()
+            entry["xetHash"] = xet_hash(data)
         if expand:
             entry["lastCommit"] = {"id": sha, "title": "Upload", "date": "2026-01-01T00:00:00.000Z"}
         return entry
@@ -440,7 +456,7 @@ class _HubHandler(_Handler):
                 sibling["size"] = len(data)
                 sibling["blobId"] = git_blob_sha1(data)
                 if repo.is_lfs(sibling["rfilename"], data):
-                    sibling["lfs"] = {"sha256": hashlib.sha256(data).hexdigest(),
+                    sibling["lfs"] = {"sha256": sha256_hex(data),
                                       "size": len(data), "pointerSize": len(lfs_pointer(data))}
         expand = params.get("expand")
         if expand:

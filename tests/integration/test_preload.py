@@ -319,3 +319,38 @@ def test_check_reports_a_moved_branch_and_fetches_no_body(hubcache, fake_hub, tm
     listing = hubcache.json("ls")
     assert [r["commit"] for r in listing["refs"] if r["repo_id"] == BERT and r["ref"] == "main"] \
         == [old]
+
+
+def test_a_stored_body_is_checked_against_a_sha256_given_later(hubcache, fake_hub, far_origin,
+                                                               test_ca, tmp_path):
+    far_origin.add("/w.bin", b"the real bytes")
+    flags = ["--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"]]
+    plain = manifest(tmp_path, f"{far_origin.url('/w.bin')}\n", "plain.txt")
+    assert hubcache.run("preload", *flags, plain).returncode == 0
+    pinned = manifest(tmp_path, f"{far_origin.url('/w.bin')} sha256={'cd' * 32}\n", "pinned.txt")
+    done = hubcache.run("preload", *flags, pinned)
+    assert done.returncode == 1
+    assert "the store holds other bytes" in done.stderr, done.stderr
+    right = manifest(tmp_path, f"{far_origin.url('/w.bin')} sha256={sha(b'the real bytes')}\n",
+                     "right.txt")
+    done = hubcache.run("preload", *flags, "--json", right)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["present"] == 1
+
+
+def test_preload_again_follows_a_moved_branch_and_keeps_urls_as_hits(hubcache, fake_hub,
+                                                                     far_origin, test_ca,
+                                                                     tmp_path):
+    far_origin.add("/w.bin", b"weights")
+    path = manifest(tmp_path, f"{BERT} include=*.json\n{far_origin.url('/w.bin')}\n")
+    flags = ["--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"]]
+    assert hubcache.run("preload", *flags, path).returncode == 0
+    old = fake_hub.repos[("model", BERT)].refs["main"]
+    fake_hub.commit(BERT, {"config.json": b'{"model_type": "bert", "v": 2}'}, parent=old)
+    done = hubcache.run("preload", *flags, "--json", path)
+    assert done.returncode == 0, done.stderr
+    bert, url = json.loads(done.stdout)["results"]
+    assert bert["commit"] == fake_hub.repos[("model", BERT)].refs["main"] != old
+    assert bert["fetched"] == 1 and bert["present"] == bert["files"] - 1  # only config.json
+    assert url["present"] == 1 and far_origin.count("/w.bin") == 1
+    assert hubcache.run("preload", "--check", *flags, path).returncode == 0
