@@ -1,6 +1,8 @@
 #include "preload/preload.hpp"
 
 #include "hub/file_list.hpp"
+#include "hub/target.hpp"
+#include "preload/tree_listing.hpp"
 #include "util/percent.hpp"
 
 #include <nlohmann/json.hpp>
@@ -20,66 +22,6 @@ namespace {
 // The header that makes the engine check a body against a sha256 before it stores it (and
 // that it never forwards upstream).
 constexpr const char* k_expect_header = "X-Hubcache-Expect-Sha256";
-
-bool is_commit(const std::string& revision) {
-  return revision.size() == 40 &&
-         revision.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
-// A file of a tree listing.
-struct Listed {
-  std::string path;
-  std::uint64_t size = 0;
-  std::optional<util::Sha256> lfs_sha256;
-  std::string oid;  // the git blob id
-};
-
-util::Result<std::vector<Listed>> list_files(const EngineClient& client, const RepoEntry& repo,
-                                             const std::string& commit) {
-  std::vector<Listed> files;
-  // The query huggingface_hub sends (requests and httpx spell booleans "True"/"False"), so the
-  // recorded listing is the one snapshot_download asks for in replay.
-  std::optional<std::string> target = "/api/" + api_plural(repo.type) + "/" + repo.repo_id +
-                                      "/tree/" + commit + "?recursive=True&expand=False";
-  for (int page = 0; target && page < 10'000; ++page) {
-    auto reply = client.get(*target);
-    if (!reply) return tl::unexpected(reply.error());
-    if (reply->status != 200) {
-      return util::fail(util::Errc::upstream_status, "listing the files at " + commit + ": " +
-                                                         std::to_string(reply->status) + " " +
-                                                         error_text(*reply));
-    }
-    const auto json = nlohmann::json::parse(reply->body, nullptr, false);
-    if (!json.is_array()) {
-      return util::fail(util::Errc::upstream_status, "the tree listing is not a JSON array");
-    }
-    for (const auto& item : json) {
-      if (!item.is_object() || item.value("type", "") != "file") continue;
-      Listed file;
-      file.path = item.value("path", "");
-      if (file.path.empty()) continue;
-      if (const auto size = item.find("size"); size != item.end() && size->is_number_unsigned()) {
-        file.size = size->get<std::uint64_t>();
-      }
-      file.oid = item.value("oid", "");
-      if (const auto lfs = item.find("lfs"); lfs != item.end() && lfs->is_object()) {
-        file.lfs_sha256 = util::Sha256::from_hex(lfs->value("oid", ""));
-        if (const auto size = lfs->find("size"); size != lfs->end() && size->is_number_unsigned()) {
-          file.size = size->get<std::uint64_t>();
-        }
-      }
-      files.push_back(std::move(file));
-    }
-    target.reset();
-    if (auto next = next_link(reply->headers)) {
-      // The engine rewrites the Link to its own origin; keep the path and query only.
-      const auto scheme = next->find("://");
-      const auto slash = scheme == std::string::npos ? 0 : next->find('/', scheme + 3);
-      if (slash != std::string::npos) target = next->substr(slash);
-    }
-  }
-  return files;
-}
 
 // Whether the store already holds the file at the commit, whole: an index row whose blob is
 // on disk with the listed size (and, for LFS, the listed sha256). Bodies were hashed when
@@ -124,7 +66,26 @@ bool reuse_stored(store::Store& store, const RepoEntry& repo, const std::string&
 struct Plan {
   std::vector<FileTask> tasks;
   std::uint64_t bytes = 0;
+
+  void add(FileTask task) {
+    bytes += task.size.value_or(0);
+    tasks.push_back(std::move(task));
+  }
 };
+
+// Fetching a Hub file: resolve by commit, so the object model learns it at that commit.
+FileTask hub_file_task(std::size_t entry, store::RepoType type, const std::string& repo_id,
+                       const std::string& commit, const std::string& path,
+                       std::optional<util::Sha256> sha256, std::uint64_t size) {
+  FileTask task;
+  task.entry = entry;
+  task.label = repo_id + ": " + path;
+  task.target = "/" + url_prefix(type) + repo_id + "/resolve/" + commit + "/" +
+                util::percent_encode(path, /*keep_slash=*/true);
+  task.sha256 = sha256;
+  task.size = size;
+  return task;
+}
 
 void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
                const EngineClient& client, EntryOutcome& outcome, Plan& plan) {
@@ -154,12 +115,12 @@ void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
   outcome.stale = util::find_header(info->headers, "X-Hubcache").value_or("") == "stale";
   const auto json = nlohmann::json::parse(info->body, nullptr, false);
   const std::string commit = json.is_object() ? json.value("sha", "") : "";
-  if (!is_commit(commit)) {
+  if (!hub::is_commit(commit)) {
     outcome.errors.push_back("repo info names no commit");
     return;
   }
   outcome.commit = commit;
-  auto files = list_files(client, repo, commit);
+  auto files = list_tree(client, repo, commit);
   if (!files) {
     outcome.errors.push_back(files.error().message);
     return;
@@ -180,15 +141,8 @@ void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
       outcome.bytes_present += file.size;
       continue;
     }
-    FileTask task;
-    task.entry = index;
-    task.label = repo.repo_id + ": " + file.path;
-    task.target = "/" + url_prefix(repo.type) + repo.repo_id + "/resolve/" + commit + "/" +
-                  util::percent_encode(file.path, /*keep_slash=*/true);
-    task.sha256 = file.lfs_sha256;
-    task.size = file.size;
-    plan.bytes += file.size;
-    plan.tasks.push_back(std::move(task));
+    plan.add(hub_file_task(index, repo.type, repo.repo_id, commit, file.path, file.lfs_sha256,
+                           file.size));
   }
 }
 
@@ -199,7 +153,7 @@ void plan_url(std::size_t index, const UrlEntry& url, EntryOutcome& outcome, Pla
   task.label = url.url;
   task.target = url.url;
   task.sha256 = url.sha256;
-  plan.tasks.push_back(std::move(task));
+  plan.add(std::move(task));
 }
 
 // Fetches one file through the engine. The body is hashed on the way and checked against
@@ -322,7 +276,7 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
   // The complete listing of each commit: replay then answers the Hub's 404 for files that
   // are not there, and a locked file the Hub no longer has is named now, not in CI.
   for (std::size_t i = 0; i < repos.size(); ++i) {
-    auto files = list_files(client, repos[i], repos[i].revision);
+    auto files = list_tree(client, repos[i], repos[i].revision);
     if (!files) {
       outcomes[i].errors.push_back(files.error().message);
       continue;
@@ -345,15 +299,8 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
       outcome.bytes_present += file.size;
       continue;
     }
-    FileTask task;
-    task.entry = index;
-    task.label = file.repo_id + ": " + file.path;
-    task.target = "/" + url_prefix(file.type) + file.repo_id + "/resolve/" + file.commit + "/" +
-                  util::percent_encode(file.path, /*keep_slash=*/true);
-    task.sha256 = file.sha256;
-    task.size = file.size;
-    plan.bytes += file.size;
-    plan.tasks.push_back(std::move(task));
+    plan.add(hub_file_task(index, file.type, file.repo_id, file.commit, file.path, file.sha256,
+                           file.size));
   }
   for (const auto& url : lock.urls()) {
     EntryOutcome outcome;
@@ -366,8 +313,7 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
     task.target = url.url;
     task.sha256 = url.sha256;
     task.size = url.size;
-    plan.bytes += url.size;
-    plan.tasks.push_back(std::move(task));
+    plan.add(std::move(task));
     outcomes.push_back(std::move(outcome));
   }
   for (const auto& outcome : outcomes) {
