@@ -98,7 +98,7 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
                    const std::optional<util::Sha256>& expected) {
   if (!is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
-    flight.writer().abort();
+    flight.writer().discard();
     return;
   }
   store::Exchange exchange;
@@ -113,7 +113,7 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
       m_notice("not stored: " + url + ": " + r.error().message);
     }
     flight.finish(std::nullopt, upstream_ms);
-    flight.writer().abort();
+    flight.writer().discard();
     return;
   }
   auto committed = flight.writer().commit(
@@ -189,7 +189,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
           record(f, head, method, url_text, ms, expected);
         },
-        stored_meanwhile);
+        stored_meanwhile, request.method == "GET" ? *expected : std::nullopt);
     if (joined.stored) {
       if (auto now = lookup(key, get_key)) {
         respond(from_store(*now, "hit"));

@@ -28,11 +28,13 @@ std::shared_ptr<InFlight> Fetches::join_or_start(const std::string& key,
 
 Fetches::Joined Fetches::join_or_start(const std::string& key, upstream::FetchRequest request,
                                        Record record,
-                                       const std::function<bool()>& stored_meanwhile) {
+                                       const std::function<bool()>& stored_meanwhile,
+                                       const std::optional<util::Sha256>& resumable) {
   std::lock_guard lock(m_mutex);
   if (auto it = m_in_flight.find(key); it != m_in_flight.end()) return {it->second, false};
   if (stored_meanwhile && stored_meanwhile()) return {nullptr, true};
-  auto writer = m_store.begin_blob();
+  auto writer = resumable ? m_store.begin_resumable_blob(*resumable) : m_store.begin_blob();
+  if (writer && writer->resumable()) request.resume_from = writer->size();
   if (!writer) {
     if (m_notice) m_notice("cannot start a blob: " + writer.error().message);
     return {};

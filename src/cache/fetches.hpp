@@ -46,8 +46,11 @@ public:
     std::shared_ptr<InFlight> flight;
     bool stored = false;
   };
+  // With `resumable` (the sha256 the body must have), the body goes to a partial file that
+  // outlives an interrupted fetch, and a fetch finding one asks only for the rest.
   Joined join_or_start(const std::string& key, upstream::FetchRequest request, Record record,
-                       const std::function<bool()>& stored_meanwhile);
+                       const std::function<bool()>& stored_meanwhile,
+                       const std::optional<util::Sha256>& resumable = std::nullopt);
   // Waits until no fetch is running.
   void wait_idle();
 

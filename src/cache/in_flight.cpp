@@ -2,8 +2,20 @@
 
 namespace cache {
 
+// A resumable writer may start with bytes from an earlier, interrupted fetch.
 InFlight::InFlight(std::string key, store::BlobWriter writer, util::UniqueFd read_fd)
-    : m_key(std::move(key)), m_writer(std::move(writer)), m_read_fd(std::move(read_fd)) {}
+    : m_key(std::move(key)), m_writer(std::move(writer)), m_read_fd(std::move(read_fd)),
+      m_received(m_writer.size()) {}
+
+// Before the head: no client reads the body yet, so emptying the file is safe.
+util::Result<void> InFlight::restart() {
+  std::lock_guard lock(m_mutex);
+  if (m_head) return util::fail(util::Errc::invalid_argument, "the body is already being served");
+  if (auto r = m_writer.restart(); !r) return r;
+  m_received = 0;
+  m_woken_at_bytes = 0;
+  return {};
+}
 
 // Callbacks run outside the lock: they may call back into this object.
 void InFlight::wait_for_head(HeadWaiter ready) {

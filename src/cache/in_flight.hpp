@@ -50,6 +50,7 @@ public:
   // upstream::FetchSink
   void on_head(const upstream::ResponseHead& head) override;
   util::Result<void> on_body(std::span<const std::uint8_t> bytes) override;
+  util::Result<void> restart() override;
 
   // http::GrowingBody. Until finish(), the last byte received is held back, so no client
   // sees a whole body that later fails its size or hash check.

@@ -249,7 +249,7 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
                            std::int64_t upstream_ms) {
   if (!cache::is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
-    flight.writer().abort();
+    flight.writer().discard();
     return;
   }
   auto committed = flight.writer().commit({head.content_length, std::nullopt});

@@ -241,7 +241,7 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_resolve(f, head, target, scope, url_text, ms, expected);
       },
-      stored_meanwhile);
+      stored_meanwhile, *expected);
   if (joined.stored) {
     respond(find_known(target, scope, commit_of(target, target.revision, scope)).response("hit"));
     return;
@@ -305,7 +305,7 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
   const auto meta = file_meta(head);
   if (!meta && !cache::is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
-    flight.writer().abort();
+    flight.writer().discard();
     return;
   }
   store::BlobExpectation expect{head.content_length, std::nullopt};

@@ -8,8 +8,10 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <random>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <system_error>
+#include <vector>
 #include <unistd.h>
 
 namespace store {
@@ -64,6 +66,40 @@ util::Result<BlobWriter> BlobStore::begin_write() const {
     if (*pinned) return BlobWriter(m_layout, std::move(fd), std::move(path));
   }
   return util::fail(util::Errc::io, "cannot create a temp blob in " + m_layout.tmp_dir().string());
+}
+
+util::Result<BlobWriter> BlobStore::begin_resumable(const util::Sha256& expected) const {
+  const auto path = m_layout.tmp_dir() / ("partial-" + expected.hex());
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    util::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!fd) return util::fail_errno("open " + path.string());
+    while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) return begin_write();  // another writer has it
+      if (errno != EINTR) return util::fail_errno("lock " + path.string());
+    }
+    // gc may have swept the file between open and lock: then the path names another, or none.
+    struct stat held {}, named {};
+    if (::fstat(fd.get(), &held) != 0) return util::fail_errno("stat " + path.string());
+    if (::stat(path.c_str(), &named) != 0 || named.st_ino != held.st_ino ||
+        named.st_dev != held.st_dev) {
+      continue;
+    }
+    util::Sha256Hasher hasher;
+    std::uint64_t size = 0;
+    std::vector<std::uint8_t> buffer(256 * 1024);
+    for (;;) {
+      auto n = util::read_at(fd.get(), buffer, size);
+      if (!n) return tl::unexpected(n.error());
+      if (*n == 0) break;
+      hasher.update(std::span(buffer.data(), *n));
+      size += *n;
+    }
+    if (::lseek(fd.get(), static_cast<off_t>(size), SEEK_SET) < 0) {
+      return util::fail_errno("seek " + path.string());
+    }
+    return BlobWriter(m_layout, std::move(fd), path, std::move(hasher), size);
+  }
+  return util::fail(util::Errc::io, "cannot hold " + path.string() + ": it keeps vanishing");
 }
 
 util::Result<RemoveOutcome>

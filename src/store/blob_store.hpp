@@ -32,6 +32,12 @@ public:
 
   // Starts a new blob in tmp/. Errc::io if tmp/ is not writable.
   util::Result<BlobWriter> begin_write() const;
+  // A writer for a body expected to hash to `expected` that outlives an interrupted fetch, even
+  // a killed process: its temp file is tmp/partial-<hex>, held exclusively while written, kept
+  // when the writer is dropped (deleted when its content proves wrong), so a later fetch of
+  // the same content goes on from where this one stopped. The bytes already there are hashed
+  // again first. When another writer holds that file, a plain begin_write().
+  util::Result<BlobWriter> begin_resumable(const util::Sha256& expected) const;
 
   // Removes blob `digest` unless it is pinned (in_use). `before_unlink` runs while the blob
   // is claimed, so no one can pin it meanwhile; it is where index rows naming the blob are

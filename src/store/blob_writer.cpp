@@ -3,6 +3,7 @@
 #include "store/blob_lock.hpp"
 
 #include <cerrno>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace store {
@@ -10,7 +11,7 @@ namespace store {
 BlobWriter::BlobWriter(BlobWriter&& other) noexcept
     : m_layout(std::move(other.m_layout)), m_fd(std::move(other.m_fd)),
       m_tmp_path(std::exchange(other.m_tmp_path, {})), m_hasher(std::move(other.m_hasher)),
-      m_size(other.m_size) {}
+      m_size(other.m_size), m_resumable(other.m_resumable) {}
 
 BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
   if (this != &other) {
@@ -20,6 +21,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
     m_tmp_path = std::exchange(other.m_tmp_path, {});
     m_hasher = std::move(other.m_hasher);
     m_size = other.m_size;
+    m_resumable = other.m_resumable;
   }
   return *this;
 }
@@ -41,23 +43,30 @@ util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
   const util::Sha256 digest = m_hasher.finish();
   if (expect.size && *expect.size != m_size) {
     const auto got = m_size;
-    abort();
+    discard();
     return util::fail(util::Errc::corrupt, "size mismatch: expected " +
                                                std::to_string(*expect.size) + " bytes, got " +
                                                std::to_string(got));
   }
   if (expect.sha256 && *expect.sha256 != digest) {
-    abort();
+    discard();
     return util::fail(util::Errc::corrupt, "sha256 mismatch: expected " + expect.sha256->hex() +
                                                ", got " + digest.hex());
   }
   if (::fsync(m_fd.get()) != 0) {
     auto error = util::fail_errno("fsync temp blob");
-    abort();
+    discard();
+    return error;
+  }
+  // A resumable writer holds its file exclusively (no second writer may append); readers of
+  // the placed blob pin it shared, so the lock becomes a shared pin first.
+  if (m_resumable && ::flock(m_fd.get(), LOCK_SH) != 0) {
+    auto error = util::fail_errno("lock temp blob");
+    discard();
     return error;
   }
   auto placed = place(digest);
-  abort(); // the temp name goes either way; a placed blob keeps its own name and pin
+  discard(); // the temp name goes either way; a placed blob keeps its own name and pin
   return placed;
 }
 
@@ -85,9 +94,26 @@ util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest) {
 
 void BlobWriter::abort() {
   if (m_tmp_path.empty()) return;
+  if (!m_resumable) ::unlink(m_tmp_path.c_str());
+  m_tmp_path.clear();
+  m_fd.reset();
+}
+
+void BlobWriter::discard() {
+  if (m_tmp_path.empty()) return;
   ::unlink(m_tmp_path.c_str());
   m_tmp_path.clear();
   m_fd.reset();
+}
+
+util::Result<void> BlobWriter::restart() {
+  if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
+  if (::ftruncate(m_fd.get(), 0) != 0 || ::lseek(m_fd.get(), 0, SEEK_SET) != 0) {
+    return util::fail_errno("empty temp blob " + m_tmp_path.string());
+  }
+  (void)m_hasher.finish();  // resets it
+  m_size = 0;
+  return {};
 }
 
 } // namespace store

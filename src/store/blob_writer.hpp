@@ -29,6 +29,12 @@ class BlobWriter {
 public:
   BlobWriter(Layout layout, util::UniqueFd fd, std::filesystem::path tmp_path)
       : m_layout(std::move(layout)), m_fd(std::move(fd)), m_tmp_path(std::move(tmp_path)) {}
+  // A resumable writer (BlobStore::begin_resumable): `size` bytes are already in the file
+  // and in `hasher`; dropping the writer keeps the file for a later fetch to go on from.
+  BlobWriter(Layout layout, util::UniqueFd fd, std::filesystem::path tmp_path,
+             util::Sha256Hasher hasher, std::uint64_t size)
+      : m_layout(std::move(layout)), m_fd(std::move(fd)), m_tmp_path(std::move(tmp_path)),
+        m_hasher(std::move(hasher)), m_size(size), m_resumable(true) {}
   ~BlobWriter() { abort(); }
   BlobWriter(BlobWriter&& other) noexcept;
   BlobWriter& operator=(BlobWriter&& other) noexcept;
@@ -49,8 +55,13 @@ public:
   // writers of the same content end with one file). The writer is spent afterwards.
   util::Result<BlobReader> commit(const BlobExpectation& expect = {});
 
-  // Discards the temp file. Safe to call twice.
+  // Drops the temp file: deleted, or for a resumable writer kept as it is. Safe to call twice.
   void abort();
+  // Deletes the temp file whatever kind of writer this is. Safe to call twice.
+  void discard();
+  // Empties the file to start the body again from byte 0 (a resume the upstream refused).
+  util::Result<void> restart();
+  bool resumable() const { return m_resumable; }
 
 private:
   util::Result<BlobReader> place(const util::Sha256& digest);
@@ -60,6 +71,7 @@ private:
   std::filesystem::path m_tmp_path; // empty once committed or aborted
   util::Sha256Hasher m_hasher;
   std::uint64_t m_size = 0;
+  bool m_resumable = false;
 };
 
 } // namespace store

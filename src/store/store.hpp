@@ -37,6 +37,11 @@ public:
   // Writing: begin_blob(), write the bytes, commit() the writer (that checks and pins the blob),
   // then put() the entry while still holding the pinned reader.
   util::Result<BlobWriter> begin_blob() const { return m_blobs.begin_write(); }
+  // The same for a body known to hash to `expected`, resumable across fetches and processes
+  // (see BlobStore::begin_resumable).
+  util::Result<BlobWriter> begin_resumable_blob(const util::Sha256& expected) const {
+    return m_blobs.begin_resumable(expected);
+  }
   util::Result<void> put(const BlobReader& body, HubObject object);
   util::Result<void> put(const BlobReader* body, Exchange exchange);
   util::Result<void> put(Ref ref);

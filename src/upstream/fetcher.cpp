@@ -50,6 +50,13 @@ std::optional<std::uint64_t> content_range_start(std::string_view value) {
   return parse_u64(value.substr(0, dash));
 }
 
+// "bytes 100-199/1000" -> 1000 (not "*": an unknown length is no use for resuming).
+std::optional<std::uint64_t> content_range_total(std::string_view value) {
+  const auto slash = value.rfind('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  return parse_u64(value.substr(slash + 1));
+}
+
 bool is_redirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -75,6 +82,8 @@ struct Transfer {
   bool head_published = false;  // by an earlier transfer of this fetch
   bool will_retry_status = false;
   std::uint64_t resume_from = 0;
+  bool initial_resume = false;  // resume_from bytes came from before this fetch (no head yet)
+  bool drop_resume = false;     // ... and the upstream did not answer the range
   std::string validator;  // ETag or Last-Modified the resumed body must still have
   // What came back.
   int status = 0;
@@ -111,6 +120,23 @@ void end_of_headers(Transfer& t) {
     const auto chunked = util::find_header(t.headers, "Transfer-Encoding");
     if (const auto length = util::find_header(t.headers, "Content-Length"); length && !chunked) {
       t.head->content_length = parse_u64(*length);
+    }
+    if (t.initial_resume) {
+      // The rest of a body the sink partly holds: accepted only as the exact range, and shown
+      // to the sink as the whole entity.
+      const auto range = util::find_header(t.headers, "Content-Range");
+      const auto total = range ? content_range_total(*range) : std::nullopt;
+      if (t.status != 206 || !range || content_range_start(*range) != t.resume_from || !total) {
+        t.drop_resume = true;
+        t.role = Role::refused;
+        t.refusal = "the upstream did not resume at byte " + std::to_string(t.resume_from);
+        return;
+      }
+      t.role = Role::resume_body;
+      t.head->status = 200;
+      util::remove_header(t.head->headers, "Content-Range");
+      util::set_header(t.head->headers, "Content-Length", std::to_string(*total));
+      t.head->content_length = *total;
     }
     t.sink->on_head(*t.head);
     t.published_now = true;
@@ -250,7 +276,8 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
   std::string method = request.method;
   int attempt = 1;
   int hops = 0;
-  std::uint64_t delivered = 0;  // body bytes passed to the sink so far
+  std::uint64_t delivered = request.resume_from;  // body bytes the sink holds so far
+  bool initial_resume = request.resume_from > 0;
   std::string validator;
   bool head_published = false;
 
@@ -265,6 +292,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     t.head_published = head_published;
     t.will_retry_status = attempt <= m_options.retry.max_retries;
     t.resume_from = delivered;
+    t.initial_resume = initial_resume && !head_published;
     t.validator = validator;
     t.head = &head;
 
@@ -282,6 +310,9 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     if (head_published) {
       raw_list = curl_slist_append(raw_list, ("Range: bytes=" + std::to_string(delivered) + "-").c_str());
       raw_list = curl_slist_append(raw_list, ("If-Range: " + validator).c_str());
+    } else if (t.initial_resume) {
+      // No validator from before: the caller checks the whole body's sha256 at the end.
+      raw_list = curl_slist_append(raw_list, ("Range: bytes=" + std::to_string(delivered) + "-").c_str());
     }
     std::unique_ptr<curl_slist, ListDeleter> header_list(raw_list);
 
@@ -330,6 +361,17 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       if (validator.empty()) validator = util::find_header(head.headers, "Last-Modified").value_or("");
     }
     if (!t.sink_result) return tl::unexpected(t.sink_result.error());
+    if (t.drop_resume) {
+      // The upstream would not give the rest: start the body over, from the first URL.
+      if (auto r = sink.restart(); !r) return tl::unexpected(r.error());
+      delivered = 0;
+      initial_resume = false;
+      url = request.url;
+      method = request.method;
+      head.redirects.clear();
+      hops = 0;
+      continue;
+    }
 
     if (code == CURLE_OK && t.role == Role::redirect) {
       auto next = resolve_url(url, util::find_header(t.headers, "Location").value_or(""));

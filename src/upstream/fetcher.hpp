@@ -28,6 +28,11 @@ struct FetchRequest {
   // Whether a failed attempt may be retried. GET and HEAD always are; a POST only when the
   // caller knows it reads (the Hub's paths-info).
   bool idempotent_post = false;
+  // The sink already holds this many bytes of the body (a partial file from an earlier fetch):
+  // ask for the rest with Range. The head the sink sees is the whole entity's (200, its full
+  // length). If the upstream does not answer with that range, the sink is restart()ed and the
+  // body fetched from byte 0. Content is the caller's to check (a GET with a known sha256).
+  std::uint64_t resume_from = 0;
 };
 
 // A redirect that was followed.
@@ -54,6 +59,10 @@ public:
   virtual void on_head(const ResponseHead& head) = 0;
   // The body in order, each byte once, also across a resumed transfer. An error aborts.
   virtual util::Result<void> on_body(std::span<const std::uint8_t> bytes) = 0;
+  // Forget the bytes held before the fetch (FetchRequest::resume_from); called before on_head.
+  virtual util::Result<void> restart() {
+    return util::fail(util::Errc::invalid_argument, "this sink cannot start over");
+  }
 };
 
 struct FetchResult {

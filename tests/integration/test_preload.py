@@ -354,3 +354,50 @@ def test_preload_again_follows_a_moved_branch_and_keeps_urls_as_hits(hubcache, f
     assert bert["fetched"] == 1 and bert["present"] == bert["files"] - 1  # only config.json
     assert url["present"] == 1 and far_origin.count("/w.bin") == 1
     assert hubcache.run("preload", "--check", *flags, path).returncode == 0
+
+
+def test_a_file_cut_by_a_kill_resumes_from_its_partial_bytes(hubcache, fake_hub, hubcache_bin,
+                                                             store, tmp_path):
+    big = os.urandom(3_000_000)
+    fake_hub.add_repo("acme/one-big-file", {"model.safetensors": big})
+    fake_hub.cdn_rate = 1_000_000  # 3 s for the file
+    path = manifest(tmp_path, "acme/one-big-file\n")
+    argv = [str(hubcache_bin), "preload", "--store", str(store), "--upstream", fake_hub.url,
+            str(path)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    partial = store / "tmp" / f"partial-{sha(big)}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (not partial.exists() or
+                                           partial.stat().st_size < 1_000_000):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    kept = partial.stat().st_size
+    assert 1_000_000 <= kept < len(big)
+    fake_hub.cdn_rate = None
+
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["fetched"] == 1
+    ranges = [r.headers.get("Range") for r in fake_hub.requests(server="cdn")]
+    assert ranges[-1] is not None and ranges[-1].startswith("bytes=")
+    assert int(ranges[-1][6:].rstrip("-")) >= 1_000_000
+    assert not partial.exists()
+    assert hubcache.run("verify").returncode == 0
+    listing = hubcache.json("ls")
+    assert [o["size"] for o in listing["hub_objects"]] == [len(big)]
+
+
+def test_a_partial_file_with_wrong_bytes_is_thrown_away(hubcache, fake_hub, store, tmp_path):
+    big = os.urandom(500_000)
+    fake_hub.add_repo("acme/other-big-file", {"model.safetensors": big})
+    assert hubcache.run("env").returncode == 0  # makes the store
+    partial = store / "tmp" / f"partial-{sha(big)}"
+    partial.write_bytes(b"not the right bytes" * 1000)
+    path = manifest(tmp_path, "acme/other-big-file\n")
+    first = hubcache.run("preload", "--upstream", fake_hub.url, path)
+    assert first.returncode == 1, first.stderr  # the resumed body does not hash right
+    assert not partial.exists(), first.stderr
+    second = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["fetched"] == 1
