@@ -39,6 +39,8 @@ int run(int argc, char** argv) {
       cli::add_env(app, global),
       cli::add_preload(app, global),
       cli::add_lock(app, global),
+      cli::add_bake(app, global),
+      cli::add_import(app, global),
   };
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -25,6 +25,8 @@ CONTRACT = {
     "preload": ["--store", "--upstream", "--upstream-ca", "--jobs", "--retries", "--json",
                 "--lock", "--check"],
     "lock": ["--store", "--from-report", "--output", "--json"],
+    "bake": ["--store", "--output", "--repo", "--dockerfile", "--json"],
+    "import": ["--store", "--json"],
 }
 
 
@@ -34,7 +36,9 @@ def required_args(sub, tmp_path):
     manifest.write_text("acme/model\n")
     return {"export": ["--hf-cache", str(tmp_path / "out")], "run": ["--", "true"],
             "preload": ["--upstream", "http://127.0.0.1:9", str(manifest)],
-            "lock": ["-o", str(tmp_path / "hubcache.lock")]}.get(sub, [])
+            "lock": ["-o", str(tmp_path / "hubcache.lock")],
+            "bake": ["-o", str(tmp_path / "store.tar.zst")],
+            "import": [str(manifest)]}.get(sub, [])
 
 
 def test_version(hubcache):
@@ -69,6 +73,8 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["export"], "--hf-cache is required"),
     (["preload"], "give MANIFEST files or --lock FILE"),
     (["lock"], "--output is required"),
+    (["bake"], "--output is required"),
+    (["import"], "FILE is required"),
     (["run", "--lock", "/dev/null", "--", "true"], "--lock needs --mode replay"),
     (["preload", "--jobs", "0", "/dev/null"], "--jobs"),
     (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),
@@ -85,8 +91,9 @@ def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     assert "--help" in lines[0]
 
 
-# serve, run, ca, env and preload make the store when it is missing.
-@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run", "ca", "env", "preload"}))
+# serve, run, ca, env, preload and import make the store when it is missing.
+@pytest.mark.parametrize("sub", sorted(set(CONTRACT) - {"serve", "run", "ca", "env", "preload",
+                                                        "import"}))
 def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
     done = hubcache.run(sub, *required_args(sub, tmp_path))
     assert done.returncode == 1
