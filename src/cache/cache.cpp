@@ -2,6 +2,7 @@
 
 #include "cache/exchange_key.hpp"
 #include "cache/expectation.hpp"
+#include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
 #include "util/hex.hpp"
 
@@ -63,6 +64,60 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
     if (fallback_key == key) break;
   }
   return std::nullopt;
+}
+
+bool Cache::try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
+                       const http::Respond& respond) {
+  auto& remote = *m_options.remote;
+  std::optional<store::Exchange> exchange;
+  for (const auto* candidate : {&key, &fallback_key}) {
+    auto found = remote.find_exchange(*candidate);
+    if (!found) {
+      if (m_notice) m_notice("remote tier: " + found.error().message);
+      return false;
+    }
+    if (*found) {
+      exchange = std::move(**found);
+      break;
+    }
+    if (fallback_key == key) break;
+  }
+  if (!exchange) return false;
+  m_hot.erase(exchange->key);
+  // No body, or a body this node already holds: filed locally at once.
+  std::optional<store::BlobReader> local;
+  if (exchange->blob) {
+    auto open = m_store.blobs().open(*exchange->blob);
+    if (open && *open) local = std::move(**open);
+  }
+  if (!exchange->blob || local) {
+    if (auto put = m_store.put(local ? &*local : nullptr, *exchange); !put && m_notice) {
+      m_notice("not stored: " + put.error().message);
+    }
+    if (auto now = lookup(exchange->key, exchange->key)) {
+      respond(from_store(*now, "remote"));
+      return true;
+    }
+    return false;
+  }
+  if (head_only) {
+    http::Response response;
+    response.status = exchange->status;
+    response.headers = exchange->headers;
+    util::set_header(response.headers, "Content-Length", std::to_string(exchange->body_size));
+    response.cache = "remote";
+    respond(std::move(response));
+    return true;
+  }
+  auto flight = start_remote_fill(
+      m_fetches, remote, *exchange->blob, exchange->body_size,
+      [this, row = *exchange](const store::BlobReader& body) {
+        if (auto put = m_store.put(&body, row); !put && m_notice) m_notice("not stored: " + put.error().message);
+      },
+      m_metrics, m_notice);
+  if (!flight) return false;
+  respond_remote(flight, exchange->status, exchange->headers, m_metrics, respond);
+  return true;
 }
 
 http::Response Cache::from_store(const Stored& stored, std::string cache_result) {
@@ -162,6 +217,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     respond(from_store(*stored, "hit"));
     return;
   }
+  if (!stored && !ask_first && m_options.remote && try_remote(key, get_key, head_only, respond)) return;
   if (m_options.mode == Mode::replay) {
     const std::string what = request.method + " " + url.to_string();
     if (m_notice) m_notice("replay miss: " + what);

@@ -8,6 +8,7 @@
 #include "cache/hot_entries.hpp"
 #include "cache/mode.hpp"
 #include "http/message.hpp"
+#include "remote/remote_tier.hpp"
 #include "store/store.hpp"
 #include "upstream/fetcher.hpp"
 #include "util/metrics.hpp"
@@ -29,6 +30,8 @@ struct CacheOptions {
   // them) are answered; null: no lock.
   std::shared_ptr<const std::set<std::string>> locked_keys;
   std::string lock_path;
+  // The remote tier asked on a local miss, before the upstream; null: none.
+  remote::RemoteTier* remote = nullptr;
 };
 
 // Safe from any thread. Fetches run on threads of their own (see Fetches).
@@ -56,6 +59,9 @@ private:
               const std::string& url, std::int64_t upstream_ms,
               const std::optional<util::Sha256>& expected);
   std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
+  // A local miss: answers from the remote tier if it knows `key` (or `fallback_key`).
+  bool try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
+                  const http::Respond& respond);
   http::Response from_store(const Stored& stored, std::string cache_result);
   http::Response from_upstream(const std::shared_ptr<InFlight>& flight,
                                const upstream::ResponseHead& head, bool head_only);

@@ -1,5 +1,6 @@
 #include "cli/command.hpp"
 
+#include "util/duration.hpp"
 #include "util/size.hpp"
 
 #include <cstdio>
@@ -8,6 +9,21 @@
 #include <CLI/CLI.hpp>
 
 namespace cli {
+
+void add_duration_option(CLI::App& app, const std::string& name, std::chrono::milliseconds& out,
+                         const std::string& help) {
+  app.add_option_function<std::string>(
+         name,
+         [&out, name](const std::string& text) {
+           const auto duration = util::parse_duration(text);
+           if (!duration) {
+             throw CLI::ValidationError(name, "'" + text + "' is not a duration (try 1s, 500ms, 2m)");
+           }
+           out = *duration;
+         },
+         help)
+      ->type_name("DURATION");
+}
 
 std::filesystem::path default_store_dir() {
   if (const char* store = std::getenv("HUBCACHE_STORE"); store && *store) return store;

@@ -5,6 +5,7 @@
 #include "store/store.hpp"
 #include "util/result.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -57,6 +58,10 @@ void add_store_option(CLI::App& app, GlobalOptions& global);
 // Adds `--name SIZE` ("20G", "500M", "1.5Ti"); a bad size is a usage error naming the flag.
 void add_size_option(CLI::App& app, const std::string& name, std::optional<std::uint64_t>& out,
                      const std::string& help, const std::string& env = {});
+
+// Adds `--name DURATION` ("1s", "500ms", "2m").
+void add_duration_option(CLI::App& app, const std::string& name, std::chrono::milliseconds& out,
+                         const std::string& help);
 
 // The default store: $HUBCACHE_STORE, else $XDG_CACHE_HOME/hubcache, else ~/.cache/hubcache.
 std::filesystem::path default_store_dir();

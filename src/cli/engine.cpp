@@ -30,21 +30,6 @@ namespace cli {
 
 namespace {
 
-void add_duration_option(CLI::App& app, const std::string& name, std::chrono::milliseconds& out,
-                         const std::string& help) {
-  app.add_option_function<std::string>(
-         name,
-         [&out, name](const std::string& text) {
-           const auto duration = util::parse_duration(text);
-           if (!duration) {
-             throw CLI::ValidationError(name, "'" + text + "' is not a duration (try 1s, 500ms, 2m)");
-           }
-           out = *duration;
-         },
-         help)
-      ->type_name("DURATION");
-}
-
 struct Listen {
   std::string host;
   int port = 0;
@@ -161,6 +146,10 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
   app.add_option("--threads", options.threads, "Threads serving clients")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
+  add_remote_options(app, options.remote,
+                     "A hubcache bucket (see 'preload --publish') asked on a local miss, before the upstream");
+  add_size_option(app, "--max-size", options.max_size,
+                  "Bound the local store to SIZE (e.g. 200G): least recently used blobs make room");
 }
 
 namespace {
@@ -179,6 +168,7 @@ struct Engine::Impl {
   util::Metrics metrics;
   util::StopSignal stop;
   std::unique_ptr<upstream::Fetcher> fetcher;
+  std::unique_ptr<remote::RemoteTier> remote;
   std::optional<cache::CredentialScopes> scopes;
   std::unique_ptr<cache::Fetches> fetches;
   std::unique_ptr<cache::Cache> exchanges;
@@ -299,6 +289,10 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   } catch (const std::exception& error) {
     return fail(k_exit_failure, error.what());
   }
+  auto remote = open_remote_tier(options.remote, e.metrics, notice);
+  if (!remote) return fail(k_exit_failure, remote.error().message);
+  e.remote = std::move(*remote);
+  cache_options.remote = e.remote.get();
   e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, notice);
   e.exchanges = std::make_unique<cache::Cache>(cache_options, *e.store, *e.fetches, *e.scopes,
                                                e.metrics, notice);
@@ -308,6 +302,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   hub_options.record_hint = record_hint;
   hub_options.lock = lock;
   hub_options.lock_path = options.lock;
+  hub_options.remote = e.remote.get();
   e.hub = std::make_unique<hub::HubRoutes>(hub_options, *e.store, *e.fetches, *e.scopes, e.metrics,
                                            notice, e.upstream_url);
 

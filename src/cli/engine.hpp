@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli/command.hpp"
+#include "cli/remote_options.hpp"
 #include "cache/mode.hpp"
 #include "http/message.hpp"
 
@@ -36,6 +37,9 @@ struct EngineOptions {
   bool share_private = false;
   std::string upstream_ca;  // PEM file; default: the system's CAs
   std::string lock;         // a lockfile: replay answers only what it names
+  RemoteCliOptions remote;  // the fleet's bucket, asked on a local miss
+  // A hard bound on the local tier's blob bytes (LRU); nullopt: none.
+  std::optional<std::uint64_t> max_size;
 };
 
 // Adds the engine's flags to `app`.

@@ -4,9 +4,11 @@
 #include "cli/command.hpp"
 #include "cli/engine.hpp"
 #include "cli/output.hpp"
+#include "cli/remote_options.hpp"
 #include "hub/lockfile.hpp"
 #include "preload/drift.hpp"
 #include "preload/preload.hpp"
+#include "remote/publish.hpp"
 #include "upstream/url.hpp"
 #include "util/file.hpp"
 #include "util/progress.hpp"
@@ -32,7 +34,40 @@ struct PreloadCliOptions {
   int retries = 5;
   bool json = false;
   bool check = false;
+  std::string publish;        // s3://BUCKET/PREFIX: the refresh job's bucket
+  RemoteCliOptions remote;    // --remote (a node warming its tier), --s3-endpoint, --s3-ca
 };
+
+// A bucket's refs and files, for `--check --publish`: drift against what the fleet reads.
+class BucketRecorded final : public preload::Recorded {
+public:
+  explicit BucketRecorded(remote::RemoteTier& bucket) : m_bucket(bucket) {}
+  util::Result<std::optional<std::string>> commit(const preload::RepoEntry& repo) override {
+    auto ref = m_bucket.find_ref(repo.type, repo.repo_id, repo.revision);
+    if (!ref) return tl::unexpected(ref.error());
+    if (!*ref) return std::nullopt;
+    return (*ref)->commit;
+  }
+  util::Result<std::vector<store::HubObject>> files(const preload::RepoEntry& repo,
+                                                    const std::string& commit) override {
+    return m_bucket.files_at(repo.type, repo.repo_id, commit);
+  }
+
+private:
+  remote::RemoteTier& m_bucket;
+};
+
+// The bucket --publish names, with --s3-endpoint and --s3-ca.
+util::Result<std::unique_ptr<remote::RemoteTier>> open_publish_bucket(const PreloadCliOptions& options,
+                                                                      util::Metrics& metrics) {
+  RemoteCliOptions bucket = options.remote;
+  bucket.remote = options.publish;
+  auto tier = open_remote_tier(bucket, metrics, {});
+  if (!tier) return tier;
+  // Unreachable is only a warning for a node; a writer needs the bucket now.
+  if (auto probe = (*tier)->client().probe(); !probe) return tl::unexpected(probe.error());
+  return tier;
+}
 
 // Progress for people: an overall bar (or plain lines) and a line per finished file.
 class ProgressObserver final : public preload::Observer {
@@ -100,14 +135,23 @@ std::string short_commit(const std::string& commit) {
 // 1: a check failed.
 int check_command(const GlobalOptions& global, const PreloadCliOptions& options,
                   const std::vector<preload::Entry>& entries) {
-  auto store = open_existing_store(global);
-  if (!store) return report(store.error());
   std::optional<std::string> token;
   if (const char* t = std::getenv("HF_TOKEN"); t && *t) token = t;
   std::string origin = options.upstream;
   while (!origin.empty() && origin.back() == '/') origin.pop_back();
   const preload::EngineClient hub(origin, options.upstream_ca, token);
-  const auto drifts = preload::check_drift(entries, **store, hub);
+  std::vector<preload::Drift> drifts;
+  util::Metrics metrics;
+  if (!options.publish.empty()) {
+    auto bucket = open_publish_bucket(options, metrics);
+    if (!bucket) return report(bucket.error());
+    BucketRecorded recorded(**bucket);
+    drifts = preload::check_drift(entries, recorded, hub);
+  } else {
+    auto store = open_existing_store(global);
+    if (!store) return report(store.error());
+    drifts = preload::check_drift(entries, **store, hub);
+  }
   std::uint64_t moved = 0, failed = 0;
   for (const auto& d : drifts) {
     moved += d.moved && d.error.empty();
@@ -197,6 +241,14 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   }
 
   if (options.check) return check_command(global, options, entries);
+  // A writer that cannot write finds out before it fetches anything.
+  util::Metrics publish_metrics;
+  std::unique_ptr<remote::RemoteTier> bucket;
+  if (!options.publish.empty()) {
+    auto opened = open_publish_bucket(options, publish_metrics);
+    if (!opened) return report(opened.error());
+    bucket = std::move(*opened);
+  }
 
   EngineOptions engine_options;
   engine_options.listen = "127.0.0.1:0";
@@ -207,6 +259,7 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   engine_options.upstream_ca = options.upstream_ca;
   engine_options.retries = options.retries;
   engine_options.threads = 2;
+  engine_options.remote = options.remote;
   // The manifest is the operator's word: its URLs' hosts are allowed.
   std::set<std::string> hosts;
   bool any_url = false;
@@ -295,7 +348,43 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
                        : "");
     }
   }
-  return failed ? k_exit_failure : k_exit_ok;
+  if (failed) {
+    if (bucket) {
+      std::fprintf(stderr, "hubcache: error: nothing published to %s: an entry failed, and the "
+                           "bucket keeps its refs\n", bucket->describe().c_str());
+    }
+    return k_exit_failure;
+  }
+  if (!bucket) return k_exit_ok;
+  remote::PublishOptions publish_options;
+  publish_options.jobs = options.jobs;
+  auto published = remote::publish_store(**store, bucket->client(), publish_options,
+                                         [&options](const std::string& line) {
+                                           if (!options.json) std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+                                         });
+  if (!published) {
+    return report(util::with_context(published.error(), "publishing to " + bucket->describe() +
+                                                            " (its refs are unchanged)"));
+  }
+  if (options.json) {
+    print_json({{"published", bucket->describe()},
+                {"blobs_written", published->blobs_written},
+                {"blobs_present", published->blobs_present},
+                {"bytes_written", published->bytes_written},
+                {"files", published->files},
+                {"exchanges", published->exchanges},
+                {"refs", published->refs}});
+  } else {
+    std::printf("published to %s: %llu blobs written (%s), %llu already there, %llu files, %llu "
+                "answers, %llu refs\n",
+                bucket->describe().c_str(), static_cast<unsigned long long>(published->blobs_written),
+                util::format_size(published->bytes_written).c_str(),
+                static_cast<unsigned long long>(published->blobs_present),
+                static_cast<unsigned long long>(published->files),
+                static_cast<unsigned long long>(published->exchanges),
+                static_cast<unsigned long long>(published->refs));
+  }
+  return k_exit_ok;
 }
 
 } // namespace
@@ -329,6 +418,16 @@ Command add_preload(CLI::App& parent, GlobalOptions& global) {
                 "Report which branches moved upstream since they were recorded (no bodies "
                 "fetched, nothing stored); exit 3 if any did");
   app->add_flag("--json", options->json, "Print JSON on stdout (and no progress)");
+  app->add_option("--publish", options->publish,
+                  "Then publish the store to this bucket for a fleet (blobs, then metadata, then "
+                  "refs); with --check, report drift against the bucket")
+      ->type_name("s3://BUCKET/PREFIX")
+      ->check([](const std::string& text) -> std::string {
+        auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
+        return location ? "" : location.error().message;
+      });
+  add_remote_options(*app, options->remote,
+                     "Fill the local store from this bucket before asking the upstream (a node warming up)");
   app->footer(
       "Manifest lines ('#' starts a comment):\n"
       "  [model:|dataset:|space:]org/name[@revision] [include=GLOB,...] [exclude=GLOB,...]\n"

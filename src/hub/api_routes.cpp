@@ -74,6 +74,18 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   if (!commit) return std::nullopt;
   auto files = m_store.index().hub_objects_at(target.type, target.repo_id, *commit, scope, match());
   if (!files) return std::nullopt;
+  std::string cache_result = "hit";
+  if (m_options.remote) {
+    // The bucket knows every file the refresh job published at the commit; this node only
+    // those read here so far.
+    auto published = m_options.remote->files_at(target.type, target.repo_id, *commit);
+    if (!published) {
+      if (m_notice) m_notice("remote tier: " + published.error().message);
+    } else if (published->size() > files->size()) {
+      files = std::move(*published);
+      cache_result = "remote";
+    }
+  }
   if (m_options.lock) {
     std::erase_if(*files, [&](const store::HubObject& o) {
       return !m_options.lock->file(target.type, target.repo_id, *commit, o.key.path);
@@ -99,7 +111,7 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   }
   auto response = http::Response::text(200, std::move(body), "application/json; charset=utf-8");
   response.headers.emplace_back("X-Repo-Commit", *commit);
-  response.cache = "hit";
+  response.cache = cache_result;
   return response;
 }
 
@@ -141,7 +153,10 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   }
 
   std::shared_ptr<store::Found<store::Exchange>> stored;
-  if (auto found = m_store.open_exchange(key); found && *found) {
+  bool from_remote = false;
+  // Listings may be about a branch the refresh job has moved since: the bucket's answer
+  // wins over an older local copy.
+  if (auto found = open_exchange(key, &from_remote, true); found && *found) {
     stored = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
   }
   const auto from_store = [this, request](const store::Found<store::Exchange>& found,
@@ -167,7 +182,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
                          (m_options.mode == cache::Mode::record &&
                           cache::wants_refresh(request.headers));
   if (stored && !ask_first && !from_lock) {
-    respond(from_store(*stored, "hit"));
+    respond(from_store(*stored, from_remote ? "remote" : "hit"));
     return;
   }
   if (m_options.mode == cache::Mode::replay) {

@@ -16,15 +16,6 @@ namespace hub {
 
 namespace fs = std::filesystem;
 
-std::string repo_folder(store::RepoType type, const std::string& repo_id) {
-  std::string name = std::string(store::to_string(type)) + "s--";
-  for (char c : repo_id) {
-    if (c == '/') name += "--";
-    else name += c;
-  }
-  return name;
-}
-
 namespace {
 
 struct RepoKey {

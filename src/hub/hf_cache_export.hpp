@@ -34,8 +34,7 @@ struct ExportTotals {
   std::vector<std::string> errors;  // one line each; the rest was still exported
 };
 
-// The folder name of a repo in the HF cache: "models--org--name".
-std::string repo_folder(store::RepoType type, const std::string& repo_id);
+using store::repo_folder;
 
 // Exports into `out` (created if missing), merging with what is there: running it twice
 // changes nothing the second time. `progress(line)` gets a line per repo exported.

@@ -4,6 +4,7 @@
 #include "cache/expectation.hpp"
 #include "cache/mirror_route.hpp"
 #include "cache/mirror_url.hpp"
+#include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
 #include "hub/file_list.hpp"
 #include "hub/file_meta.hpp"
@@ -42,6 +43,22 @@ std::optional<std::string> HubRoutes::commit_of(const Target& target, const std:
                                                 const std::string& scope) {
   if (is_commit(revision)) return revision;
   if (m_options.lock) return m_options.lock->commit_of(target.type, target.repo_id, revision);
+  if (m_options.remote) {
+    // The bucket's refs are the fleet's truth; the local copy answers while it is away.
+    auto remote = m_options.remote->find_ref(target.type, target.repo_id, revision);
+    if (!remote) {
+      if (m_notice) m_notice("remote tier: " + remote.error().message);
+    } else if (*remote) {
+      auto local = m_store.find_ref(target.type, target.repo_id, revision, scope, store::CredentialMatch::exact);
+      if (local && (!*local || (*local)->commit != (*remote)->commit)) {
+        store::Ref copy = **remote;
+        copy.credential = scope;
+        copy.learned_at = 0;
+        if (auto put = m_store.put(copy); !put && m_notice) m_notice("not stored: " + put.error().message);
+      }
+      return (*remote)->commit;
+    }
+  }
   auto ref = m_store.find_ref(target.type, target.repo_id, revision, scope, match());
   if (!ref) {
     if (m_notice) m_notice("store read failed, treating as a miss: " + ref.error().message);
@@ -182,6 +199,7 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     respond(known.response("hit"));
     return;
   }
+  if (!known.any() && m_options.remote && try_remote(target, scope, commit, head_only, respond)) return;
   if (m_options.mode == cache::Mode::replay) {
     // Known under another credential: the Hub's own refusal, not a miss.
     std::optional<std::string> any_commit = commit;
@@ -202,6 +220,7 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
         return;
       }
       // Not a file at that commit, by a complete listing: the Hub's own 404.
+      if (m_options.remote) open_exchange(file_list_key(target.type, target.repo_id, *any_commit));
       auto listed = file_listed(m_store, target.type, target.repo_id, *any_commit, target.path);
       if (listed && *listed && !**listed) {
         respond(entry_not_found(target, *any_commit));
@@ -265,6 +284,85 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     }
     respond(resolved(flight, *head, target, head_only));
   });
+}
+
+util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_exchange(const std::string& key,
+                                                                                   bool* pulled,
+                                                                                   bool remote_first) {
+  auto found = m_store.open_exchange(key);
+  if (!found || !m_options.remote) return found;
+  if (*found) {
+    if (!remote_first) return found;
+    auto there = m_options.remote->find_exchange(key);
+    if (!there || !*there) return found;
+    const auto& local = (*found)->entry;
+    if ((*there)->blob == local.blob && (*there)->status == local.status) return found;
+  }
+  auto pull = remote::pull_exchange(m_store, *m_options.remote, key);
+  if (!pull) {
+    if (m_notice) m_notice("remote tier: " + pull.error().message);
+    return found;
+  }
+  if (!*pull) return found;
+  if (pulled) *pulled = true;
+  return m_store.open_exchange(key);
+}
+
+bool HubRoutes::try_remote(const Target& target, const std::string& scope,
+                           const std::optional<std::string>& commit, bool head_only,
+                           const http::Respond& respond) {
+  auto& remote = *m_options.remote;
+  if (commit) {
+    auto file = remote.find_file({target.type, target.repo_id, *commit, target.path, scope});
+    if (!file) {
+      if (m_notice) m_notice("remote tier: " + file.error().message);
+      return false;
+    }
+    if (*file) {
+      const store::HubObject object = **file;
+      auto local = m_store.blobs().open(object.blob);
+      if (local && *local) {
+        // Content this node already holds under another name.
+        FoundFile found{object, std::make_shared<const store::BlobReader>(std::move(**local))};
+        if (auto put = m_store.put(*found.body, object); !put && m_notice) {
+          m_notice("not stored: " + put.error().message);
+        }
+        respond(file_response(found, "remote"));
+        return true;
+      }
+      if (head_only) {
+        http::Response response;
+        response.headers = file_headers(object);
+        util::set_header(response.headers, "Content-Length", std::to_string(object.size));
+        response.cache = "remote";
+        respond(std::move(response));
+        return true;
+      }
+      auto flight = cache::start_remote_fill(
+          m_fetches, remote, object.blob, object.size,
+          [this, object](const store::BlobReader& body) {
+            if (auto put = m_store.put(body, object); !put && m_notice) {
+              m_notice("not stored: " + put.error().message);
+            }
+          },
+          m_metrics, m_notice);
+      if (!flight) return false;
+      cache::respond_remote(flight, 200, file_headers(object), m_metrics, respond);
+      return true;
+    }
+  }
+  // What the Hub said instead of a file (404 EntryNotFound, a gated repo), if recorded.
+  for (const auto& revision : {target.revision, commit.value_or(target.revision)}) {
+    bool pulled = false;
+    open_exchange(answer_key(target, revision, scope), &pulled);
+    if (!pulled) continue;
+    Known known = find_known(target, scope, commit);
+    if (known.any()) {
+      respond(known.response("remote"));
+      return true;
+    }
+  }
+  return false;
 }
 
 http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& flight,

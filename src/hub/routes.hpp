@@ -29,6 +29,9 @@ struct HubOptions {
   // served; listings are made from it. Null: no lock.
   std::shared_ptr<const Lockfile> lock;
   std::string lock_path;
+  // The remote tier asked on a local miss, before the upstream; its refs win over the
+  // local ones (the refresh job moves them). Null: none.
+  remote::RemoteTier* remote = nullptr;
 };
 
 // Safe from any thread.
@@ -52,6 +55,15 @@ private:
   void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
                   const std::string& method, const std::string& url, const Target& target,
                   const std::string& scope, std::int64_t upstream_ms);
+  // A local miss: answers from the remote tier if it knows the file or the Hub's answer.
+  bool try_remote(const Target& target, const std::string& scope,
+                  const std::optional<std::string>& commit, bool head_only,
+                  const http::Respond& respond);
+  // A stored exchange, pulled from the remote tier on a local miss (`pulled` says so). With
+  // `remote_first`, also when the bucket's answer differs from the local one.
+  util::Result<std::optional<store::Found<store::Exchange>>> open_exchange(const std::string& key,
+                                                                          bool* pulled = nullptr,
+                                                                          bool remote_first = false);
   http::Response resolved(const std::shared_ptr<cache::InFlight>& flight,
                           const upstream::ResponseHead& head, const Target& target,
                           bool head_only);

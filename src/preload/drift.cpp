@@ -18,13 +18,30 @@ struct Version {
   std::uint64_t size = 0;
 };
 
-void check_repo(const RepoEntry& repo, store::Store& store, const EngineClient& hub, Drift& out) {
-  auto ref = store.find_ref(repo.type, repo.repo_id, repo.revision, {}, store::CredentialMatch::any);
+class StoreRecorded final : public Recorded {
+public:
+  explicit StoreRecorded(store::Store& store) : m_store(store) {}
+  util::Result<std::optional<std::string>> commit(const RepoEntry& repo) override {
+    auto ref = m_store.find_ref(repo.type, repo.repo_id, repo.revision, {}, store::CredentialMatch::any);
+    if (!ref) return tl::unexpected(ref.error());
+    if (!*ref) return std::nullopt;
+    return (*ref)->commit;
+  }
+  util::Result<std::vector<store::HubObject>> files(const RepoEntry& repo, const std::string& commit) override {
+    return m_store.index().hub_objects_at(repo.type, repo.repo_id, commit, {}, store::CredentialMatch::any);
+  }
+
+private:
+  store::Store& m_store;
+};
+
+void check_repo(const RepoEntry& repo, Recorded& recorded, const EngineClient& hub, Drift& out) {
+  auto ref = recorded.commit(repo);
   if (!ref) {
     out.error = ref.error().message;
     return;
   }
-  if (*ref) out.recorded = (*ref)->commit;
+  if (*ref) out.recorded = **ref;
   auto info = hub.get("/api/" + api_plural(repo.type) + "/" + repo.repo_id + "/revision/" +
                       util::percent_encode(repo.revision));
   if (!info) {
@@ -46,8 +63,7 @@ void check_repo(const RepoEntry& repo, store::Store& store, const EngineClient& 
 
   std::map<std::string, Version> before;
   if (!out.recorded.empty()) {
-    auto stored = store.index().hub_objects_at(repo.type, repo.repo_id, out.recorded, {},
-                                               store::CredentialMatch::any);
+    auto stored = recorded.files(repo, out.recorded);
     if (!stored) {
       out.error = stored.error().message;
       return;
@@ -81,6 +97,12 @@ void check_repo(const RepoEntry& repo, store::Store& store, const EngineClient& 
 
 std::vector<Drift> check_drift(const std::vector<Entry>& entries, store::Store& store,
                                const EngineClient& hub) {
+  StoreRecorded recorded(store);
+  return check_drift(entries, recorded, hub);
+}
+
+std::vector<Drift> check_drift(const std::vector<Entry>& entries, Recorded& recorded,
+                               const EngineClient& hub) {
   std::vector<Drift> out;
   for (const auto& entry : entries) {
     const auto* repo = std::get_if<RepoEntry>(&entry.what);
@@ -88,7 +110,7 @@ std::vector<Drift> check_drift(const std::vector<Entry>& entries, store::Store& 
     Drift drift;
     drift.name = describe(entry);
     drift.source = entry.source;
-    check_repo(*repo, store, hub, drift);
+    check_repo(*repo, recorded, hub, drift);
     out.push_back(std::move(drift));
   }
   return out;

@@ -26,7 +26,19 @@ struct Drift {
   std::string error;  // the check itself failed
 };
 
+// What was recorded, to compare with the Hub: a store, or a bucket the refresh job fills.
+class Recorded {
+public:
+  virtual ~Recorded() = default;
+  // The commit recorded for the entry's revision; nullopt if none.
+  virtual util::Result<std::optional<std::string>> commit(const RepoEntry& repo) = 0;
+  virtual util::Result<std::vector<store::HubObject>> files(const RepoEntry& repo,
+                                                            const std::string& commit) = 0;
+};
+
 // One result per repo entry (URLs and entries pinned to a commit cannot move).
+std::vector<Drift> check_drift(const std::vector<Entry>& entries, Recorded& recorded,
+                               const EngineClient& hub);
 std::vector<Drift> check_drift(const std::vector<Entry>& entries, store::Store& store,
                                const EngineClient& hub);
 

@@ -2,6 +2,36 @@
 
 namespace store {
 
+std::string repo_folder(RepoType type, const std::string& repo_id) {
+  std::string name = std::string(to_string(type)) + "s--";
+  for (char c : repo_id) {
+    if (c == '/') name += "--";
+    else name += c;
+  }
+  return name;
+}
+
+std::optional<std::pair<RepoType, std::string>> parse_repo_folder(std::string_view folder) {
+  const auto first = folder.find("s--");
+  if (first == std::string_view::npos) return std::nullopt;
+  const auto type = parse_repo_type(folder.substr(0, first));
+  if (!type) return std::nullopt;
+  const std::string_view rest = folder.substr(first + 3);
+  // Hub repo names never contain "--" (huggingface_hub refuses them), so the split is exact.
+  const auto sep = rest.find("--");
+  if (sep == std::string_view::npos) {
+    if (rest.empty()) return std::nullopt;
+    return std::make_pair(*type, std::string(rest));
+  }
+  const std::string_view org = rest.substr(0, sep);
+  const std::string_view name = rest.substr(sep + 2);
+  if (org.empty() || name.empty() || name.find("--") != std::string_view::npos) return std::nullopt;
+  std::string repo_id;
+  repo_id.reserve(org.size() + 1 + name.size());
+  repo_id.append(org).append("/").append(name);
+  return std::make_pair(*type, std::move(repo_id));
+}
+
 std::string_view to_string(RepoType type) {
   switch (type) {
   case RepoType::model:

@@ -20,6 +20,12 @@ enum class RepoType { model, dataset, space };
 std::string_view to_string(RepoType type); // "model", "dataset", "space"
 std::optional<RepoType> parse_repo_type(std::string_view text);
 
+// The folder name of a repo in the HF cache (huggingface_hub's repo_folder_name):
+// "models--org--name", "datasets--squad".
+std::string repo_folder(RepoType type, const std::string& repo_id);
+// The inverse; nullopt for a name that is not one.
+std::optional<std::pair<RepoType, std::string>> parse_repo_folder(std::string_view folder);
+
 // A file of a repository at a commit: (repo type, repo id, commit, path).
 struct HubObjectKey {
   RepoType repo_type = RepoType::model;

@@ -307,6 +307,14 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
     }
     raw_list = curl_slist_append(raw_list, "Accept-Encoding: identity");
+    if (request.aws_sigv4 && same_host) {
+      // curl 7.88 signs this header's value as the payload hash but does not add it itself.
+      raw_list = curl_slist_append(raw_list, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+      if (!request.aws_sigv4->session_token.empty()) {
+        raw_list = curl_slist_append(
+            raw_list, ("x-amz-security-token: " + request.aws_sigv4->session_token).c_str());
+      }
+    }
     if (head_published) {
       raw_list = curl_slist_append(raw_list, ("Range: bytes=" + std::to_string(delivered) + "-").c_str());
       raw_list = curl_slist_append(raw_list, ("If-Range: " + validator).c_str());
@@ -328,6 +336,11 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     if (method == "POST") {
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    }
+    if (request.aws_sigv4 && same_host) {
+      curl_easy_setopt(e, CURLOPT_AWS_SIGV4, request.aws_sigv4->provider.c_str());
+      curl_easy_setopt(e, CURLOPT_USERNAME, request.aws_sigv4->access_key.c_str());
+      curl_easy_setopt(e, CURLOPT_PASSWORD, request.aws_sigv4->secret_key.c_str());
     }
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // we follow, host by host
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);

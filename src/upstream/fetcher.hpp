@@ -20,6 +20,14 @@
 
 namespace upstream {
 
+// AWS Signature Version 4 for an S3 object (libcurl's CURLOPT_AWS_SIGV4). Never logged.
+struct AwsSigning {
+  std::string provider;  // "aws:amz:REGION:s3"
+  std::string access_key;
+  std::string secret_key;
+  std::string session_token;  // empty: none
+};
+
 struct FetchRequest {
   std::string method = "GET";  // GET, HEAD or POST
   Url url;
@@ -33,6 +41,9 @@ struct FetchRequest {
   // length). If the upstream does not answer with that range, the sink is restart()ed and the
   // body fetched from byte 0. Content is the caller's to check (a GET with a known sha256).
   std::uint64_t resume_from = 0;
+  // Signs every transfer to the request's own host (an S3 remote tier); a payload hash of
+  // UNSIGNED-PAYLOAD is sent, as S3 wants for a GET.
+  std::optional<AwsSigning> aws_sigv4;
 };
 
 // A redirect that was followed.

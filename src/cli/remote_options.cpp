@@ -1,0 +1,45 @@
+#include "cli/remote_options.hpp"
+
+#include "cli/command.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace cli {
+
+void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::string& what_for) {
+  app.add_option("--remote", options.remote, what_for)->type_name("s3://BUCKET/PREFIX")->check([](const std::string& text) -> std::string {
+    auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
+    return location ? "" : location.error().message;
+  });
+  app.add_option("--s3-endpoint", options.s3_endpoint,
+                 "The S3 API's URL, path-style (Ceph, MinIO, R2, GCS); default: AWS in AWS_REGION")
+      ->type_name("URL")
+      ->envname("AWS_ENDPOINT_URL")
+      ->check([](const std::string& text) -> std::string {
+        auto url = upstream::parse_url(text);
+        return url ? "" : url.error().message;
+      });
+  app.add_option("--s3-ca", options.s3_ca, "Trust the CAs in FILE (PEM) for an https --s3-endpoint")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  add_duration_option(app, "--remote-ttl", options.ttl,
+                      "How long a bucket's ref or absence is believed before asking again (default 30s)");
+}
+
+util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
+    const RemoteCliOptions& options, util::Metrics& metrics,
+    const std::function<void(const std::string&)>& warn) {
+  if (options.remote.empty()) return std::unique_ptr<remote::RemoteTier>();
+  auto client = remote::open_s3(options.tier());
+  if (!client) return tl::unexpected(util::with_context(client.error(), "--remote"));
+  auto probe = (*client)->probe();
+  if (!probe) {
+    if (probe.error().code != util::Errc::upstream_unreachable && probe.error().code != util::Errc::timeout) {
+      return tl::unexpected(probe.error());
+    }
+    if (warn) warn("the remote tier is unreachable for now, serving the local tier: " + probe.error().message);
+  }
+  return std::make_unique<remote::RemoteTier>(std::move(*client), options.tier(), metrics);
+}
+
+} // namespace cli

@@ -1,0 +1,38 @@
+// The flags that attach a remote tier (--remote, --s3-endpoint, --s3-ca, --remote-ttl),
+// shared by serve, run, mount and preload.
+#pragma once
+
+#include "remote/remote_tier.hpp"
+#include "util/metrics.hpp"
+#include "util/result.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace cli {
+
+struct RemoteCliOptions {
+  std::string remote;       // s3://BUCKET/PREFIX; empty: no remote tier
+  std::string s3_endpoint;  // empty: AWS
+  std::string s3_ca;
+  std::chrono::milliseconds ttl{30'000};
+
+  remote::RemoteOptions tier() const { return {remote, s3_endpoint, s3_ca, ttl}; }
+};
+
+// `what_for`: the help text of --remote.
+void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::string& what_for);
+
+// The remote tier for --remote (null when not given). The bucket is asked once: a refusal
+// (wrong credentials, no such bucket) is an error; an unreachable bucket only a warning
+// through `warn`, since it may come back and the local tier still serves.
+util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
+    const RemoteCliOptions& options, util::Metrics& metrics,
+    const std::function<void(const std::string&)>& warn);
+
+} // namespace cli

@@ -1,0 +1,145 @@
+#include "remote/bucket_layout.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace remote {
+
+using nlohmann::json;
+
+std::string blob_key(const util::Sha256& digest) {
+  const auto hex = digest.hex();
+  return "blobs/sha256/" + hex.substr(0, 2) + "/" + hex;
+}
+
+std::string files_prefix(store::RepoType type, const std::string& repo_id, const std::string& commit) {
+  return "meta/files/" + store::repo_folder(type, repo_id) + "/" + commit + "/";
+}
+
+std::string file_key(store::RepoType type, const std::string& repo_id, const std::string& commit,
+                     const std::string& path) {
+  return files_prefix(type, repo_id, commit) + path;
+}
+
+std::string public_exchange_key(const std::string& key) {
+  const auto at = key.find(" credential=");
+  if (at == std::string::npos) return key;
+  const auto end = key.find(' ', at + 1);
+  return key.substr(0, at) + (end == std::string::npos ? std::string() : key.substr(end));
+}
+
+std::string exchange_object_key(const std::string& exchange_key) {
+  const auto hex = util::Sha256::of(public_exchange_key(exchange_key)).hex();
+  return "meta/exchanges/" + hex.substr(0, 2) + "/" + hex;
+}
+
+std::string ref_key(store::RepoType type, const std::string& repo_id, const std::string& name) {
+  return std::string(k_refs_prefix) + store::repo_folder(type, repo_id) + "/" + name;
+}
+
+std::optional<RefName> parse_ref_key(std::string_view key) {
+  if (key.substr(0, k_refs_prefix.size()) != k_refs_prefix) return std::nullopt;
+  key.remove_prefix(k_refs_prefix.size());
+  const auto slash = key.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= key.size()) return std::nullopt;
+  const auto repo = store::parse_repo_folder(key.substr(0, slash));
+  if (!repo) return std::nullopt;
+  return RefName{repo->first, repo->second, std::string(key.substr(slash + 1))};
+}
+
+namespace {
+
+json headers_json(const util::Headers& headers) {
+  json out = json::array();
+  for (const auto& [name, value] : headers) out.push_back({name, value});
+  return out;
+}
+
+util::Result<json> parse(std::string_view text, const char* what) {
+  auto doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return util::fail(util::Errc::corrupt, std::string("a ") + what + " row in the bucket is not JSON");
+  }
+  return doc;
+}
+
+} // namespace
+
+std::string encode_file(const store::HubObject& object) {
+  return json{{"blob", object.blob.hex()}, {"etag", object.etag}, {"size", object.size}, {"lfs", object.lfs}}
+      .dump();
+}
+
+util::Result<store::HubObject> decode_file(std::string_view text, const store::HubObjectKey& key) {
+  auto doc = parse(text, "file");
+  if (!doc) return tl::unexpected(doc.error());
+  try {
+    store::HubObject object;
+    object.key = key;
+    const auto blob = util::Sha256::from_hex(doc->at("blob").get<std::string>());
+    if (!blob) return util::fail(util::Errc::corrupt, "a file row in the bucket names a bad blob");
+    object.blob = *blob;
+    object.etag = doc->at("etag").get<std::string>();
+    object.size = doc->at("size").get<std::uint64_t>();
+    object.lfs = doc->at("lfs").get<bool>();
+    return object;
+  } catch (const json::exception& e) {
+    return util::fail(util::Errc::corrupt, std::string("a file row in the bucket is malformed: ") + e.what());
+  }
+}
+
+std::string encode_exchange(const store::Exchange& exchange) {
+  json doc{{"key", public_exchange_key(exchange.key)},
+           {"method", exchange.method},
+           {"url", exchange.url},
+           {"status", exchange.status},
+           {"headers", headers_json(exchange.headers)},
+           {"size", exchange.body_size}};
+  if (exchange.blob) doc["blob"] = exchange.blob->hex();
+  return doc.dump();
+}
+
+util::Result<store::Exchange> decode_exchange(std::string_view text) {
+  auto doc = parse(text, "exchange");
+  if (!doc) return tl::unexpected(doc.error());
+  try {
+    store::Exchange exchange;
+    exchange.key = doc->at("key").get<std::string>();
+    exchange.method = doc->at("method").get<std::string>();
+    exchange.url = doc->at("url").get<std::string>();
+    exchange.status = doc->at("status").get<int>();
+    for (const auto& pair : doc->at("headers")) {
+      exchange.headers.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<std::string>());
+    }
+    exchange.body_size = doc->at("size").get<std::uint64_t>();
+    if (doc->contains("blob")) {
+      const auto blob = util::Sha256::from_hex(doc->at("blob").get<std::string>());
+      if (!blob) return util::fail(util::Errc::corrupt, "an exchange row in the bucket names a bad blob");
+      exchange.blob = *blob;
+    }
+    return exchange;
+  } catch (const json::exception& e) {
+    return util::fail(util::Errc::corrupt, std::string("an exchange row in the bucket is malformed: ") + e.what());
+  }
+}
+
+std::string encode_ref(const store::Ref& ref) {
+  return json{{"commit", ref.commit}, {"learned_at", ref.learned_at}}.dump();
+}
+
+util::Result<store::Ref> decode_ref(std::string_view text, store::RepoType type,
+                                    const std::string& repo_id, const std::string& name) {
+  auto doc = parse(text, "ref");
+  if (!doc) return tl::unexpected(doc.error());
+  try {
+    store::Ref ref{type, repo_id, name, doc->at("commit").get<std::string>(),
+                   doc->value("learned_at", util::UnixMillis{0}), {}};
+    if (ref.commit.size() != 40 || ref.commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return util::fail(util::Errc::corrupt, "a ref in the bucket names a bad commit");
+    }
+    return ref;
+  } catch (const json::exception& e) {
+    return util::fail(util::Errc::corrupt, std::string("a ref in the bucket is malformed: ") + e.what());
+  }
+}
+
+} // namespace remote

@@ -1,0 +1,225 @@
+#include "remote/remote_tier.hpp"
+
+#include "remote/bucket_layout.hpp"
+
+namespace remote {
+namespace {
+
+constexpr std::size_t k_row_cache_limit = 100'000;
+
+} // namespace
+
+util::Result<std::unique_ptr<S3Client>> open_s3(const RemoteOptions& options, S3Options s3) {
+  auto credentials = load_aws_credentials(process_environment());
+  if (!credentials) return tl::unexpected(credentials.error());
+  auto location = parse_s3_location(options.url, options.endpoint, credentials->region);
+  if (!location) return tl::unexpected(location.error());
+  s3.ca_file = options.ca_file;
+  return std::make_unique<S3Client>(std::move(*location), std::move(*credentials), std::move(s3));
+}
+
+RemoteTier::RemoteTier(std::unique_ptr<S3Client> client, RemoteOptions options, util::Metrics& metrics)
+    : m_client(std::move(client)), m_options(std::move(options)), m_metrics(metrics),
+      m_requests(metrics.counter("hubcache_remote_requests_total", "Requests to the remote tier (S3)")),
+      m_request_ms(metrics.counter("hubcache_remote_request_ms_total",
+                                   "Milliseconds spent in remote-tier row requests (divide by the count)")),
+      m_errors(metrics.counter("hubcache_remote_errors_total", "Remote-tier requests that failed")),
+      m_bytes(metrics.counter("hubcache_remote_bytes_total", "Body bytes read from the remote tier")) {}
+
+bool RemoteTier::fresh(std::chrono::steady_clock::time_point at) const {
+  return std::chrono::steady_clock::now() - at < m_options.ttl;
+}
+
+void RemoteTier::count_bytes(std::uint64_t bytes) { m_bytes.add(bytes); }
+
+util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& key) {
+  // Files at a commit never change; everything else (refs, answers about branches, absences)
+  // is believed for the TTL.
+  const bool immutable = key.rfind("meta/files/", 0) == 0;
+  {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_rows.find(key); it != m_rows.end()) {
+      if ((immutable && it->second.body) || fresh(it->second.at)) return it->second.body;
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto body = m_client->get(key, 16ull << 20);
+  m_requests.add();
+  m_request_ms.add(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+  if (!body) {
+    m_errors.add();
+    return tl::unexpected(body.error());
+  }
+  std::lock_guard lock(m_mutex);
+  if (m_rows.size() >= k_row_cache_limit) m_rows.clear();
+  m_rows[key] = CachedRow{*body, std::chrono::steady_clock::now()};
+  return *body;
+}
+
+util::Result<std::optional<store::Ref>> RemoteTier::find_ref(store::RepoType type, const std::string& repo_id,
+                                                             const std::string& name) {
+  auto row = get_row(ref_key(type, repo_id, name));
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  auto ref = decode_ref(**row, type, repo_id, name);
+  if (!ref) return tl::unexpected(ref.error());
+  return *ref;
+}
+
+util::Result<std::optional<store::HubObject>> RemoteTier::find_file(const store::HubObjectKey& key) {
+  auto row = get_row(file_key(key.repo_type, key.repo_id, key.commit, key.path));
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  auto object = decode_file(**row, key);
+  if (!object) return tl::unexpected(object.error());
+  return *object;
+}
+
+util::Result<std::optional<store::Exchange>> RemoteTier::find_exchange(const std::string& key) {
+  auto row = get_row(exchange_object_key(key));
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::nullopt;
+  auto exchange = decode_exchange(**row);
+  if (!exchange) return tl::unexpected(exchange.error());
+  // Two keys with one sha256 would be a collision; believe nothing then.
+  if (exchange->key != public_exchange_key(key)) return std::nullopt;
+  exchange->key = key;
+  return *exchange;
+}
+
+util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType type, const std::string& repo_id,
+                                                                 const std::string& commit) {
+  const auto prefix = files_prefix(type, repo_id, commit);
+  {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_listings.find(prefix); it != m_listings.end() && fresh(it->second.at)) {
+      return it->second.files;
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto objects = m_client->list(prefix);
+  m_requests.add();
+  m_request_ms.add(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+  if (!objects) {
+    m_errors.add();
+    return tl::unexpected(objects.error());
+  }
+  std::vector<store::HubObject> out;
+  for (const auto& object : *objects) {
+    const std::string path = object.key.substr(prefix.size());
+    auto file = find_file({type, repo_id, commit, path, {}});
+    if (!file) return tl::unexpected(file.error());
+    if (*file) out.push_back(std::move(**file));
+  }
+  std::lock_guard lock(m_mutex);
+  if (m_listings.size() >= 10'000) m_listings.clear();
+  m_listings[prefix] = CachedListing{out, std::chrono::steady_clock::now()};
+  return out;
+}
+
+util::Result<std::vector<store::Ref>> RemoteTier::refs() {
+  auto objects = m_client->list(std::string(k_refs_prefix));
+  m_requests.add();
+  if (!objects) {
+    m_errors.add();
+    return tl::unexpected(objects.error());
+  }
+  std::vector<store::Ref> out;
+  for (const auto& object : *objects) {
+    const auto name = parse_ref_key(object.key);
+    if (!name) continue;
+    auto ref = find_ref(name->type, name->repo_id, name->name);
+    if (!ref) return tl::unexpected(ref.error());
+    if (*ref) out.push_back(std::move(**ref));
+  }
+  return out;
+}
+
+upstream::FetchRequest RemoteTier::blob_request(const util::Sha256& digest) const {
+  return m_client->fetch_request(blob_key(digest));
+}
+
+util::Result<store::BlobReader> RemoteTier::pull_blob(store::Store& store, const util::Sha256& digest,
+                                                      std::uint64_t size) {
+  auto writer = store.begin_resumable_blob(digest);
+  if (!writer) return tl::unexpected(writer.error());
+  // A partial file from an interrupted fill: the bytes there are already hashed; ask for the rest.
+  const std::uint64_t have = writer->size();
+  std::uint64_t got = 0;
+  const auto sink = [&](std::span<const std::uint8_t> bytes) -> util::Result<void> {
+    got += bytes.size();
+    return writer->write(bytes);
+  };
+  m_requests.add();
+  util::Result<bool> found = true;
+  if (have > 0 && have < size) {
+    // A ranged read through the same sink: S3 answers 206 with the rest.
+    std::vector<std::uint8_t> buffer(1 << 20);
+    for (std::uint64_t at = have; at < size;) {
+      auto n = m_client->get_range(blob_key(digest), at, std::span(buffer).first(std::min<std::uint64_t>(buffer.size(), size - at)));
+      if (!n) { found = tl::unexpected(n.error()); break; }
+      if (*n == 0) break;
+      if (auto w = sink(std::span<const std::uint8_t>(buffer).first(*n)); !w) { found = tl::unexpected(w.error()); break; }
+      at += *n;
+    }
+  } else if (have == 0) {
+    found = m_client->get_to(blob_key(digest), sink);
+  }
+  m_bytes.add(got);
+  if (!found) {
+    m_errors.add();
+    return tl::unexpected(found.error());
+  }
+  if (!*found) {
+    writer->discard();
+    return util::fail(util::Errc::corrupt, m_client->url_of(blob_key(digest)) +
+                                               " is missing: the bucket names content it does not hold");
+  }
+  auto committed = writer->commit({size, digest});
+  if (!committed) {
+    writer->discard();
+    m_metrics.counter("hubcache_integrity_failures_total", "Upstream bodies refused: wrong length or sha256").add();
+    return tl::unexpected(util::with_context(committed.error(), m_client->url_of(blob_key(digest))));
+  }
+  return std::move(*committed);
+}
+
+util::Result<std::size_t> RemoteTier::read_blob_range(const util::Sha256& digest, std::uint64_t offset,
+                                                      std::span<std::uint8_t> out) {
+  const auto started = std::chrono::steady_clock::now();
+  auto n = m_client->get_range(blob_key(digest), offset, out);
+  m_requests.add();
+  m_request_ms.add(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+  if (!n) {
+    m_errors.add();
+    return tl::unexpected(n.error());
+  }
+  m_bytes.add(*n);
+  return *n;
+}
+
+util::Result<bool> pull_exchange(store::Store& store, RemoteTier& remote, const std::string& key) {
+  auto found = remote.find_exchange(key);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return false;
+  const store::Exchange& exchange = **found;
+  if (!exchange.blob) {
+    if (auto put = store.put(nullptr, exchange); !put) return tl::unexpected(put.error());
+    return true;
+  }
+  auto local = store.blobs().open(*exchange.blob);
+  if (!local) return tl::unexpected(local.error());
+  std::optional<store::BlobReader> body = std::move(*local);
+  if (!body) {
+    auto pulled = remote.pull_blob(store, *exchange.blob, exchange.body_size);
+    if (!pulled) return tl::unexpected(pulled.error());
+    body = std::move(*pulled);
+  }
+  if (auto put = store.put(&*body, exchange); !put) return tl::unexpected(put.error());
+  return true;
+}
+
+} // namespace remote

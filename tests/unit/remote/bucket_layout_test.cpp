@@ -1,0 +1,82 @@
+#include "remote/bucket_layout.hpp"
+
+#include <gtest/gtest.h>
+
+namespace remote {
+namespace {
+
+const std::string k_commit = "a8c8aa76981432e7ab85e5a6ec502fd14c0addde";
+
+TEST(BucketLayout, KeysFollowTheDocumentedLayout) {
+  const auto digest = util::Sha256::of(std::string_view("hello"));
+  EXPECT_EQ(blob_key(digest), "blobs/sha256/2c/" + digest.hex());
+  EXPECT_EQ(file_key(store::RepoType::model, "org/name", k_commit, "onnx/model.onnx"),
+            "meta/files/models--org--name/" + k_commit + "/onnx/model.onnx");
+  EXPECT_EQ(ref_key(store::RepoType::dataset, "squad", "refs/pr/3"), "refs/datasets--squad/refs/pr/3");
+  EXPECT_EQ(exchange_object_key("GET https://x/y").substr(0, 15), "meta/exchanges/");
+}
+
+TEST(BucketLayout, CredentialScopesDoNotReachTheBucket) {
+  EXPECT_EQ(public_exchange_key("GET https://x/y credential=abc"), "GET https://x/y");
+  EXPECT_EQ(public_exchange_key("POST https://x/y credential=abc body=sha256:ff"),
+            "POST https://x/y body=sha256:ff");
+  EXPECT_EQ(exchange_object_key("GET https://x/y credential=abc"), exchange_object_key("GET https://x/y"));
+}
+
+TEST(BucketLayout, RefKeysParseBack) {
+  auto ref = parse_ref_key(ref_key(store::RepoType::model, "org/name", "refs/pr/3"));
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->type, store::RepoType::model);
+  EXPECT_EQ(ref->repo_id, "org/name");
+  EXPECT_EQ(ref->name, "refs/pr/3");
+  auto legacy = parse_ref_key("refs/models--gpt2/main");
+  ASSERT_TRUE(legacy);
+  EXPECT_EQ(legacy->repo_id, "gpt2");
+  EXPECT_FALSE(parse_ref_key("refs/nonsense/main"));
+  EXPECT_FALSE(parse_ref_key("meta/x"));
+  EXPECT_FALSE(parse_ref_key("refs/models--a--b--c/main"));
+}
+
+TEST(BucketLayout, RowsRoundTrip) {
+  store::HubObject object;
+  object.key = {store::RepoType::model, "org/name", k_commit, "w.bin", "scope"};
+  object.blob = util::Sha256::of(std::string_view("w"));
+  object.etag = object.blob.hex();
+  object.size = 1;
+  object.lfs = true;
+  auto file = decode_file(encode_file(object), object.key);
+  ASSERT_TRUE(file) << file.error().message;
+  EXPECT_EQ(file->blob, object.blob);
+  EXPECT_EQ(file->etag, object.etag);
+  EXPECT_TRUE(file->lfs);
+  EXPECT_EQ(file->key.credential, "scope");
+
+  store::Exchange exchange;
+  exchange.key = "GET https://x/y credential=abc";
+  exchange.method = "GET";
+  exchange.url = "https://x/y";
+  exchange.status = 404;
+  exchange.headers = {{"X-Error-Code", "EntryNotFound"}, {"X-Error-Code", "twice"}};
+  auto back = decode_exchange(encode_exchange(exchange));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->key, "GET https://x/y");
+  EXPECT_EQ(back->status, 404);
+  EXPECT_EQ(back->headers, exchange.headers);
+  EXPECT_FALSE(back->blob);
+
+  auto ref = decode_ref(encode_ref({store::RepoType::model, "org/name", "main", k_commit, 5, {}}),
+                        store::RepoType::model, "org/name", "main");
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->commit, k_commit);
+}
+
+TEST(BucketLayout, MalformedRowsAreCorrupt) {
+  const store::HubObjectKey key{store::RepoType::model, "o/n", k_commit, "x", {}};
+  EXPECT_EQ(decode_file("{", key).error().code, util::Errc::corrupt);
+  EXPECT_EQ(decode_file(R"({"blob":"zz","etag":"e","size":1,"lfs":false})", key).error().code, util::Errc::corrupt);
+  EXPECT_FALSE(decode_exchange(R"({"key":1})"));
+  EXPECT_FALSE(decode_ref(R"({"commit":"main"})", store::RepoType::model, "o/n", "main"));
+}
+
+} // namespace
+} // namespace remote
