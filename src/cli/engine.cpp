@@ -230,6 +230,11 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
   if (!store) return fail(k_exit_failure, store.error().message);
   e.store = std::move(*store);
+  if (options.max_size) {
+    if (auto bounded = e.store->set_bound(*options.max_size); !bounded) {
+      return fail(k_exit_failure, bounded.error().message);
+    }
+  }
   const auto log_path = options.log.empty() ? e.store->layout().logs_dir() / "hubcache.ndjson"
                                             : std::filesystem::path(options.log);
   auto log = util::NdjsonLog::open(log_path);
@@ -317,6 +322,17 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   e.metrics.gauge("hubcache_store_blobs", "Blobs in the store", count(&store::IndexCounts::blobs));
   e.metrics.gauge("hubcache_store_exchanges", "Recorded exchanges", count(&store::IndexCounts::exchanges));
   e.metrics.gauge("hubcache_store_hub_objects", "Hub objects", count(&store::IndexCounts::hub_objects));
+  // The local tier against its bound (--max-size), and what made room.
+  if (const store::SpaceBudget* budget = e.store->budget()) {
+    e.metrics.gauge("hubcache_local_bytes", "Bytes the local tier holds on disk (blobs and partial bodies)",
+                    [budget] { return static_cast<double>(budget->used()); });
+    e.metrics.gauge("hubcache_local_bound_bytes", "The local tier's bound (--max-size)",
+                    [budget] { return static_cast<double>(budget->bound()); });
+    e.metrics.gauge("hubcache_evicted_blobs", "Blobs evicted (least recently used) to stay under the bound",
+                    [budget] { return static_cast<double>(budget->evicted_blobs()); });
+    e.metrics.gauge("hubcache_evicted_bytes", "Bytes evicted to stay under the bound",
+                    [budget] { return static_cast<double>(budget->evicted_bytes()); });
+  }
 
   const std::string mode_name(cache::to_string(options.mode));
   const std::string upstream_text = e.upstream_url.to_string();

@@ -63,7 +63,11 @@ util::Result<BlobWriter> BlobStore::begin_write() const {
     // gc may have swept the fresh, not yet pinned file; then start another.
     auto pinned = blob_lock::pin_created(fd.get(), path);
     if (!pinned) return tl::unexpected(pinned.error());
-    if (*pinned) return BlobWriter(m_layout, std::move(fd), std::move(path));
+    if (*pinned) {
+      BlobWriter writer(m_layout, std::move(fd), std::move(path));
+      writer.set_budget(m_budget);
+      return writer;
+    }
   }
   return util::fail(util::Errc::io, "cannot create a temp blob in " + m_layout.tmp_dir().string());
 }
@@ -97,7 +101,9 @@ util::Result<BlobWriter> BlobStore::begin_resumable(const util::Sha256& expected
     if (::lseek(fd.get(), static_cast<off_t>(size), SEEK_SET) < 0) {
       return util::fail_errno("seek " + path.string());
     }
-    return BlobWriter(m_layout, std::move(fd), path, std::move(hasher), size);
+    BlobWriter writer(m_layout, std::move(fd), path, std::move(hasher), size);
+    writer.set_budget(m_budget);
+    return writer;
   }
   return util::fail(util::Errc::io, "cannot hold " + path.string() + ": it keeps vanishing");
 }

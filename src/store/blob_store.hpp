@@ -69,9 +69,12 @@ public:
   util::Result<TmpSweep> sweep_tmp() const;
 
   const Layout& layout() const { return m_layout; }
+  // Writers made from now on reserve their bytes from `budget` (null: unbounded).
+  void set_budget(std::shared_ptr<SpaceBudget> budget) { m_budget = std::move(budget); }
 
 private:
   Layout m_layout;
+  std::shared_ptr<SpaceBudget> m_budget;
 };
 
 } // namespace store

@@ -1,6 +1,7 @@
 #include "store/blob_writer.hpp"
 
 #include "store/blob_lock.hpp"
+#include "store/space_budget.hpp"
 
 #include <cerrno>
 #include <sys/file.h>
@@ -11,7 +12,7 @@ namespace store {
 BlobWriter::BlobWriter(BlobWriter&& other) noexcept
     : m_layout(std::move(other.m_layout)), m_fd(std::move(other.m_fd)),
       m_tmp_path(std::exchange(other.m_tmp_path, {})), m_hasher(std::move(other.m_hasher)),
-      m_size(other.m_size), m_resumable(other.m_resumable) {}
+      m_size(other.m_size), m_resumable(other.m_resumable), m_budget(std::move(other.m_budget)) {}
 
 BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
   if (this != &other) {
@@ -22,13 +23,20 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
     m_hasher = std::move(other.m_hasher);
     m_size = other.m_size;
     m_resumable = other.m_resumable;
+    m_budget = std::move(other.m_budget);
   }
   return *this;
 }
 
 util::Result<void> BlobWriter::write(std::span<const std::uint8_t> data) {
   if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
-  if (auto r = util::write_all(m_fd.get(), data, "write temp blob"); !r) return r;
+  if (m_budget) {
+    if (auto room = m_budget->reserve(data.size()); !room) return room;
+  }
+  if (auto r = util::write_all(m_fd.get(), data, "write temp blob"); !r) {
+    release(data.size());  // what did land is cut off below
+    return r;
+  }
   m_hasher.update(data);
   m_size += data.size();
   return {};
@@ -65,14 +73,18 @@ util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
     discard();
     return error;
   }
-  auto placed = place(digest);
-  discard(); // the temp name goes either way; a placed blob keeps its own name and pin
+  bool fresh = false;
+  auto placed = place(digest, fresh);
+  // The temp name goes either way; a placed blob keeps its own name and pin, and its bytes
+  // stay counted. A copy of content already there (or one that failed) frees its bytes.
+  if (!placed || !fresh) release(m_size);
+  drop_temp();
   return placed;
 }
 
 // link(2), not rename(2): it never replaces an existing blob, so a copy that a reader or
 // writer has pinned keeps its name, and two writers of the same content end with one file.
-util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest) {
+util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest, bool& fresh) {
   const auto final_path = m_layout.blob_path(digest);
   if (auto r = util::make_dirs(final_path.parent_path()); !r) return tl::unexpected(r.error());
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -81,6 +93,7 @@ util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest) {
       // Our temp pin is on this inode, so it is pinned under its final name too.
       util::UniqueFd fd(::dup(m_fd.get()));
       if (!fd) return util::fail_errno("dup");
+      fresh = true;
       return BlobReader(std::move(fd), m_size, digest);
     }
     if (errno != EEXIST) return util::fail_errno("link blob " + final_path.string());
@@ -94,16 +107,30 @@ util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest) {
 
 void BlobWriter::abort() {
   if (m_tmp_path.empty()) return;
-  if (!m_resumable) ::unlink(m_tmp_path.c_str());
+  // A resumable writer's partial file stays on disk, counted, for the next fetch.
+  if (!m_resumable) {
+    release(m_size);
+    ::unlink(m_tmp_path.c_str());
+  }
   m_tmp_path.clear();
   m_fd.reset();
 }
 
 void BlobWriter::discard() {
   if (m_tmp_path.empty()) return;
+  release(m_size);
+  drop_temp();
+}
+
+void BlobWriter::drop_temp() {
+  if (m_tmp_path.empty()) return;
   ::unlink(m_tmp_path.c_str());
   m_tmp_path.clear();
   m_fd.reset();
+}
+
+void BlobWriter::release(std::uint64_t bytes) {
+  if (m_budget) m_budget->release(bytes);
 }
 
 util::Result<void> BlobWriter::restart() {
@@ -112,6 +139,7 @@ util::Result<void> BlobWriter::restart() {
     return util::fail_errno("empty temp blob " + m_tmp_path.string());
   }
   (void)m_hasher.finish();  // resets it
+  release(m_size);
   m_size = 0;
   return {};
 }

@@ -14,10 +14,16 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <memory>
 #include <optional>
 #include <span>
 
 namespace store {
+
+class SpaceBudget;
+
+class SpaceBudget;
 
 struct BlobExpectation {
   std::optional<std::uint64_t> size;
@@ -63,8 +69,15 @@ public:
   util::Result<void> restart();
   bool resumable() const { return m_resumable; }
 
+  // Reserve every appended byte from `budget` (a bounded store); bytes the file already
+  // holds were counted when the store was opened or when they were written.
+  void set_budget(std::shared_ptr<SpaceBudget> budget) { m_budget = std::move(budget); }
+
 private:
-  util::Result<BlobReader> place(const util::Sha256& digest);
+  // `fresh`: the blob is new (else the store had it, and this copy goes).
+  util::Result<BlobReader> place(const util::Sha256& digest, bool& fresh);
+  void drop_temp();  // unlinks the temp name; the inode may live on as the blob
+  void release(std::uint64_t bytes);
 
   Layout m_layout;
   util::UniqueFd m_fd;
@@ -72,6 +85,7 @@ private:
   util::Sha256Hasher m_hasher;
   std::uint64_t m_size = 0;
   bool m_resumable = false;
+  std::shared_ptr<SpaceBudget> m_budget;
 };
 
 } // namespace store

@@ -23,4 +23,8 @@ struct EvictionReport {
 // may be missed while they are open. Entries go before their blob file does.
 util::Result<EvictionReport> evict_to_bound(Store& store, std::uint64_t bound);
 
+// Evicts least recently used blobs until at least `want` bytes are freed (or none is left
+// that nobody has open). For a bounded store making room (space_budget.hpp).
+util::Result<EvictionReport> evict_bytes(Store& store, std::uint64_t want);
+
 } // namespace store

@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include "store/eviction.hpp"
+
 #include <system_error>
 
 namespace store {
@@ -47,6 +49,33 @@ util::Result<void> Store::put(const BlobReader* body, Exchange exchange) {
   }
   exchange.stored_at = exchange.last_access = m_clock.now();
   return m_index->put_exchange(exchange);
+}
+
+util::Result<void> Store::set_bound(std::uint64_t bound) {
+  auto counts = m_index->counts();
+  if (!counts) return tl::unexpected(counts.error());
+  // Temp files count too: a partial body kept for a resume takes room like any blob.
+  std::uint64_t used = counts->blob_bytes;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(m_layout.tmp_dir(), ec)) {
+    std::error_code size_ec;
+    if (entry.is_regular_file(size_ec)) used += entry.file_size(size_ec);
+  }
+  m_budget = std::make_shared<SpaceBudget>(bound, used, [this](std::uint64_t want) -> util::Result<std::uint64_t> {
+    auto report = evict_bytes(*this, want);
+    if (!report) return tl::unexpected(report.error());
+    m_budget->count_evicted(report->evicted_blobs, report->evicted_bytes);
+    return report->evicted_bytes;
+  });
+  m_blobs.set_budget(m_budget);
+  // A store already past the bound is brought under it now, as far as open files allow.
+  if (used > bound) {
+    auto report = evict_bytes(*this, used - bound);
+    if (!report) return tl::unexpected(report.error());
+    m_budget->count_evicted(report->evicted_blobs, report->evicted_bytes);
+    m_budget->release(report->evicted_bytes);
+  }
+  return {};
 }
 
 util::Result<void> Store::put(Ref ref) {

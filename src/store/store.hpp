@@ -6,6 +6,7 @@
 #include "store/entry.hpp"
 #include "store/index.hpp"
 #include "store/layout.hpp"
+#include "store/space_budget.hpp"
 #include "util/clock.hpp"
 #include "util/result.hpp"
 
@@ -62,6 +63,12 @@ public:
   util::Result<void> note_exchange_use(const std::string& key);
   util::Result<void> note_hub_object_use(const HubObjectKey& key);
 
+  // Bounds the bytes this process lets the store hold (blobs and temp files) to `bound`,
+  // evicting least recently used blobs nobody has open to make room (space_budget.hpp).
+  util::Result<void> set_bound(std::uint64_t bound);
+  // Null when unbounded.
+  const SpaceBudget* budget() const { return m_budget.get(); }
+
   const Layout& layout() const { return m_layout; }
   const BlobStore& blobs() const { return m_blobs; }
   Index& index() { return *m_index; }
@@ -78,6 +85,7 @@ private:
   BlobStore m_blobs;
   std::unique_ptr<Index> m_index;
   const util::Clock& m_clock;
+  std::shared_ptr<SpaceBudget> m_budget;
   std::mutex m_touch_mutex;
   std::unordered_map<std::string, util::UnixMillis> m_touched;  // bounded, see touch_due()
 };
