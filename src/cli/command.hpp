@@ -50,6 +50,7 @@ Command add_preload(CLI::App& parent, GlobalOptions& global);
 Command add_lock(CLI::App& parent, GlobalOptions& global);
 Command add_bake(CLI::App& parent, GlobalOptions& global);
 Command add_import(CLI::App& parent, GlobalOptions& global);
+Command add_mount(CLI::App& parent, GlobalOptions& global);
 
 // Adds `--store DIR` (env HUBCACHE_STORE). Both the top level and each subcommand take it,
 // so it works before or after the subcommand and shows in every --help.

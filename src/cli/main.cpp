@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
       cli::add_lock(app, global),
       cli::add_bake(app, global),
       cli::add_import(app, global),
+      cli::add_mount(app, global),
   };
 
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -1,0 +1,100 @@
+#include "mount/file_reads.hpp"
+
+#include "cache/remote_fill.hpp"
+#include "util/file.hpp"
+
+#include <condition_variable>
+#include <mutex>
+
+namespace mount {
+
+FileReads::FileReads(store::Store& store, remote::RemoteTier* remote, cache::Fetches* fetches,
+                     util::Metrics& metrics, std::function<void(const std::string&)> notice)
+    : m_store(store), m_remote(remote), m_fetches(fetches), m_metrics(metrics), m_notice(std::move(notice)) {}
+
+util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& object) {
+  auto file = std::make_unique<OpenFile>();
+  file->object = object;
+  auto local = m_store.blobs().open(object.blob);
+  if (!local) return tl::unexpected(local.error());
+  if (*local) {
+    file->local = std::move(**local);
+    m_metrics.counter("hubcache_requests_total", "Responses by cache result", {{"cache", "hit"}}).add();
+    // The file is known locally now, if only from the bucket: index it for LRU and for gc.
+    if (auto known = m_store.index().find_hub_object(object.key); known && !*known) {
+      if (auto put = m_store.put(*file->local, object); !put && m_notice) m_notice("not stored: " + put.error().message);
+    }
+    return file;
+  }
+  if (!m_remote || !m_fetches) {
+    return util::fail(util::Errc::offline_miss, "blob " + object.blob.hex() + " is not in the store");
+  }
+  m_metrics.counter("hubcache_requests_total", "Responses by cache result", {{"cache", "remote"}}).add();
+  file->flight = cache::start_remote_fill(
+      *m_fetches, *m_remote, object.blob, object.size,
+      [this, object](const store::BlobReader& body) {
+        if (auto put = m_store.put(body, object); !put && m_notice) m_notice("not stored: " + put.error().message);
+      },
+      m_metrics, m_notice);
+  if (!file->flight) return util::fail(util::Errc::io, "the store cannot take a new blob");
+  return file;
+}
+
+util::Result<std::size_t> FileReads::read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset) {
+  const std::uint64_t size = file.object.size;
+  if (offset >= size || out.empty()) return 0;
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size - offset));
+  out = out.first(want);
+  if (file.local) {
+    std::size_t done = 0;
+    while (done < want) {
+      auto n = file.local->read_at(out.subspan(done), offset + done);
+      if (!n) return tl::unexpected(n.error());
+      if (*n == 0) return util::fail(util::Errc::corrupt, "blob " + file.object.blob.hex() + " is shorter than its size");
+      done += *n;
+    }
+    return done;
+  }
+  auto& flight = *file.flight;
+  const std::uint64_t need = offset + want;
+  auto state = flight.state();
+  if (!state.complete && !state.failed && offset > state.available + k_direct_read_distance && m_remote) {
+    // Far ahead of the fill: ask the bucket for just this range.
+    std::size_t done = 0;
+    while (done < want) {
+      auto n = m_remote->read_blob_range(file.object.blob, offset + done, out.subspan(done));
+      if (!n) return tl::unexpected(n.error());
+      if (*n == 0) return util::fail(util::Errc::corrupt, "the bucket's blob " + file.object.blob.hex() + " is short");
+      done += *n;
+    }
+    return done;
+  }
+  // Wait for the fill to reach the end of this read.
+  std::mutex mutex;
+  std::condition_variable changed;
+  while (!(state.complete || state.failed || state.available >= need)) {
+    bool woken = false;
+    flight.when_changed(state, [&] {
+      std::lock_guard lock(mutex);
+      woken = true;
+      changed.notify_one();
+    });
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return woken; });
+    state = flight.state();
+  }
+  if (state.failed || (state.complete && state.available < need)) {
+    return util::fail(util::Errc::upstream_unreachable,
+                      "filling blob " + file.object.blob.hex() + " from " + m_remote->describe() + " failed");
+  }
+  std::size_t done = 0;
+  while (done < want) {
+    auto n = util::read_at(flight.fd(), out.subspan(done), offset + done);
+    if (!n) return tl::unexpected(n.error());
+    if (*n == 0) return util::fail(util::Errc::io, "a filling blob is shorter than it said");
+    done += *n;
+  }
+  return done;
+}
+
+} // namespace mount

@@ -1,0 +1,50 @@
+// The bytes behind a mounted file: the local blob if the store has it; else a fill from the
+// remote tier, started on open (one per blob per process, verified before it is indexed)
+// and read as it grows. A read far ahead of the fill goes to the bucket by range instead of
+// waiting. A read never returns fewer bytes than asked unless at the end of the file: a
+// failure is an error (EIO), never a short read.
+#pragma once
+
+#include "cache/fetches.hpp"
+#include "remote/remote_tier.hpp"
+#include "store/store.hpp"
+#include "util/metrics.hpp"
+#include "util/result.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace mount {
+
+// A file open for reading: its local blob, or the fill that brings it.
+struct OpenFile {
+  store::HubObject object;
+  std::optional<store::BlobReader> local;
+  std::shared_ptr<cache::InFlight> flight;
+};
+
+// Safe from any thread.
+class FileReads {
+public:
+  FileReads(store::Store& store, remote::RemoteTier* remote, cache::Fetches* fetches,
+            util::Metrics& metrics, std::function<void(const std::string&)> notice);
+
+  // Errc::offline_miss: neither tier has the body.
+  util::Result<std::unique_ptr<OpenFile>> open(const store::HubObject& object);
+  util::Result<std::size_t> read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset);
+
+private:
+  store::Store& m_store;
+  remote::RemoteTier* m_remote;
+  cache::Fetches* m_fetches;
+  util::Metrics& m_metrics;
+  std::function<void(const std::string&)> m_notice;
+};
+
+// Reads ahead of a fill by more than this go straight to the bucket.
+inline constexpr std::uint64_t k_direct_read_distance = 16ull << 20;
+
+} // namespace mount
