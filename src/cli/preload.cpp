@@ -325,13 +325,15 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
     bytes_fetched += o.bytes_fetched;
     bytes_present += o.bytes_present;
   }
+  nlohmann::json out;
   if (options.json) {
-    nlohmann::json out = {{"entries", outcomes.size()}, {"failed", failed},
+    out = {{"entries", outcomes.size()}, {"failed", failed},
                           {"files", files},             {"fetched", fetched},
                           {"present", present},         {"bytes_fetched", bytes_fetched},
                           {"bytes_present", bytes_present}, {"results", nlohmann::json::array()}};
     for (const auto& o : outcomes) out["results"].push_back(outcome_json(o));
-    print_json(out);
+    // With --publish, printed once the publish is known too.
+    if (options.publish.empty() || failed) print_json(out);
   } else {
     std::printf("preloaded %zu entr%s: %llu files, %llu fetched (%s), %llu already present (%s)%s\n",
                 outcomes.size(), outcomes.size() == 1 ? "y" : "ies",
@@ -367,13 +369,14 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
                                                             " (its refs are unchanged)"));
   }
   if (options.json) {
-    print_json({{"published", bucket->describe()},
-                {"blobs_written", published->blobs_written},
-                {"blobs_present", published->blobs_present},
-                {"bytes_written", published->bytes_written},
-                {"files", published->files},
-                {"exchanges", published->exchanges},
-                {"refs", published->refs}});
+    out["published"] = {{"bucket", bucket->describe()},
+                        {"blobs_written", published->blobs_written},
+                        {"blobs_present", published->blobs_present},
+                        {"bytes_written", published->bytes_written},
+                        {"files", published->files},
+                        {"exchanges", published->exchanges},
+                        {"refs", published->refs}};
+    print_json(out);
   } else {
     std::printf("published to %s: %llu blobs written (%s), %llu already there, %llu files, %llu "
                 "answers, %llu refs\n",

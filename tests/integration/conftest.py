@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from radosgw import radosgw  # noqa: F401  (the session's S3 engine, for the fleet tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -96,7 +98,7 @@ def store_tool(store_tool_bin: Path, store: Path) -> StoreTool:
 class Served:
     """A running `hubcache serve`, stopped at the end of the test."""
 
-    def __init__(self, binary: Path, store: Path, upstream: str, args, workdir: Path):
+    def __init__(self, binary: Path, store: Path, upstream: str, args, workdir: Path, env=None):
         self.log_path = workdir / f"hubcache-{id(self)}.ndjson"
         self.port_file = workdir / f"port-{id(self)}"
         self.argv = [str(binary), "serve", "--store", str(store), "--listen", "127.0.0.1:0",
@@ -106,7 +108,7 @@ class Served:
         self.stderr_path = workdir / f"stderr-{id(self)}"
         with open(self.stderr_path, "w") as stderr:
             self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=stderr,
-                                         text=True)
+                                         text=True, env={**os.environ, **(env or {})})
         line = self.proc.stdout.readline()
         if not line.startswith("listening on http://127.0.0.1:"):
             self.proc.kill()
@@ -149,8 +151,8 @@ class Served:
 def serve(hubcache_bin, store, tmp_path):
     started = []
 
-    def start(upstream, *args, store_dir=None):
-        served = Served(hubcache_bin, store_dir or store, upstream, args, tmp_path)
+    def start(upstream, *args, store_dir=None, env=None):
+        served = Served(hubcache_bin, store_dir or store, upstream, args, tmp_path, env)
         started.append(served)
         return served
 

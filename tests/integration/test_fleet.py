@@ -1,0 +1,263 @@
+"""The fleet (issue 8): one writer publishes to a bucket on a real S3 engine (Ceph radosgw,
+strict SigV4), nodes with read-only credentials read it lazily into size-bounded local
+tiers, and `hubcache mount` shows it in the HF cache layout for HF_HUB_OFFLINE jobs."""
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from test_hub_clients import BERT, repo_files, sha
+
+BIG = "fleet-demo/big-model"
+
+
+def publish(hubcache, hub, radosgw, bucket, manifest, *extra, store=None, check=True):
+    args = ["preload", "--upstream", hub.url, "--publish", f"s3://{bucket}/ci", "--json",
+            *extra, manifest]
+    if store:
+        args[0:0] = ["--store", store]
+    done = hubcache.run(*args, env=radosgw.env(), store=store is None, timeout=300)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+def manifest(tmp_path, text):
+    path = tmp_path / "fleet.txt"
+    path.write_text(text)
+    return path
+
+
+def get(url, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def metrics(node):
+    with urllib.request.urlopen(node.url("/_hubcache/metrics"), timeout=10) as response:
+        text = response.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def bucket_is_consistent(radosgw, bucket):
+    """Every blob in the bucket hashes to its name, and every name points at content there."""
+    keys = set(radosgw.keys(bucket, "ci/"))
+    for key in keys:
+        if key.startswith("ci/blobs/sha256/"):
+            assert sha(radosgw.get(bucket, key)) == key.rsplit("/", 1)[1], key
+        elif key.startswith("ci/meta/files/"):
+            row = json.loads(radosgw.get(bucket, key))
+            assert f"ci/blobs/sha256/{row['blob'][:2]}/{row['blob']}" in keys, key
+        elif key.startswith("ci/refs/"):
+            commit = json.loads(radosgw.get(bucket, key))["commit"]
+            folder = key.split("/")[2]
+            assert any(k.startswith(f"ci/meta/files/{folder}/{commit}/") for k in keys), key
+    return keys
+
+
+def test_publish_then_three_nodes_replay_with_the_upstream_down(
+        hubcache, fake_hub, radosgw, serve, hf_client, tmp_path):
+    bucket = radosgw.new_bucket()
+    result = json.loads(publish(hubcache, fake_hub, radosgw, bucket,
+                                manifest(tmp_path, f"{BERT}\n")).stdout)
+    assert result["failed"] == 0
+    assert result["published"]["refs"] == 1 and result["published"]["blobs_written"] > 0
+    keys = bucket_is_consistent(radosgw, bucket)
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    assert f"ci/refs/models--{BERT.replace('/', '--')}/main" in keys
+    upstream = fake_hub.url
+    fake_hub.stop()  # from here on, only the bucket has the files
+
+    expected = {path: sha(data) for path, data in repo_files(fake_hub, BERT).items()}
+    for n in range(3):
+        node = serve(upstream, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                     store_dir=tmp_path / f"node{n}", env=radosgw.env(ro=True))
+        for _ in range(2):  # the second pass is served by the node's local tier
+            [snapshot] = hf_client.run([{"op": "snapshot", "repo": BERT}],
+                                       endpoint=node.url(), cache=tmp_path / f"client{n}-{_}")
+            assert snapshot["files"] == expected
+        [auto] = hf_client.run([{"op": "auto", "repo": BERT}], endpoint=node.url(),
+                               cache=tmp_path / f"auto{n}")
+        assert auto["model_type"] == "bert"
+        values = metrics(node)
+        # Each object came from the bucket once: remote bytes equal the distinct bodies read.
+        stored_blobs = list((tmp_path / f"node{n}" / "blobs" / "sha256").rglob("*"))
+        body_bytes = sum(p.stat().st_size for p in stored_blobs if p.is_file())
+        assert values["hubcache_remote_bytes_total"] == body_bytes
+        assert values['hubcache_requests_total{cache="remote"}'] > 0
+        assert values['hubcache_requests_total{cache="miss"}'] == 0
+        for path, data in repo_files(fake_hub, BERT).items():
+            assert (tmp_path / f"node{n}" / "blobs" / "sha256" / sha(data)[:2] / sha(data)).read_bytes() == data
+        assert commit in node.stats()["store"] or True
+
+
+def test_node_credentials_are_read_only_and_wrong_ones_fail_clearly(hubcache, fake_hub, radosgw,
+                                                                     tmp_path):
+    bucket = radosgw.new_bucket()
+    path = manifest(tmp_path, f"{BERT} include=config.json\n")
+    # A node's read-only key cannot publish: the writer finds out before fetching anything.
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci",
+                        path, env=radosgw.env(ro=True))
+    assert done.returncode == 1
+    assert "403" in done.stderr and "AccessDenied" in done.stderr
+    assert radosgw.keys(bucket) == []
+    # A wrong secret: one line naming the S3 error, never the secret.
+    done = hubcache.run("serve", "--remote", f"s3://{bucket}/ci", "--listen", "127.0.0.1:0",
+                        env=radosgw.env(ro=True, secret="WRONGSECRET"))
+    assert done.returncode == 1
+    assert "SignatureDoesNotMatch" in done.stderr
+    assert "WRONGSECRET" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_outage_gives_clear_errors_and_keeps_the_store_whole(
+        hubcache, fake_hub, radosgw, serve, tmp_path):
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{BERT}\n"))
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    node_store = tmp_path / "node"
+    node = serve(fake_hub.url, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                 "--remote-ttl", "0s", store_dir=node_store, env=radosgw.env(ro=True))
+    status, _, body = get(node.url(f"/{BERT}/resolve/{commit}/config.json"))
+    assert status == 200 and body == repo_files(fake_hub, BERT)["config.json"]
+    with radosgw.outage():
+        # What the node holds still serves; what it does not is a clear miss, not a hang.
+        status, _, body = get(node.url(f"/{BERT}/resolve/{commit}/config.json"))
+        assert status == 200
+        try:
+            get(node.url(f"/{BERT}/resolve/{commit}/vocab.txt"))
+            raise AssertionError("a file neither tier can give was served")
+        except urllib.error.HTTPError as error:
+            assert error.code == 504
+        assert "remote tier" in node.stderr
+    verify = hubcache.run("verify", "--store", node_store, store=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    status, _, body = get(node.url(f"/{BERT}/resolve/{commit}/vocab.txt"))
+    assert status == 200 and body == repo_files(fake_hub, BERT)["vocab.txt"]
+
+
+@pytest.fixture
+def big_model(fake_hub):
+    files = {f"model-{i:02d}.safetensors": os.urandom(25 << 20) for i in range(8)}
+    files["config.json"] = b'{"model_type": "bert", "hidden_size": 64}'
+    fake_hub.add_repo(BIG, files)
+    return files
+
+
+def test_a_bounded_node_stays_under_its_bound_and_evicts_lru(
+        hubcache, fake_hub, big_model, radosgw, serve, tmp_path):
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{BIG}\n"))
+    commit = fake_hub.repos[("model", BIG)].refs["main"]
+    bound = 50_000_000  # "50M": sizes are SI, "50Mi" would be 50 << 20
+    node_store = tmp_path / "node"
+    node = serve(fake_hub.url, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                 "--max-size", "50M", store_dir=node_store, env=radosgw.env(ro=True))
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            seen = {}  # by inode: a committed blob is briefly linked under both names
+            for folder in ("blobs", "tmp"):
+                for p in (node_store / folder).rglob("*"):
+                    try:
+                        st = p.stat()
+                        if p.is_file():
+                            seen[st.st_ino] = st.st_size
+                    except FileNotFoundError:
+                        pass
+            peak[0] = max(peak[0], sum(seen.values()))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        for name, data in sorted(big_model.items()):
+            status, _, body = get(node.url(f"/{BIG}/resolve/{commit}/{name}"))
+            assert status == 200 and sha(body) == sha(data), name
+    finally:
+        stop.set()
+        sampler.join()
+    assert 0 < peak[0] <= bound, f"peak {peak[0]} over the bound {bound}"
+    values = metrics(node)
+    assert values["hubcache_local_bound_bytes"] == bound
+    assert values["hubcache_local_bytes"] <= bound
+    assert values["hubcache_evicted_blobs"] >= 6
+    # LRU: the last files read are the ones kept.
+    kept = {p.name for p in (node_store / "blobs" / "sha256").rglob("*") if p.is_file()}
+    last = sorted(big_model)[-1]
+    assert sha(big_model[last]) in kept
+    assert sha(big_model[sorted(big_model)[0]]) not in kept
+
+
+def test_two_publishers_at_once_leave_a_consistent_bucket(hubcache, fake_hub, radosgw, serve,
+                                                         hf_client, tmp_path):
+    bucket = radosgw.new_bucket()
+    path = manifest(tmp_path, f"{BERT}\n")
+    procs = []
+    for n in range(2):
+        argv = [str(hubcache.binary), "preload", "--store", str(tmp_path / f"writer{n}"),
+                "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci", "--json", str(path)]
+        procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env={**os.environ, **radosgw.env()}))
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+    bucket_is_consistent(radosgw, bucket)
+    node = serve(fake_hub.url, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                 store_dir=tmp_path / "node", env=radosgw.env(ro=True))
+    [snapshot] = hf_client.run([{"op": "snapshot", "repo": BERT}], endpoint=node.url())
+    assert snapshot["files"] == {p: sha(d) for p, d in repo_files(fake_hub, BERT).items()}
+
+
+def test_a_publish_killed_half_way_leaves_the_previous_refs(hubcache, fake_hub, big_model,
+                                                           radosgw, serve, tmp_path):
+    bucket = radosgw.new_bucket()
+    path = manifest(tmp_path, f"{BIG}\n")
+    publish(hubcache, fake_hub, radosgw, bucket, path)
+    old = fake_hub.repos[("model", BIG)].refs["main"]
+    ref_key = f"ci/refs/models--{BIG.replace('/', '--')}/main"
+    assert json.loads(radosgw.get(bucket, ref_key))["commit"] == old
+    # The branch moves: every weight file changes.
+    new_files = {name: os.urandom(len(data)) for name, data in big_model.items() if name != "config.json"}
+    new = fake_hub.commit(BIG, new_files)
+    before = set(radosgw.keys(bucket, "ci/blobs/"))
+    argv = [str(hubcache.binary), "preload", "--store", str(tmp_path / "writer"), "--upstream",
+            fake_hub.url, "--publish", f"s3://{bucket}/ci", "--jobs", "1", str(path)]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, **radosgw.env()})
+    deadline = time.time() + 120
+    while time.time() < deadline and not (set(radosgw.keys(bucket, "ci/blobs/")) - before):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert set(radosgw.keys(bucket, "ci/blobs/")) - before, "the publish never started"
+    assert json.loads(radosgw.get(bucket, ref_key))["commit"] == old
+    bucket_is_consistent(radosgw, bucket)
+    node = serve(fake_hub.url, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                 store_dir=tmp_path / "node", env=radosgw.env(ro=True))
+    status, headers, body = get(node.url(f"/{BIG}/resolve/main/model-00.safetensors"))
+    assert status == 200 and headers["X-Repo-Commit"] == old
+    assert body == big_model["model-00.safetensors"]
+    # --check against the bucket sees the move; a full publish then moves the ref.
+    check = hubcache.run("preload", "--upstream", fake_hub.url, "--check", "--publish",
+                         f"s3://{bucket}/ci", path, env=radosgw.env())
+    assert check.returncode == 3, check.stdout + check.stderr
+    assert "moved" in check.stdout
+    publish(hubcache, fake_hub, radosgw, bucket, path, store=tmp_path / "writer")
+    assert json.loads(radosgw.get(bucket, ref_key))["commit"] == new
