@@ -261,3 +261,114 @@ def test_a_publish_killed_half_way_leaves_the_previous_refs(hubcache, fake_hub, 
     assert "moved" in check.stdout
     publish(hubcache, fake_hub, radosgw, bucket, path, store=tmp_path / "writer")
     assert json.loads(radosgw.get(bucket, ref_key))["commit"] == new
+
+
+class Mounted:
+    """A running `hubcache mount`, unmounted (SIGTERM) at the end."""
+
+    def __init__(self, hubcache, store, mountpoint, env, *args):
+        self.mountpoint = mountpoint
+        self.stderr_path = store.parent / f"mount-{mountpoint.name}.stderr"
+        argv = [str(hubcache.binary), "mount", "--store", str(store), str(mountpoint), *map(str, args)]
+        with open(self.stderr_path, "w") as stderr:
+            self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                         env={**os.environ, **env})
+        line = self.proc.stdout.readline()
+        assert line.startswith("mounted "), f"{line!r} {self.stderr}"
+
+    @property
+    def stderr(self):
+        return self.stderr_path.read_text()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+def is_mounted(path):
+    return any(line.split()[1] == str(path) for line in Path("/proc/mounts").read_text().splitlines())
+
+
+@pytest.fixture
+def mounted(hubcache, tmp_path):
+    made = []
+
+    def start(store, env, *args):
+        mountpoint = tmp_path / f"mnt{len(made)}"
+        mountpoint.mkdir()
+        m = Mounted(hubcache, store, mountpoint, env, *args)
+        made.append(m)
+        return m
+
+    yield start
+    for m in made:
+        rc = m.stop()
+        assert rc == 0, m.stderr
+        assert not is_mounted(m.mountpoint)
+        assert "Sanitizer" not in m.stderr and "runtime error:" not in m.stderr, m.stderr[-3000:]
+
+
+@pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse")
+def test_the_mount_serves_offline_clients_lazily_and_by_range(
+        hubcache, fake_hub, radosgw, mounted, hf_client, tmp_path):
+    weights = os.urandom(40 << 20)
+    fake_hub.add_repo("fleet-demo/ranged", {"weights.bin": weights, "config.json": b"{}"})
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket,
+            manifest(tmp_path, f"{BERT}\nfleet-demo/ranged\n"))
+    store = tmp_path / "mount-store"
+    m = mounted(store, radosgw.env(ro=True), "--remote", f"s3://{bucket}/ci")
+    bert = m.mountpoint / f"models--{BERT.replace('/', '--')}"
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    assert (bert / "refs" / "main").read_text() == commit
+    assert sorted(p.name for p in (bert / "snapshots" / commit).iterdir()) == sorted(
+        {path.split("/")[0] for path in repo_files(fake_hub, BERT)})
+
+    # huggingface_hub and transformers with HF_HUB_OFFLINE=1 and no server at all.
+    files = repo_files(fake_hub, BERT)
+    [config, auto] = hf_client.run([{"op": "download", "repo": BERT, "file": "config.json"},
+                                    {"op": "auto", "repo": BERT}],
+                                   cache=m.mountpoint, offline=True)
+    assert config == {"sha256": sha(files["config.json"]), "size": len(files["config.json"])}
+    assert auto["model_type"] == "bert"
+    # Lazy: only what was read came down; the weights nobody opened did not.
+    held = {p.name for p in (store / "blobs" / "sha256").rglob("*") if p.is_file()}
+    assert sha(files["config.json"]) in held
+    assert sha(files["model.safetensors"]) not in held
+    assert sha(files["onnx/model.onnx"]) not in held
+
+    # cat and dd, by range: far ahead of the fill too.
+    ranged = m.mountpoint / "models--fleet-demo--ranged" / "snapshots" / \
+        fake_hub.repos[("model", "fleet-demo/ranged")].refs["main"] / "weights.bin"
+    piece = subprocess.run(["dd", f"if={ranged}", "bs=1M", "skip=30", "count=2", "status=none"],
+                           capture_output=True, check=True).stdout
+    assert piece == weights[30 << 20:32 << 20]
+    whole = subprocess.run(["cat", str(ranged)], capture_output=True, check=True).stdout
+    assert sha(whole) == sha(weights)
+    assert not (m.mountpoint / "models--nobody--nothing").exists()
+    write = subprocess.run(["sh", "-c", f"echo x > {ranged}"], capture_output=True, text=True)
+    assert write.returncode != 0 and "Read-only" in write.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse")
+def test_the_mount_gives_eio_in_an_outage_and_never_a_corrupt_file(
+        hubcache, fake_hub, radosgw, mounted, tmp_path):
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{BERT}\n"))
+    store = tmp_path / "mount-store"
+    m = mounted(store, radosgw.env(ro=True), "--remote", f"s3://{bucket}/ci")
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    snapshot = m.mountpoint / f"models--{BERT.replace('/', '--')}" / "snapshots" / commit
+    files = repo_files(fake_hub, BERT)
+    assert (snapshot / "vocab.txt").read_bytes() == files["vocab.txt"]
+    with radosgw.outage():
+        assert (snapshot / "vocab.txt").read_bytes() == files["vocab.txt"]  # local now
+        done = subprocess.run(["cat", str(snapshot / "model.safetensors")], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode != 0
+        assert "Input/output error" in done.stderr
+        assert "remote tier" in m.stderr or "model.safetensors" in m.stderr
+    verify = hubcache.run("verify", "--store", store, store=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert (snapshot / "model.safetensors").read_bytes() == files["model.safetensors"]
