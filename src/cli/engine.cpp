@@ -347,6 +347,25 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
       },
       [&metrics, mode_name, upstream_text, store_text] {
         auto stats = nlohmann::json::parse(metrics.json());
+        // Per tier: where answers and their bytes came from.
+        const auto requests = [&metrics](const char* cache) {
+          return metrics.value("hubcache_requests_total", {{"cache", cache}});
+        };
+        const auto bytes = [&metrics](const char* source) {
+          return metrics.value("hubcache_served_bytes_total", {{"source", source}});
+        };
+        const auto remote_requests = metrics.value("hubcache_remote_requests_total");
+        stats["tiers"] = {
+            {"local", {{"hits", requests("hit") + requests("stale")}, {"bytes", bytes("store")}}},
+            {"remote",
+             {{"hits", requests("remote")},
+              {"bytes", bytes("remote")},
+              {"requests", remote_requests},
+              {"errors", metrics.value("hubcache_remote_errors_total")},
+              {"mean_ms", remote_requests ? static_cast<double>(metrics.value("hubcache_remote_request_ms_total")) /
+                                                static_cast<double>(remote_requests)
+                                          : 0.0}}},
+            {"upstream", {{"fetches", requests("stored")}, {"bytes", bytes("upstream")}}}};
         stats["mode"] = mode_name;
         stats["upstream"] = upstream_text;
         stats["store"] = store_text;

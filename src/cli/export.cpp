@@ -1,10 +1,13 @@
 // `hubcache export --hf-cache OUTDIR`: the store's Hub files as a ready HF_HUB_CACHE.
 #include "cli/command.hpp"
 #include "cli/output.hpp"
+#include "cli/remote_options.hpp"
+#include "remote/upload_tree.hpp"
 #include "hub/hf_cache_export.hpp"
 #include "util/size.hpp"
 
 #include <cstdio>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -17,11 +20,69 @@ struct ExportCliOptions {
   bool no_symlinks = false;
   std::vector<std::string> repos;
   bool json = false;
+  RemoteCliOptions to;  // --to s3://BUCKET/PREFIX (in to.remote), --s3-endpoint, --s3-ca
+  int jobs = 4;
 };
 
+// `--to s3://…`: the symlink-free cache, made beside the store (hard links, no copies), then
+// uploaded; the temporary folder goes either way.
+int export_to_bucket(store::Store& store, const ExportCliOptions& options) {
+  util::Metrics metrics;
+  auto bucket = open_remote_tier(options.to, metrics, {});
+  if (!bucket) return report(bucket.error());
+  if (auto probe = (*bucket)->client().probe(); !probe) return report(probe.error());
+  const auto staging = store.layout().tmp_dir() / ("export-" + std::to_string(::getpid()));
+  std::error_code ec;
+  std::filesystem::remove_all(staging, ec);
+  struct Cleanup {
+    std::filesystem::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{staging};
+  hub::ExportOptions export_options;
+  export_options.symlinks = false;
+  export_options.repos = options.repos;
+  auto totals = hub::export_hf_cache(store, staging, export_options, {});
+  if (!totals) return report(totals.error());
+  for (const auto& error : totals->errors) std::fprintf(stderr, "hubcache: error: %s\n", error.c_str());
+  auto uploaded = remote::upload_tree(staging, (*bucket)->client(), options.jobs,
+                                      [&options](const std::string& line) {
+                                        if (!options.json) std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+                                      });
+  if (!uploaded) return report(util::with_context(uploaded.error(), "export to " + (*bucket)->describe()));
+  if (options.json) {
+    print_json({{"to", (*bucket)->describe()},
+                {"repos", totals->repos},
+                {"revisions", totals->revisions},
+                {"files", uploaded->files},
+                {"uploaded", uploaded->uploaded},
+                {"unchanged", uploaded->unchanged},
+                {"bytes", uploaded->bytes},
+                {"errors", totals->errors}});
+  } else {
+    std::printf("exported %llu repos, %llu revisions to %s: %llu objects uploaded (%s), %llu unchanged\n",
+                static_cast<unsigned long long>(totals->repos),
+                static_cast<unsigned long long>(totals->revisions), (*bucket)->describe().c_str(),
+                static_cast<unsigned long long>(uploaded->uploaded), util::format_size(uploaded->bytes).c_str(),
+                static_cast<unsigned long long>(uploaded->unchanged));
+  }
+  return totals->errors.empty() ? k_exit_ok : k_exit_failure;
+}
+
 int run_export(const GlobalOptions& global, const ExportCliOptions& options) {
+  if (options.hf_cache.empty() == options.to.remote.empty()) {
+    std::fprintf(stderr, "hubcache: error: give --hf-cache OUTDIR or --to s3://BUCKET/PREFIX (see 'hubcache export --help')\n");
+    return k_exit_usage;
+  }
+  if (!options.to.remote.empty() && !options.no_symlinks) {
+    std::fprintf(stderr, "hubcache: error: --to needs --no-symlinks: a bucket has no symlinks\n");
+    return k_exit_usage;
+  }
   auto store = open_existing_store(global);
   if (!store) return report(store.error());
+  if (!options.to.remote.empty()) return export_to_bucket(**store, options);
   hub::ExportOptions export_options;
   export_options.symlinks = !options.no_symlinks;
   export_options.repos = options.repos;
@@ -68,8 +129,22 @@ Command add_export(CLI::App& parent, GlobalOptions& global) {
       "export", "Write the recorded Hub files as a Hugging Face cache (for HF_HUB_OFFLINE=1)");
   add_store_option(*app, global);
   app->add_option("--hf-cache", options->hf_cache, "The cache folder to create or merge into")
-      ->type_name("OUTDIR")
-      ->required();
+      ->type_name("OUTDIR");
+  app->add_option("--to", options->to.remote,
+                  "Or upload the cache (with --no-symlinks) to a bucket, for tools that read it "
+                  "without hubcache")
+      ->type_name("s3://BUCKET/PREFIX")
+      ->check([](const std::string& text) -> std::string {
+        auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
+        return location ? "" : location.error().message;
+      });
+  app->add_option("--s3-endpoint", options->to.s3_endpoint, "The S3 API's URL for --to (default: AWS)")
+      ->type_name("URL")
+      ->envname("AWS_ENDPOINT_URL");
+  app->add_option("--s3-ca", options->to.s3_ca, "Trust the CAs in FILE (PEM) for an https --s3-endpoint")
+      ->type_name("FILE")
+      ->check(CLI::ExistingFile);
+  app->add_option("--jobs,-j", options->jobs, "Uploads at once (--to)")->check(CLI::Range(1, 64));
   app->add_flag("--no-symlinks", options->no_symlinks,
                 "Real files in snapshots/ instead of symlinks into blobs/ (for read-only mounts)");
   app->add_option("--repo", options->repos,

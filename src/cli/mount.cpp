@@ -30,7 +30,10 @@ void notice(const std::string& line) {
 }
 
 int run_mount(const GlobalOptions& global, const MountCliOptions& options) {
-  auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
+  // A node's local tier starts empty; without a bucket there is nothing to show but a store.
+  auto store = options.remote.remote.empty()
+                   ? open_existing_store(global)
+                   : store::Store::open(global.store, store::OpenMode::create_if_missing);
   if (!store) return report(store.error());
   if (options.max_size) {
     if (auto bounded = (*store)->set_bound(*options.max_size); !bounded) return report(bounded.error());

@@ -62,6 +62,7 @@ ResponseCounters::ResponseCounters(util::Metrics& metrics) : m_metrics(metrics) 
   };
   m_from_store = bytes("store");
   m_from_upstream = bytes("upstream");
+  m_from_remote = bytes("remote");
   m_generated = bytes("generated");
 }
 
@@ -78,6 +79,7 @@ util::Counter& ResponseCounters::requests(const std::string& cache) {
 util::Counter& ResponseCounters::served_bytes(const std::string& source) {
   if (source == "store") return *m_from_store;
   if (source == "upstream") return *m_from_upstream;
+  if (source == "remote") return *m_from_remote;
   return *m_generated;
 }
 
@@ -305,9 +307,11 @@ awaitable<void> Connection::serve() {
     if (auto* growing = std::get_if<std::shared_ptr<GrowingBody>>(&response.body)) {
       record.upstream_ms = (*growing)->upstream_ms();
     }
-    record.source = std::holds_alternative<FileBody>(response.body)   ? "store"
-                    : std::holds_alternative<std::shared_ptr<GrowingBody>>(response.body) ? "upstream"
-                                                                                     : "generated";
+    // A growing body comes from the upstream, or from the remote tier on a remote hit.
+    record.source = std::holds_alternative<FileBody>(response.body) ? "store"
+                    : std::holds_alternative<std::shared_ptr<GrowingBody>>(response.body)
+                        ? (response.cache == "remote" ? "remote" : "upstream")
+                        : "generated";
     m_context.counters.requests(record.cache).add();
     m_context.counters.served_bytes(record.source).add(record.bytes);
     if (m_context.log) m_context.log(record);

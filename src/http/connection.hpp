@@ -32,6 +32,7 @@ private:
   util::Counter* m_none;
   util::Counter* m_from_store;
   util::Counter* m_from_upstream;
+  util::Counter* m_from_remote;
   util::Counter* m_generated;
 };
 

@@ -15,18 +15,23 @@ CONTRACT = {
               "--port-file", "--retries", "--retry-floor", "--retry-ceiling", "--min-rate",
               "--stall-time", "--max-upstream-per-host", "--max-connections", "--client-timeout",
               "--drain-timeout", "--threads", "--share-private", "--ignore-query",
-              "--upstream-ca", "--lock"],
+              "--upstream-ca", "--lock", "--remote", "--s3-endpoint", "--s3-ca", "--remote-ttl",
+              "--max-size"],
     "run": ["--store", "--mode", "--upstream", "--report", "--strict", "--share-private",
             "--upstream-ca",
-            "--allow-host", "--log", "--retries", "--lock"],
-    "export": ["--store", "--hf-cache", "--no-symlinks", "--repo", "--json"],
+            "--allow-host", "--log", "--retries", "--lock", "--remote", "--s3-endpoint",
+            "--max-size"],
+    "export": ["--store", "--hf-cache", "--no-symlinks", "--repo", "--json", "--to",
+               "--s3-endpoint"],
     "ca": ["--store", "--bundle", "--json"],
     "env": ["--store", "--endpoint", "--format"],
     "preload": ["--store", "--upstream", "--upstream-ca", "--jobs", "--retries", "--json",
-                "--lock", "--check"],
+                "--lock", "--check", "--publish", "--remote", "--s3-endpoint"],
     "lock": ["--store", "--from-report", "--output", "--json"],
     "bake": ["--store", "--output", "--repo", "--dockerfile", "--json"],
     "import": ["--store", "--json"],
+    "mount": ["--store", "--remote", "--s3-endpoint", "--s3-ca", "--remote-ttl", "--max-size",
+              "--allow-other"],
 }
 
 
@@ -38,7 +43,7 @@ def required_args(sub, tmp_path):
             "preload": ["--upstream", "http://127.0.0.1:9", str(manifest)],
             "lock": ["-o", str(tmp_path / "hubcache.lock")],
             "bake": ["-o", str(tmp_path / "store.tar.zst")],
-            "import": [str(manifest)]}.get(sub, [])
+            "import": [str(manifest)], "mount": [str(tmp_path)]}.get(sub, [])
 
 
 def test_version(hubcache):
@@ -70,7 +75,7 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["serve", "--upstream", "ftp://x"], "--upstream"),
     (["run"], "a command to run is required"),
     (["run", "--mode", "online", "--", "true"], "'online' is not record"),
-    (["export"], "--hf-cache is required"),
+    (["export"], "give --hf-cache OUTDIR or --to s3://BUCKET/PREFIX"),
     (["preload"], "give MANIFEST files or --lock FILE"),
     (["lock"], "--output is required"),
     (["bake"], "--output is required"),

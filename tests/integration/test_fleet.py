@@ -77,7 +77,6 @@ def test_publish_then_three_nodes_replay_with_the_upstream_down(
     assert result["failed"] == 0
     assert result["published"]["refs"] == 1 and result["published"]["blobs_written"] > 0
     keys = bucket_is_consistent(radosgw, bucket)
-    commit = fake_hub.repos[("model", BERT)].refs["main"]
     assert f"ci/refs/models--{BERT.replace('/', '--')}/main" in keys
     upstream = fake_hub.url
     fake_hub.stop()  # from here on, only the bucket has the files
@@ -102,7 +101,11 @@ def test_publish_then_three_nodes_replay_with_the_upstream_down(
         assert values['hubcache_requests_total{cache="miss"}'] == 0
         for path, data in repo_files(fake_hub, BERT).items():
             assert (tmp_path / f"node{n}" / "blobs" / "sha256" / sha(data)[:2] / sha(data)).read_bytes() == data
-        assert commit in node.stats()["store"] or True
+        tiers = node.stats()["tiers"]
+        assert tiers["remote"]["hits"] > 0 and tiers["remote"]["requests"] > 0
+        assert tiers["remote"]["bytes"] > 0 and tiers["remote"]["errors"] == 0
+        assert tiers["local"]["hits"] > 0  # the second pass
+        assert tiers["upstream"]["fetches"] == 0 and tiers["upstream"]["bytes"] == 0
 
 
 def test_node_credentials_are_read_only_and_wrong_ones_fail_clearly(hubcache, fake_hub, radosgw,
@@ -372,3 +375,34 @@ def test_the_mount_gives_eio_in_an_outage_and_never_a_corrupt_file(
     verify = hubcache.run("verify", "--store", store, store=False)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert (snapshot / "model.safetensors").read_bytes() == files["model.safetensors"]
+
+
+def test_export_publishes_a_plain_hf_cache_to_the_bucket(hubcache, fake_hub, radosgw, hf_client,
+                                                         tmp_path):
+    done = hubcache.run("preload", "--upstream", fake_hub.url, manifest(tmp_path, f"{BERT}\n"))
+    assert done.returncode == 0, done.stderr
+    bucket = radosgw.new_bucket()
+    refused = hubcache.run("export", "--to", f"s3://{bucket}/hf", env=radosgw.env())
+    assert refused.returncode == 2 and "--no-symlinks" in refused.stderr
+    done = hubcache.run("export", "--no-symlinks", "--to", f"s3://{bucket}/hf", "--json",
+                        env=radosgw.env())
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    files = repo_files(fake_hub, BERT)
+    assert result["uploaded"] == len(files) + 1  # and refs/main
+    again = json.loads(hubcache.run("export", "--no-symlinks", "--to", f"s3://{bucket}/hf",
+                                    "--json", env=radosgw.env()).stdout)
+    assert again["unchanged"] == len(files) and again["uploaded"] == 1  # refs are rewritten
+    # A tool that copies the bucket down (aws s3 sync, rclone) gets a cache the clients read.
+    copy = tmp_path / "synced"
+    for key in radosgw.keys(bucket, "hf/"):
+        target = copy / key[len("hf/"):]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(radosgw.get(bucket, key))
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    folder = copy / f"models--{BERT.replace('/', '--')}"
+    assert (folder / "refs" / "main").read_text() == commit
+    [config, auto] = hf_client.run([{"op": "download", "repo": BERT, "file": "config.json"},
+                                    {"op": "auto", "repo": BERT}], cache=copy, offline=True)
+    assert config["sha256"] == sha(files["config.json"])
+    assert auto["model_type"] == "bert"
