@@ -21,6 +21,7 @@ void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::str
       });
   app.add_option("--s3-ca", options.s3_ca, "Trust the CAs in FILE (PEM) for an https --s3-endpoint")
       ->type_name("FILE")
+      ->envname("AWS_CA_BUNDLE")
       ->check(CLI::ExistingFile);
   add_duration_option(app, "--remote-ttl", options.ttl,
                       "How long a bucket's ref or absence is believed before asking again (default 30s)");

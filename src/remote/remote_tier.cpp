@@ -32,6 +32,12 @@ bool RemoteTier::fresh(std::chrono::steady_clock::time_point at) const {
 
 void RemoteTier::count_bytes(std::uint64_t bytes) { m_bytes.add(bytes); }
 
+void RemoteTier::count_request(std::chrono::steady_clock::time_point started) {
+  m_requests.add();
+  m_request_ms.add(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+}
+
 util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& key) {
   // Files at a commit never change; everything else (refs, answers about branches, absences)
   // is believed for the TTL.
@@ -44,9 +50,7 @@ util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& 
   }
   const auto started = std::chrono::steady_clock::now();
   auto body = m_client->get(key, 16ull << 20);
-  m_requests.add();
-  m_request_ms.add(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+  count_request(started);
   if (!body) {
     m_errors.add();
     return tl::unexpected(body.error());
@@ -99,9 +103,7 @@ util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType
   }
   const auto started = std::chrono::steady_clock::now();
   auto objects = m_client->list(prefix);
-  m_requests.add();
-  m_request_ms.add(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+  count_request(started);
   if (!objects) {
     m_errors.add();
     return tl::unexpected(objects.error());
@@ -190,9 +192,7 @@ util::Result<std::size_t> RemoteTier::read_blob_range(const util::Sha256& digest
                                                       std::span<std::uint8_t> out) {
   const auto started = std::chrono::steady_clock::now();
   auto n = m_client->get_range(blob_key(digest), offset, out);
-  m_requests.add();
-  m_request_ms.add(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
+  count_request(started);
   if (!n) {
     m_errors.add();
     return tl::unexpected(n.error());

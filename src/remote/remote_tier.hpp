@@ -65,6 +65,7 @@ private:
   // A GET of a small row, timed and counted; nullopt on 404.
   util::Result<std::optional<std::string>> get_row(const std::string& key);
   bool fresh(std::chrono::steady_clock::time_point at) const;
+  void count_request(std::chrono::steady_clock::time_point started);  // one request, timed
 
   std::unique_ptr<S3Client> m_client;
   RemoteOptions m_options;

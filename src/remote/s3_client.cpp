@@ -437,10 +437,9 @@ namespace {
 
 // ListObjectsV2's query in SigV4's canonical form: names sorted, values encoded with '/'
 // as %2F (curl 7.88 signs the query exactly as given).
-std::string list_query(const std::optional<std::string>& token, bool folders, const std::string& prefix) {
+std::string list_query(const std::optional<std::string>& token, const std::string& prefix) {
   std::string query;
   if (token) query += "continuation-token=" + util::percent_encode(*token) + "&";
-  if (folders) query += "delimiter=%2F&";
   query += "list-type=2&prefix=" + util::percent_encode(prefix);
   return query;
 }
@@ -457,7 +456,7 @@ util::Result<std::vector<S3Object>> S3Client::list(const std::string& prefix) co
   std::vector<S3Object> out;
   std::optional<std::string> token;
   do {
-    auto xml = list_page(list_query(token, false, m_location.prefix + prefix));
+    auto xml = list_page(list_query(token, m_location.prefix + prefix));
     if (!xml) return tl::unexpected(xml.error());
     auto page = parse_list_page(*xml);
     if (!page) return tl::unexpected(util::with_context(page.error(), "LIST " + url_of(prefix)));
@@ -465,23 +464,6 @@ util::Result<std::vector<S3Object>> S3Client::list(const std::string& prefix) co
       if (object.key.rfind(m_location.prefix, 0) != 0) continue;
       object.key.erase(0, m_location.prefix.size());
       out.push_back(std::move(object));
-    }
-    token = page->next_token;
-  } while (token);
-  return out;
-}
-
-util::Result<std::vector<std::string>> S3Client::list_folders(const std::string& prefix) const {
-  std::vector<std::string> out;
-  std::optional<std::string> token;
-  do {
-    auto xml = list_page(list_query(token, true, m_location.prefix + prefix));
-    if (!xml) return tl::unexpected(xml.error());
-    auto page = parse_list_page(*xml);
-    if (!page) return tl::unexpected(util::with_context(page.error(), "LIST " + url_of(prefix)));
-    for (auto& folder : page->folders) {
-      if (folder.rfind(m_location.prefix, 0) != 0) continue;
-      out.push_back(folder.substr(m_location.prefix.size()));
     }
     token = page->next_token;
   } while (token);

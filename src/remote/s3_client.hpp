@@ -75,9 +75,6 @@ public:
                                     bool if_absent) const;
   // Every object under `prefix` (relative), in key order, following continuation tokens.
   util::Result<std::vector<S3Object>> list(const std::string& prefix) const;
-  // The "directories" one level below `prefix` (ListObjectsV2 with delimiter '/'),
-  // relative and ending in '/'.
-  util::Result<std::vector<std::string>> list_folders(const std::string& prefix) const;
 
   // Asks the bucket for one key under the prefix: fails on wrong credentials, a missing
   // bucket or an unreachable endpoint, each with its own one-line reason.
