@@ -406,3 +406,26 @@ def test_export_publishes_a_plain_hf_cache_to_the_bucket(hubcache, fake_hub, rad
                                     {"op": "auto", "repo": BERT}], cache=copy, offline=True)
     assert config["sha256"] == sha(files["config.json"])
     assert auto["model_type"] == "bert"
+
+
+def test_a_gated_repo_published_with_a_token_is_read_by_nodes_without_one(
+        hubcache, fake_hub, radosgw, serve, tmp_path):
+    from test_hub_clients import GATED, TOKEN
+    bucket = radosgw.new_bucket()
+    path = manifest(tmp_path, f"{GATED}\n")
+    refused = hubcache.run("preload", "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci",
+                           path, env=radosgw.env())
+    assert refused.returncode == 1 and "nothing published" in refused.stderr
+    assert radosgw.keys(bucket) == []
+    done = hubcache.run("preload", "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci",
+                        path, env={**radosgw.env(), "HF_TOKEN": TOKEN})
+    assert done.returncode == 0, done.stderr
+    assert TOKEN not in "".join(radosgw.get(bucket, k).decode("latin-1")
+                                for k in radosgw.keys(bucket, "ci/meta/"))
+    upstream = fake_hub.url
+    fake_hub.stop()
+    node = serve(upstream, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                 store_dir=tmp_path / "node", env=radosgw.env(ro=True))
+    for name, data in repo_files(fake_hub, GATED).items():
+        status, _, body = get(node.url(f"/{GATED}/resolve/main/{name}"))
+        assert status == 200 and body == data
