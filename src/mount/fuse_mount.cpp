@@ -7,16 +7,27 @@
 #include <cstring>
 #include <string>
 #include <sys/stat.h>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace mount {
 namespace {
 
+// An open file: the ref's bytes, or a snapshot file's reader.
+struct Handle {
+  std::string content;
+  std::unique_ptr<OpenFile> file;
+};
+
 struct Context {
   HfCacheView* view;
   FileReads* reads;
   std::function<void(const std::string&)> notice;
+  // Every handle not yet released: the kernel may not release them all before an unmount.
+  std::mutex mutex;
+  std::unordered_map<Handle*, std::unique_ptr<Handle>> open;
 };
 
 Context& context() { return *static_cast<Context*>(fuse_get_context()->private_data); }
@@ -59,12 +70,6 @@ int fs_readdir(const char* path, void* buffer, fuse_fill_dir_t fill, off_t, stru
   return 0;
 }
 
-// An open file: the ref's bytes, or a snapshot file's reader.
-struct Handle {
-  std::string content;
-  std::unique_ptr<OpenFile> file;
-};
-
 int fs_open(const char* path, struct fuse_file_info* fi) {
   if ((fi->flags & O_ACCMODE) != O_RDONLY) return -EROFS;
   auto& ctx = context();
@@ -85,7 +90,9 @@ int fs_open(const char* path, struct fuse_file_info* fi) {
   } else {
     handle->content = node->content;
   }
-  fi->fh = reinterpret_cast<std::uint64_t>(handle.release());
+  fi->fh = reinterpret_cast<std::uint64_t>(handle.get());
+  std::lock_guard lock(ctx.mutex);
+  ctx.open.emplace(handle.get(), std::move(handle));
   return 0;
 }
 
@@ -109,7 +116,15 @@ int fs_read(const char* path, char* buffer, size_t size, off_t offset, struct fu
 }
 
 int fs_release(const char*, struct fuse_file_info* fi) {
-  delete reinterpret_cast<Handle*>(fi->fh);
+  auto& ctx = context();
+  std::unique_ptr<Handle> released;
+  {
+    std::lock_guard lock(ctx.mutex);
+    if (auto it = ctx.open.find(reinterpret_cast<Handle*>(fi->fh)); it != ctx.open.end()) {
+      released = std::move(it->second);
+      ctx.open.erase(it);
+    }
+  }
   fi->fh = 0;
   return 0;
 }
@@ -142,7 +157,7 @@ util::Result<void> run_fuse(const MountOptions& options, HfCacheView& view, File
   for (auto& arg : args) argv.push_back(arg.data());
   fuse_args fargs = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
 
-  Context ctx{&view, &reads, notice};
+  Context ctx{&view, &reads, notice, {}, {}};
   fuse* fs = fuse_new(&fargs, &ops, sizeof ops, &ctx);
   if (!fs) {
     fuse_opt_free_args(&fargs);
