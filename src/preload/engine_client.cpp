@@ -39,11 +39,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     t.headers.clear();  // a new response (after a 100 Continue, say)
     return n;
   }
-  if (const auto colon = line.find(':'); colon != std::string_view::npos) {
-    auto value = line.substr(colon + 1);
-    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    t.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-  }
+  if (auto header = util::parse_header_line(line)) t.headers.push_back(std::move(*header));
   return n;
 }
 

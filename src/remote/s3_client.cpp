@@ -26,10 +26,9 @@ struct FileCloser {
 
 // The text of the first <tag>…</tag> in `xml` at or after `from`, XML entities decoded.
 std::optional<std::string> element(std::string_view xml, std::string_view tag) {
-  const std::size_t from = 0;
   const std::string open = "<" + std::string(tag) + ">";
   const std::string close = "</" + std::string(tag) + ">";
-  const auto start = xml.find(open, from);
+  const auto start = xml.find(open);
   if (start == std::string_view::npos) return std::nullopt;
   const auto stop = xml.find(close, start + open.size());
   if (stop == std::string_view::npos) return std::nullopt;
@@ -264,13 +263,7 @@ util::Result<long> S3Client::perform(Call& call) const {
       auto& c = *static_cast<Call*>(data);
       const std::string_view line(text, size * n);
       if (line.rfind("HTTP/", 0) == 0) c.response_headers.clear();
-      const auto colon = line.find(':');
-      if (colon != std::string_view::npos) {
-        auto value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-        c.response_headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-      }
+      if (auto header = util::parse_header_line(line)) c.response_headers.push_back(std::move(*header));
       return size * n;
     });
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &call);
@@ -389,15 +382,21 @@ util::Result<std::optional<S3Object>> S3Client::head(const std::string& key) con
 util::Result<PutOutcome> S3Client::put(const std::string& key, std::string_view bytes, bool if_absent,
                                        const std::string& content_type) const {
   Call call;
-  call.method = "PUT";
   call.key = key;
   call.body = bytes;
+  return put_call(call, if_absent, content_type);
+}
+
+util::Result<PutOutcome> S3Client::put_call(Call& call, bool if_absent, const std::string& content_type) const {
+  call.method = "PUT";
   call.headers.push_back("Content-Type: " + content_type);
   if (if_absent) call.headers.push_back("If-None-Match: *");
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 412) return PutOutcome::already_there;
-  if (*status != 200) return tl::unexpected(status_error("PUT " + url_of(key), *status, call.response, m_credentials.source));
+  if (*status != 200) {
+    return tl::unexpected(status_error("PUT " + url_of(call.key), *status, call.response, m_credentials.source));
+  }
   return PutOutcome::written;
 }
 
@@ -409,17 +408,10 @@ util::Result<PutOutcome> S3Client::put_file(const std::string& key, const std::f
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) return util::fail(util::Errc::io, "cannot read " + file.string() + ": " + ec.message());
   Call call;
-  call.method = "PUT";
   call.key = key;
   call.file = in.get();
   call.file_size = size;
-  call.headers.push_back("Content-Type: application/octet-stream");
-  if (if_absent) call.headers.push_back("If-None-Match: *");
-  auto status = perform(call);
-  if (!status) return tl::unexpected(status.error());
-  if (*status == 412) return PutOutcome::already_there;
-  if (*status != 200) return tl::unexpected(status_error("PUT " + url_of(key), *status, call.response, m_credentials.source));
-  return PutOutcome::written;
+  return put_call(call, if_absent, "application/octet-stream");
 }
 
 util::Result<std::string> S3Client::list_page(const std::string& query) const {

@@ -89,6 +89,7 @@ public:
 private:
   struct Call;
   util::Result<long> perform(Call& call) const;
+  util::Result<PutOutcome> put_call(Call& call, bool if_absent, const std::string& content_type) const;
   util::Result<std::string> list_page(const std::string& query) const;
 
   S3Location m_location;

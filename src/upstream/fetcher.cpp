@@ -187,12 +187,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     end_of_headers(t);
     return t.role == Role::refused ? 0 : n;
   }
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    t.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-  }
+  if (auto header = util::parse_header_line(line)) t.headers.push_back(std::move(*header));
   return n;
 }
 

@@ -13,6 +13,16 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+std::optional<std::pair<std::string, std::string>> parse_header_line(std::string_view line) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  std::string_view value = line.substr(colon + 1);
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!value.empty() && blank(value.front())) value.remove_prefix(1);
+  while (!value.empty() && blank(value.back())) value.remove_suffix(1);
+  return std::make_pair(std::string(line.substr(0, colon)), std::string(value));
+}
+
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
     if (iequals(key, name)) return value;

@@ -26,6 +26,11 @@ void set_header(Headers& headers, std::string_view name, std::string value);
 bool is_hop_by_hop(std::string_view name);
 Headers without_hop_by_hop(const Headers& headers);
 
+// One header line as an HTTP client receives it ("Name: value\r\n"): the name, and the value
+// without the whitespace around it. nullopt for a line with no colon (a status line, the
+// blank line that ends the head).
+std::optional<std::pair<std::string, std::string>> parse_header_line(std::string_view line);
+
 // An entity tag without W/ and quotes: "\"abc\"" -> "abc".
 std::string normalize_etag(std::string_view etag);
 

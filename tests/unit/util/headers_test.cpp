@@ -32,4 +32,14 @@ TEST(Headers, NormalizesEtags) {
   EXPECT_EQ(util::normalize_etag("abc"), "abc");
 }
 
+TEST(ParseHeaderLine, SplitsNameAndTrimsTheValue) {
+  EXPECT_EQ(util::parse_header_line("ETag: \"abc\" \r\n"),
+            std::make_pair(std::string("ETag"), std::string("\"abc\"")));
+  EXPECT_EQ(util::parse_header_line("X-Empty:\r\n"), std::make_pair(std::string("X-Empty"), std::string()));
+  EXPECT_EQ(util::parse_header_line("Location:\thttp://a:1/b"),
+            std::make_pair(std::string("Location"), std::string("http://a:1/b")));
+  EXPECT_FALSE(util::parse_header_line("HTTP/1.1 200 OK\r\n"));
+  EXPECT_FALSE(util::parse_header_line("\r\n"));
+}
+
 } // namespace
