@@ -1,61 +1,14 @@
 #include "remote/publish.hpp"
 
 #include "remote/bucket_layout.hpp"
+#include "remote/parallel.hpp"
 #include "util/size.hpp"
 
-#include <atomic>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <set>
-#include <thread>
 
 namespace remote {
-namespace {
-
-bool wanted(const std::vector<std::string>& repos, store::RepoType type, const std::string& repo_id) {
-  if (repos.empty()) return true;
-  for (const auto& spec : repos) {
-    const auto colon = spec.find(':');
-    if (colon == std::string::npos) {
-      if (type == store::RepoType::model && spec == repo_id) return true;
-    } else if (store::parse_repo_type(spec.substr(0, colon)) == type && spec.substr(colon + 1) == repo_id) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Runs `work(i)` for i in [0, count) on `jobs` threads; the first error wins.
-util::Result<void> parallel(std::size_t count, int jobs,
-                            const std::function<util::Result<void>(std::size_t)>& work) {
-  std::atomic<std::size_t> next{0};
-  std::mutex mutex;
-  std::optional<util::Error> first;
-  const auto run = [&] {
-    for (;;) {
-      {
-        std::lock_guard lock(mutex);
-        if (first) return;
-      }
-      const std::size_t i = next.fetch_add(1);
-      if (i >= count) return;
-      if (auto done = work(i); !done) {
-        std::lock_guard lock(mutex);
-        if (!first) first = done.error();
-        return;
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(run);
-  run();
-  for (auto& thread : threads) thread.join();
-  if (first) return tl::unexpected(*first);
-  return {};
-}
-
-} // namespace
 
 util::Result<PublishReport> publish_store(store::Store& store, const S3Client& bucket,
                                           const PublishOptions& options,
@@ -71,7 +24,6 @@ util::Result<PublishReport> publish_store(store::Store& store, const S3Client& b
   std::map<std::string, store::Ref> refs;
   std::map<util::Sha256, std::uint64_t> blobs;
   auto index_walk = store.index().for_each_hub_object([&](const store::HubObject& object) {
-    if (!wanted(options.repos, object.key.repo_type, object.key.repo_id)) return;
     const auto key = file_key(object.key.repo_type, object.key.repo_id, object.key.commit, object.key.path);
     files.emplace(key, object);
     blobs[object.blob] = object.size;
@@ -88,7 +40,6 @@ util::Result<PublishReport> publish_store(store::Store& store, const S3Client& b
   });
   if (!index_walk) return tl::unexpected(index_walk.error());
   index_walk = store.index().for_each_ref([&](const store::Ref& ref) {
-    if (!wanted(options.repos, ref.repo_type, ref.repo_id)) return;
     const auto key = ref_key(ref.repo_type, ref.repo_id, ref.name);
     auto it = refs.find(key);
     if (it == refs.end() || it->second.learned_at < ref.learned_at) refs[key] = ref;
@@ -112,7 +63,7 @@ util::Result<PublishReport> publish_store(store::Store& store, const S3Client& b
   say("publishing " + std::to_string(missing.size()) + " blobs (" + std::to_string(report.blobs_present) +
       " already in " + bucket.location().to_string() + ")");
   std::mutex report_mutex;
-  auto uploaded = parallel(missing.size(), options.jobs, [&](std::size_t i) -> util::Result<void> {
+  auto uploaded = run_parallel(missing.size(), options.jobs, [&](std::size_t i) -> util::Result<void> {
     const auto& [digest, size] = missing[i];
     auto pinned = store.blobs().open(digest);  // held while it uploads: no gc removes it
     if (!pinned) return tl::unexpected(pinned.error());
@@ -143,33 +94,29 @@ util::Result<PublishReport> publish_store(store::Store& store, const S3Client& b
   if (!listed_files) return tl::unexpected(listed_files.error());
   std::set<std::string> files_present;
   for (const auto& object : *listed_files) files_present.insert(object.key);
-  std::vector<const std::pair<const std::string, store::HubObject>*> new_files;
-  for (const auto& entry : files) {
-    if (!files_present.count(entry.first)) new_files.push_back(&entry);
+  // Rows as (key, JSON); files are immutable (conditional), answers replaced whole.
+  const auto put_rows = [&](const std::vector<std::pair<std::string, std::string>>& rows,
+                            bool if_absent) {
+    return run_parallel(rows.size(), options.jobs, [&](std::size_t i) -> util::Result<void> {
+      auto put = bucket.put(rows[i].first, rows[i].second, if_absent, "application/json");
+      if (!put) return tl::unexpected(put.error());
+      return {};
+    });
+  };
+  std::vector<std::pair<std::string, std::string>> file_rows;
+  for (const auto& [key, object] : files) {
+    if (!files_present.count(key)) file_rows.emplace_back(key, encode_file(object));
   }
-  say("publishing " + std::to_string(new_files.size()) + " files and " + std::to_string(exchanges.size()) +
+  std::vector<std::pair<std::string, std::string>> answer_rows;
+  for (const auto& [key, exchange] : exchanges) answer_rows.emplace_back(key, encode_exchange(exchange));
+  say("publishing " + std::to_string(file_rows.size()) + " files and " + std::to_string(answer_rows.size()) +
       " recorded answers");
-  auto wrote_files = parallel(new_files.size(), options.jobs, [&](std::size_t i) -> util::Result<void> {
-    auto put = bucket.put(new_files[i]->first, encode_file(new_files[i]->second), true, "application/json");
-    if (!put) return tl::unexpected(put.error());
-    return {};
-  });
-  if (!wrote_files) return tl::unexpected(wrote_files.error());
+  if (auto wrote = put_rows(file_rows, true); !wrote) return tl::unexpected(wrote.error());
   report.files = files.size();
-  std::vector<const std::pair<const std::string, store::Exchange>*> answer_list;
-  for (const auto& entry : exchanges) answer_list.push_back(&entry);
-  auto wrote_answers = parallel(answer_list.size(), options.jobs, [&](std::size_t i) -> util::Result<void> {
-    auto put = bucket.put(answer_list[i]->first, encode_exchange(answer_list[i]->second), false, "application/json");
-    if (!put) return tl::unexpected(put.error());
-    return {};
-  });
-  if (!wrote_answers) return tl::unexpected(wrote_answers.error());
+  if (auto wrote = put_rows(answer_rows, false); !wrote) return tl::unexpected(wrote.error());
   report.exchanges = exchanges.size();
 
   // 3. Refs, last.
-  if (options.before_refs && !options.before_refs()) {
-    return util::fail(util::Errc::io, "stopped before the refs: the bucket keeps its previous refs");
-  }
   say("publishing " + std::to_string(refs.size()) + " refs");
   for (const auto& [key, ref] : refs) {
     auto put = bucket.put(key, encode_ref(ref), false, "application/json");

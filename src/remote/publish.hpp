@@ -21,10 +21,6 @@ namespace remote {
 
 struct PublishOptions {
   int jobs = 4;  // uploads at once
-  // Publish only these repos' files and refs ("org/name" or "dataset:org/name"); empty: all.
-  std::vector<std::string> repos;
-  // Refs are written only if this returns true (a caller may stop between the phases).
-  std::function<bool()> before_refs;
 };
 
 struct PublishReport {

@@ -1,10 +1,9 @@
 #include "remote/upload_tree.hpp"
 
-#include <atomic>
+#include "remote/parallel.hpp"
+
 #include <map>
 #include <mutex>
-#include <optional>
-#include <thread>
 #include <vector>
 
 namespace remote {
@@ -48,32 +47,16 @@ util::Result<UploadReport> upload_tree(const std::filesystem::path& folder, cons
       }
       batch.push_back(file);
     }
-    std::atomic<std::size_t> next{0};
-    std::optional<util::Error> first;
-    const auto work = [&] {
-      for (;;) {
-        const std::size_t i = next.fetch_add(1);
-        if (i >= batch.size()) return;
-        {
-          std::lock_guard lock(mutex);
-          if (first) return;
-        }
-        auto put = bucket.put_file(batch[i].first, folder / batch[i].first, false);
-        std::lock_guard lock(mutex);
-        if (!put) {
-          if (!first) first = put.error();
-          return;
-        }
-        ++report.uploaded;
-        report.bytes += batch[i].second;
-        if (progress && batch[i].second >= (64ull << 20)) progress("  uploaded " + batch[i].first);
-      }
-    };
-    std::vector<std::thread> threads;
-    for (int t = 1; t < std::max(1, jobs); ++t) threads.emplace_back(work);
-    work();
-    for (auto& thread : threads) thread.join();
-    if (first) return tl::unexpected(*first);
+    auto uploaded = run_parallel(batch.size(), jobs, [&](std::size_t i) -> util::Result<void> {
+      auto put = bucket.put_file(batch[i].first, folder / batch[i].first, false);
+      if (!put) return tl::unexpected(put.error());
+      std::lock_guard lock(mutex);
+      ++report.uploaded;
+      report.bytes += batch[i].second;
+      if (progress && batch[i].second >= (64ull << 20)) progress("  uploaded " + batch[i].first);
+      return {};
+    });
+    if (!uploaded) return tl::unexpected(uploaded.error());
   }
   return report;
 }
