@@ -134,16 +134,8 @@ Command add_export(CLI::App& parent, GlobalOptions& global) {
                   "Or upload the cache (with --no-symlinks) to a bucket, for tools that read it "
                   "without hubcache")
       ->type_name("s3://BUCKET/PREFIX")
-      ->check([](const std::string& text) -> std::string {
-        auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
-        return location ? "" : location.error().message;
-      });
-  app->add_option("--s3-endpoint", options->to.s3_endpoint, "The S3 API's URL for --to (default: AWS)")
-      ->type_name("URL")
-      ->envname("AWS_ENDPOINT_URL");
-  app->add_option("--s3-ca", options->to.s3_ca, "Trust the CAs in FILE (PEM) for an https --s3-endpoint")
-      ->type_name("FILE")
-      ->check(CLI::ExistingFile);
+      ->check(check_s3_url);
+  add_s3_endpoint_options(*app, options->to);
   app->add_option("--jobs,-j", options->jobs, "Uploads at once (--to)")->check(CLI::Range(1, 64));
   app->add_flag("--no-symlinks", options->no_symlinks,
                 "Real files in snapshots/ instead of symlinks into blobs/ (for read-only mounts)");

@@ -425,10 +425,7 @@ Command add_preload(CLI::App& parent, GlobalOptions& global) {
                   "Then publish the store to this bucket for a fleet (blobs, then metadata, then "
                   "refs); with --check, report drift against the bucket")
       ->type_name("s3://BUCKET/PREFIX")
-      ->check([](const std::string& text) -> std::string {
-        auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
-        return location ? "" : location.error().message;
-      });
+      ->check(check_s3_url);
   add_remote_options(*app, options->remote,
                      "Fill the local store from this bucket before asking the upstream (a node warming up)");
   app->footer(

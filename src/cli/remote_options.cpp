@@ -6,11 +6,20 @@
 
 namespace cli {
 
+std::string check_s3_url(const std::string& text) {
+  // The endpoint and region do not matter here: only the URL's own form is checked.
+  auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
+  return location ? "" : location.error().message;
+}
+
 void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::string& what_for) {
-  app.add_option("--remote", options.remote, what_for)->type_name("s3://BUCKET/PREFIX")->check([](const std::string& text) -> std::string {
-    auto location = remote::parse_s3_location(text, "http://127.0.0.1", "us-east-1");
-    return location ? "" : location.error().message;
-  });
+  app.add_option("--remote", options.remote, what_for)->type_name("s3://BUCKET/PREFIX")->check(check_s3_url);
+  add_s3_endpoint_options(app, options);
+  add_duration_option(app, "--remote-ttl", options.ttl,
+                      "How long a bucket's ref or absence is believed before asking again (default 30s)");
+}
+
+void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options) {
   app.add_option("--s3-endpoint", options.s3_endpoint,
                  "The S3 API's URL, path-style (Ceph, MinIO, R2, GCS); default: AWS in AWS_REGION")
       ->type_name("URL")
@@ -23,8 +32,6 @@ void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::str
       ->type_name("FILE")
       ->envname("AWS_CA_BUNDLE")
       ->check(CLI::ExistingFile);
-  add_duration_option(app, "--remote-ttl", options.ttl,
-                      "How long a bucket's ref or absence is believed before asking again (default 30s)");
 }
 
 util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(

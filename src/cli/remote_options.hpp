@@ -27,6 +27,10 @@ struct RemoteCliOptions {
 
 // `what_for`: the help text of --remote.
 void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::string& what_for);
+// Only --s3-endpoint and --s3-ca, for a command that names its bucket another way.
+void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options);
+// A CLI11 check for an s3://BUCKET/PREFIX value: "" if good, else the reason.
+std::string check_s3_url(const std::string& text);
 
 // The remote tier for --remote (null when not given). The bucket is asked once: a refusal
 // (wrong credentials, no such bucket) is an error; an unreachable bucket only a warning

@@ -145,43 +145,25 @@ upstream::FetchRequest RemoteTier::blob_request(const util::Sha256& digest) cons
 
 util::Result<store::BlobReader> RemoteTier::pull_blob(store::Store& store, const util::Sha256& digest,
                                                       std::uint64_t size) {
-  auto writer = store.begin_resumable_blob(digest);
+  auto writer = store.begin_blob();
   if (!writer) return tl::unexpected(writer.error());
-  // A partial file from an interrupted fill: the bytes there are already hashed; ask for the rest.
-  const std::uint64_t have = writer->size();
   std::uint64_t got = 0;
-  const auto sink = [&](std::span<const std::uint8_t> bytes) -> util::Result<void> {
+  m_requests.add();
+  auto found = m_client->get_to(blob_key(digest), [&](std::span<const std::uint8_t> bytes) -> util::Result<void> {
     got += bytes.size();
     return writer->write(bytes);
-  };
-  m_requests.add();
-  util::Result<bool> found = true;
-  if (have > 0 && have < size) {
-    // A ranged read through the same sink: S3 answers 206 with the rest.
-    std::vector<std::uint8_t> buffer(1 << 20);
-    for (std::uint64_t at = have; at < size;) {
-      auto n = m_client->get_range(blob_key(digest), at, std::span(buffer).first(std::min<std::uint64_t>(buffer.size(), size - at)));
-      if (!n) { found = tl::unexpected(n.error()); break; }
-      if (*n == 0) break;
-      if (auto w = sink(std::span<const std::uint8_t>(buffer).first(*n)); !w) { found = tl::unexpected(w.error()); break; }
-      at += *n;
-    }
-  } else if (have == 0) {
-    found = m_client->get_to(blob_key(digest), sink);
-  }
+  });
   m_bytes.add(got);
   if (!found) {
     m_errors.add();
     return tl::unexpected(found.error());
   }
   if (!*found) {
-    writer->discard();
     return util::fail(util::Errc::corrupt, m_client->url_of(blob_key(digest)) +
                                                " is missing: the bucket names content it does not hold");
   }
   auto committed = writer->commit({size, digest});
   if (!committed) {
-    writer->discard();
     m_metrics.counter("hubcache_integrity_failures_total", "Upstream bodies refused: wrong length or sha256").add();
     return tl::unexpected(util::with_context(committed.error(), m_client->url_of(blob_key(digest))));
   }
