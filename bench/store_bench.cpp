@@ -17,8 +17,9 @@ std::filesystem::path bench_dir() {
 }
 
 store::HubObjectKey key_of(std::uint64_t i) {
-  return {store::RepoType::model, "org/repo-" + std::to_string(i % 1000), std::string(40, 'c'),
-          "shards/file-" + std::to_string(i) + ".safetensors"};
+  return {store::RepoType::model, store::RepoId::parse("org/repo-" + std::to_string(i % 1000)).value(),
+          store::CommitId::parse(std::string(40, 'c')).value(),
+          store::RepoPath::parse("shards/file-" + std::to_string(i) + ".safetensors").value()};
 }
 
 // Builds (once, then reuses) an index of `entries` hub objects.
@@ -32,11 +33,8 @@ store::Index& index_with(std::uint64_t entries) {
     // One transaction per 10 000 rows would be faster, but put_hub_object is what hubcache
     // really runs; 1 M of them takes a minute, once.
     for (std::uint64_t i = index->counts().value().hub_objects; i < entries; ++i) {
-      store::HubObject o;
-      o.key = key_of(i);
-      o.blob = util::Sha256::of(std::to_string(i));
-      o.etag = o.blob.hex();
-      o.size = i;
+      const auto blob = util::Sha256::of(std::to_string(i));
+      const store::HubObject o{key_of(i), blob, store::Etag::parse(blob.hex()).value(), i};
       if (!index->put_hub_object(o)) std::abort();
     }
   }

@@ -2,6 +2,8 @@
 
 #include "cache/exchange_key.hpp"
 #include "cache/expectation.hpp"
+#include "cache/forwarded_headers.hpp"
+#include "upstream/signed_url.hpp"
 #include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
 #include "util/hex.hpp"
@@ -136,7 +138,7 @@ http::Response Cache::from_upstream(const std::shared_ptr<InFlight>& flight,
   http::Response response;
   response.status = head.status;
   response.headers = util::without_hop_by_hop(head.headers);
-  response.cache = is_storable_status(head.status) ? "stored" : "miss";
+  response.cache = is_storable_status(head.status) && !varies_beyond_key(head.headers) ? "stored" : "miss";
   if (!head_only) {
     response.body = std::static_pointer_cast<http::GrowingBody>(flight);
   } else if (head.content_length) {
@@ -151,7 +153,9 @@ http::Response Cache::from_upstream(const std::shared_ptr<InFlight>& flight,
 void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
                    const std::string& url, std::int64_t upstream_ms,
                    const std::optional<util::Sha256>& expected) {
-  if (!is_storable_status(head.status)) {
+  // An answer that depends on more than its key is served to the one who asked, never
+  // recorded for the others (issue 14).
+  if (!is_storable_status(head.status) || varies_beyond_key(head.headers)) {
     flight.finish(std::nullopt, upstream_ms);
     flight.writer().discard();
     return;
@@ -191,13 +195,19 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
 
 void Cache::handle(const http::Request& request, const upstream::Url& url, http::Respond respond) {
   const bool head_only = request.method == "HEAD";
-  const auto scope = m_scopes.of(request);
-  auto key = exchange_key(request.method, url, scope, m_options.ignored_query);
+  // A presigned URL's signature scopes what it fetched like a token does, unless the
+  // operator shares private answers (--share-private): then any signature of the URL will do.
+  const auto scope = m_options.share_private ? m_scopes.of(request) : m_scopes.of(request, url);
+  const auto variant = variant_key(request.headers, request.method);
+  auto key = exchange_key(request.method, url, scope, m_options.ignored_query) + variant;
   // A POST (an API call, a search) is answered per body: its hash joins the key.
   if (request.method == "POST") {
     key += " body=sha256:" + util::Sha256::of(request.body).hex();
   }
-  const auto get_key = head_only ? exchange_key("GET", url, scope, m_options.ignored_query) : key;
+  const auto get_key =
+      head_only ? exchange_key("GET", url, scope, m_options.ignored_query) + variant : key;
+  // What may be written of the URL: no signature, no token (issue 14).
+  const std::string url_text = upstream::redact_url(url.to_string());
   const auto expected = expected_sha256(request.headers);
   if (!expected) {
     respond(http::Response::text(400, expected.error().message + "\n"));
@@ -207,7 +217,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   if (m_options.locked_keys &&
       (request.method == "POST" ||
        !m_options.locked_keys->count(exchange_key("GET", url, {}, m_options.ignored_query)))) {
-    respond(lock_refusal(m_metrics, request.method + " " + url.to_string(), m_options.lock_path));
+    respond(lock_refusal(m_metrics, request.method + " " + url_text, m_options.lock_path));
     return;
   }
   const bool ask_first = m_options.mode == Mode::refresh ||
@@ -219,7 +229,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   }
   if (!stored && !ask_first && m_options.remote && try_remote(key, get_key, head_only, respond)) return;
   if (m_options.mode == Mode::replay) {
-    const std::string what = request.method + " " + url.to_string();
+    const std::string what = request.method + " " + url_text;
     if (m_notice) m_notice("replay miss: " + what);
     respond(replay_miss(m_metrics, what, m_options.record_hint));
     return;
@@ -228,8 +238,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   upstream::FetchRequest fetch;
   fetch.method = request.method;
   fetch.url = url;
-  fetch.headers = util::without_hop_by_hop(request.headers);
-  strip_hubcache_headers(fetch.headers);
+  fetch.headers = forwarded_headers(request.headers, Upstream::origin);
   fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
   // A HEAD rides along with a GET of the same URL already in flight.
   std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
@@ -241,7 +250,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     }
     auto joined = m_fetches.join_or_start(
         key, fetch,
-        [this, method = request.method, url_text = url.to_string(), expected = *expected](
+        [this, method = request.method, url_text, expected = *expected](
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
           record(f, head, method, url_text, ms, expected);
         },

@@ -32,6 +32,9 @@ struct CacheOptions {
   std::string lock_path;
   // The remote tier asked on a local miss, before the upstream; null: none.
   remote::RemoteTier* remote = nullptr;
+  // --share-private: an answer fetched through a presigned URL is served to any signature
+  // of that URL (by default only to the same signed URL).
+  bool share_private = false;
 };
 
 // Safe from any thread. Fetches run on threads of their own (see Fetches).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "http/message.hpp"
+#include "upstream/url.hpp"
 #include "store/store.hpp"
 
 #include <string>
@@ -18,6 +19,11 @@ public:
 
   // A salted hash of the request's Authorization and Cookie headers, or "" without either.
   std::string of(const http::Request& request) const;
+  // The same, with the secret parameters of `url` if it is presigned (issue 14: an answer
+  // fetched with a signature is served only to that signed URL).
+  std::string of(const http::Request& request, const upstream::Url& url) const;
+  // The same for these header values (a client of the engine's own, like preload).
+  std::string of(std::string_view authorization, std::string_view cookie) const;
 
 private:
   std::string m_salt;

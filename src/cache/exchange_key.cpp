@@ -1,18 +1,12 @@
 #include "cache/exchange_key.hpp"
 
+#include "upstream/signed_url.hpp"
 #include "util/headers.hpp"
 #include "util/sha256.hpp"
 
 #include <algorithm>
 
 namespace cache {
-
-bool is_signature_param(std::string_view name) {
-  if (name.size() >= 6 && util::iequals(name.substr(0, 6), "X-Amz-")) return true;
-  static constexpr std::string_view k_names[] = {"Expires", "Signature", "Key-Pair-Id", "Policy"};
-  return std::any_of(std::begin(k_names), std::end(k_names),
-                     [&](std::string_view n) { return util::iequals(n, name); });
-}
 
 std::string canonical_query(std::string_view query, const std::vector<std::string>& ignored) {
   std::vector<std::string> kept;
@@ -24,7 +18,7 @@ std::string canonical_query(std::string_view query, const std::vector<std::strin
     start = end + 1;
     if (pair.empty()) continue;
     const auto name = pair.substr(0, pair.find('='));
-    if (is_signature_param(name)) continue;
+    if (upstream::is_signing_param(name)) continue;
     if (std::find(ignored.begin(), ignored.end(), name) != ignored.end()) continue;
     kept.emplace_back(pair);
   }
@@ -54,14 +48,18 @@ std::string exchange_key(std::string_view method, const upstream::Url& url,
 }
 
 std::string credential_scope(std::string_view salt, std::string_view authorization,
-                             std::string_view cookie) {
-  if (authorization.empty() && cookie.empty()) return "";
+                             std::string_view cookie, std::string_view signature) {
+  if (authorization.empty() && cookie.empty() && signature.empty()) return "";
   util::Sha256Hasher hasher;
   hasher.update(salt);
   hasher.update(std::string_view("\nauthorization:"));
   hasher.update(authorization);
   hasher.update(std::string_view("\ncookie:"));
   hasher.update(cookie);
+  if (!signature.empty()) {  // absent: the scope of a header credential is what it always was
+    hasher.update(std::string_view("\nsignature:"));
+    hasher.update(signature);
+  }
   return hasher.finish().hex().substr(0, 32);
 }
 

@@ -10,12 +10,10 @@
 
 namespace cache {
 
-// Query parameters of signed URLs (S3, CloudFront, the Hub's CDN): their values change on
-// every request and never change the content. X-Amz-*, Expires, Signature, Key-Pair-Id, Policy.
-bool is_signature_param(std::string_view name);
-
-// The query, parameters sorted, signature parameters and `ignored` names dropped. Names
-// compare as sent (percent-encoded); values are kept as sent.
+// The query, parameters sorted, the signing parameters of a presigned URL
+// (upstream/signed_url.hpp) and `ignored` names dropped: the secret ones scope the key instead
+// (credential_scope), the rest change with every signing. Names compare as sent
+// (percent-encoded); values are kept as sent.
 std::string canonical_query(std::string_view query, const std::vector<std::string>& ignored = {});
 
 // "GET https://host/path?a=1&b=2", plus " credential=<scope>" when `credential_scope` is set.
@@ -23,9 +21,10 @@ std::string exchange_key(std::string_view method, const upstream::Url& url,
                          std::string_view credential_scope = {},
                          const std::vector<std::string>& ignored_query = {});
 
-// A salted hash of the request's credentials (Authorization, Cookie), or "" if it has none.
-// The credential itself is never stored; equal credentials give equal scopes in one store.
+// A salted hash of the request's credentials (Authorization, Cookie, and the secret
+// parameters of a presigned URL), or "" if it has none. The credential itself is never
+// stored; equal credentials give equal scopes in one store.
 std::string credential_scope(std::string_view salt, std::string_view authorization,
-                             std::string_view cookie);
+                             std::string_view cookie, std::string_view signature = {});
 
 } // namespace cache

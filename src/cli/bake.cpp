@@ -34,16 +34,13 @@ std::string dockerfile_lines(const std::string& archive) {
 int run_bake(const GlobalOptions& global, const BakeCliOptions& options) {
   store::BakeOptions bake_options;
   for (const auto& wanted : options.repos) {
-    const auto colon = wanted.find(':');
-    auto type = colon == std::string::npos ? std::optional(store::RepoType::model)
-                                           : store::parse_repo_type(wanted.substr(0, colon));
-    const std::string id = colon == std::string::npos ? wanted : wanted.substr(colon + 1);
-    if (!type || id.empty()) {
+    auto repo = store::parse_repo_spec(wanted);
+    if (!repo) {
       std::fprintf(stderr, "hubcache: error: --repo '%s' is not org/name or dataset:org/name "
-                           "(see 'hubcache bake --help')\n", wanted.c_str());
+                           "(see 'hubcache bake --help')\n", store::printable(wanted).c_str());
       return k_exit_usage;
     }
-    bake_options.repos.emplace_back(*type, id);
+    bake_options.repos.push_back(std::move(*repo));
   }
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
     char* end = nullptr;

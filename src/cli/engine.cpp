@@ -14,6 +14,7 @@
 #include "proxy/forward_route.hpp"
 #include "hubcache/version.hpp"
 #include "upstream/fetcher.hpp"
+#include "upstream/signed_url.hpp"
 #include "util/duration.hpp"
 #include "util/json_line.hpp"
 #include "util/ndjson_log.hpp"
@@ -279,6 +280,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   cache_options.mode = options.mode;
   cache_options.record_hint = record_hint;
   cache_options.ignored_query = options.ignore_query;
+  cache_options.share_private = options.share_private;
   if (lock) {
     auto keys = std::make_shared<std::set<std::string>>();
     for (const auto& locked : lock->urls()) {
@@ -418,7 +420,10 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
     return http::TlsIdentity{(*leaf)->certificate_pem, (*leaf)->key_pem};
   };
   e.server = std::make_unique<http::Server>(
-      server_options, e.router, e.metrics, [&log_file, &seen](const http::AccessRecord& r) {
+      server_options, e.router, e.metrics, [&log_file, &seen](const http::AccessRecord& sent) {
+        // The log, the run's report and its lockfile never hold a URL's signature (issue 14).
+        http::AccessRecord r = sent;
+        r.url = upstream::redact_url(sent.url);
         util::JsonLine line;
         line.add("event", "access")
             .add("ts", util::format_iso8601(r.ts))

@@ -57,16 +57,25 @@ int run_ls(const GlobalOptions& global, const LsOptions& options) {
   auto store = open_existing_store(global);
   if (!store) return report(store.error());
   auto& index = (*store)->index();
+  // Rows that do not validate are named on stderr and left out; `verify` says more.
+  const auto damaged = [](const util::Error& error) {
+    std::fprintf(stderr, "hubcache: warning: skipped %s\n", error.message.c_str());
+  };
 
   if (options.json) {
     nlohmann::json out = {{"hub_objects", nlohmann::json::array()},
                           {"refs", nlohmann::json::array()},
                           {"exchanges", nlohmann::json::array()}};
-    auto r =
-        index.for_each_hub_object([&](const auto& o) { out["hub_objects"].push_back(to_json(o)); });
-    if (r) r = index.for_each_ref([&](const auto& ref) { out["refs"].push_back(to_json(ref)); });
-    if (r)
-      r = index.for_each_exchange([&](const auto& e) { out["exchanges"].push_back(to_json(e)); });
+    auto r = index.for_each_hub_object(
+        [&](const store::HubObject& o) { out["hub_objects"].push_back(to_json(o)); }, damaged);
+    if (r) {
+      r = index.for_each_ref([&](const store::Ref& ref) { out["refs"].push_back(to_json(ref)); },
+                             damaged);
+    }
+    if (r) {
+      r = index.for_each_exchange(
+          [&](const store::Exchange& e) { out["exchanges"].push_back(to_json(e)); }, damaged);
+    }
     if (!r) return report(r.error());
     print_json(out);
     return k_exit_ok;
@@ -74,27 +83,35 @@ int run_ls(const GlobalOptions& global, const LsOptions& options) {
 
   std::uint64_t rows = 0;
   print_row("KIND", "SIZE", "LAST USED", "NAME");
-  auto r = index.for_each_hub_object([&](const store::HubObject& o) {
-    ++rows;
-    print_row("hub", util::format_size(o.size), util::format_iso8601(o.last_access),
-              std::string(store::to_string(o.key.repo_type)) + " " + o.key.repo_id + "@" +
-                  o.key.commit.substr(0, 12) + " " + o.key.path + (o.lfs ? " (lfs)" : ""));
-  });
+  auto r = index.for_each_hub_object(
+      [&](const store::HubObject& o) {
+        ++rows;
+        print_row("hub", util::format_size(o.size), util::format_iso8601(o.last_access),
+                  std::string(store::to_string(o.key.repo_type)) + " " + o.key.repo_id.str() + "@" +
+                      o.key.commit.str().substr(0, 12) + " " + o.key.path.str() +
+                      (o.lfs ? " (lfs)" : ""));
+      },
+      damaged);
   if (r) {
-    r = index.for_each_ref([&](const store::Ref& ref) {
-      ++rows;
-      print_row("ref", "-", util::format_iso8601(ref.learned_at),
-                std::string(store::to_string(ref.repo_type)) + " " + ref.repo_id + " " + ref.name +
-                    " -> " + ref.commit);
-    });
+    r = index.for_each_ref(
+        [&](const store::Ref& ref) {
+          ++rows;
+          print_row("ref", "-", util::format_iso8601(ref.learned_at),
+                    std::string(store::to_string(ref.repo_type)) + " " + ref.repo_id.str() + " " +
+                        ref.name.str() + " -> " + ref.commit.str());
+        },
+        damaged);
   }
   if (r) {
-    r = index.for_each_exchange([&](const store::Exchange& e) {
-      ++rows;
-      print_row("exchange", e.blob ? util::format_size(e.body_size) : "-",
-                util::format_iso8601(e.last_access),
-                e.method + " " + e.url + " (" + std::to_string(e.status) + ")");
-    });
+    r = index.for_each_exchange(
+        [&](const store::Exchange& e) {
+          ++rows;
+          // A URL is the upstream's or a client's text: shown with control characters escaped.
+          print_row("exchange", e.blob ? util::format_size(e.body_size) : "-",
+                    util::format_iso8601(e.last_access),
+                    e.method + " " + store::printable(e.url) + " (" + std::to_string(e.status) + ")");
+        },
+        damaged);
   }
   if (!r) return report(r.error());
   if (rows == 0) std::fprintf(stderr, "store %s holds nothing yet\n", global.store.c_str());

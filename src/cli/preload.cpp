@@ -1,6 +1,7 @@
 // `hubcache preload MANIFEST…`: fills the store from a curated list, through an engine of
 // its own on a loopback port, so what is recorded is exactly what clients ask later.
 #include "cli/client_env.hpp"
+#include "cache/credentials.hpp"
 #include "cli/command.hpp"
 #include "cli/engine.hpp"
 #include "cli/output.hpp"
@@ -42,14 +43,14 @@ struct PreloadCliOptions {
 class BucketRecorded final : public preload::Recorded {
 public:
   explicit BucketRecorded(remote::RemoteTier& bucket) : m_bucket(bucket) {}
-  util::Result<std::optional<std::string>> commit(const preload::RepoEntry& repo) override {
+  util::Result<std::optional<store::CommitId>> commit(const preload::RepoEntry& repo) override {
     auto ref = m_bucket.find_ref(repo.type, repo.repo_id, repo.revision);
     if (!ref) return tl::unexpected(ref.error());
     if (!*ref) return std::nullopt;
     return (*ref)->commit;
   }
   util::Result<std::vector<store::HubObject>> files(const preload::RepoEntry& repo,
-                                                    const std::string& commit) override {
+                                                    const store::CommitId& commit) override {
     return m_bucket.files_at(repo.type, repo.repo_id, commit);
   }
 
@@ -308,6 +309,13 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   ProgressObserver observer(options.json);
   preload::PreloadOptions preload_options;
   preload_options.jobs = options.jobs;
+  try {
+    // The scope the engine files this token's answers under (EngineClient sends it so).
+    if (token) preload_options.scope = cache::CredentialScopes(**store).of("Bearer " + *token, "");
+  } catch (const std::exception& error) {
+    stop_engine();
+    return report({util::Errc::io, error.what()});
+  }
   const auto outcomes =
       lock ? preload::run_locked_preload(*lock, options.lock, **store, client, preload_options,
                                          observer)

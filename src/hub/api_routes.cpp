@@ -2,8 +2,10 @@
 // served with Xet removed and the Hub's own URLs pointing back at hubcache.
 #include "cache/exchange_key.hpp"
 #include "cache/expectation.hpp"
+#include "cache/forwarded_headers.hpp"
 #include "cache/mirror_url.hpp"
 #include "cache/responses.hpp"
+#include "upstream/signed_url.hpp"
 #include "hub/listing.hpp"
 #include "hub/routes.hpp"
 #include "hub/xet.hpp"
@@ -41,6 +43,12 @@ std::string api_key(const std::string& method, const upstream::Url& url, const s
   return "hub-api " + key;
 }
 
+// The revision a listing asks about: the client means main when it names none (or "HEAD").
+store::Revision branch_of(const Target& target) {
+  static const auto k_main = store::Revision::parse("main").value();
+  return !target.revision || *target.revision == "HEAD" ? k_main : *target.revision;
+}
+
 // Where the client's next request for a Link should go: hubcache itself, or, through the
 // proxy, the Hub's own origin (the proxy sees that request too).
 std::string own_origin(const http::Request& request) {
@@ -67,18 +75,15 @@ http::Response HubRoutes::api_answer(int status, const util::Headers& headers,
 std::optional<http::Response> HubRoutes::synthesized(const http::Request& request,
                                                      const Target& target,
                                                      const std::string& scope) {
-  const std::string revision = target.revision.empty() || target.revision == "HEAD"
-                                   ? std::string("main")
-                                   : target.revision;
-  const auto commit = commit_of(target, revision, scope);
+  const auto commit = commit_of(target.type, *target.repo_id, branch_of(target), scope);
   if (!commit) return std::nullopt;
-  auto files = m_store.index().hub_objects_at(target.type, target.repo_id, *commit, scope, match());
+  auto files = m_store.index().hub_objects_at(target.type, *target.repo_id, *commit, scope, match());
   if (!files) return std::nullopt;
   std::string cache_result = "hit";
   if (m_options.remote) {
     // The bucket knows every file the refresh job published at the commit; this node only
     // those read here so far.
-    auto published = m_options.remote->files_at(target.type, target.repo_id, *commit);
+    auto published = m_options.remote->files_at(target.type, *target.repo_id, *commit);
     if (!published) {
       if (m_notice) m_notice("remote tier: " + published.error().message);
     } else if (published->size() > files->size()) {
@@ -88,17 +93,17 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   }
   if (m_options.lock) {
     std::erase_if(*files, [&](const store::HubObject& o) {
-      return !m_options.lock->file(target.type, target.repo_id, *commit, o.key.path);
+      return !m_options.lock->file(target.type, *target.repo_id, *commit, o.key.path);
     });
   }
   if (files->empty()) return std::nullopt;
   std::string body;
   switch (target.route) {
   case Route::repo_info:
-    body = repo_info_json(target.type, target.repo_id, *commit, *files, target.query);
+    body = repo_info_json(target.type, *target.repo_id, *commit, *files, target.query);
     break;
   case Route::tree:
-    body = tree_json(target.path, *files, query_flag(target.query, "recursive"),
+    body = tree_json(target.path ? target.path->str() : "", *files, query_flag(target.query, "recursive"),
                      query_flag(target.query, "expand"), *commit);
     break;
   case Route::paths_info: {
@@ -110,7 +115,7 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   default: return std::nullopt;
   }
   auto response = http::Response::text(200, std::move(body), "application/json; charset=utf-8");
-  response.headers.emplace_back("X-Repo-Commit", *commit);
+  response.headers.emplace_back("X-Repo-Commit", commit->str());
   response.cache = cache_result;
   return response;
 }
@@ -190,7 +195,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       respond(std::move(*made));
       return;
     }
-    const std::string what = request.method + " " + url->to_string();
+    const std::string what = request.method + " " + upstream::redact_url(url->to_string());
     if (m_notice) m_notice("replay miss: " + what);
     respond(from_lock ? cache::lock_refusal(m_metrics, what, m_options.lock_path)
                       : cache::replay_miss(m_metrics, what, m_options.record_hint));
@@ -200,8 +205,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   upstream::FetchRequest fetch;
   fetch.method = request.method == "HEAD" ? "GET" : request.method;
   fetch.url = *url;
-  fetch.headers = util::without_hop_by_hop(request.headers);
-  cache::strip_hubcache_headers(fetch.headers);
+  fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
   fetch.body = request.body;
   fetch.idempotent_post = post;  // paths-info only reads
   // A fetch of the same listing may have ended since the lookup above.
@@ -214,7 +218,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   }
   auto joined = m_fetches.join_or_start(
       key, fetch,
-      [this, method = fetch.method, url_text = url->to_string(), target, scope](
+      [this, method = fetch.method, url_text = upstream::redact_url(url->to_string()), target, scope](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_api(f, head, method, url_text, target, scope, ms);
       },
@@ -284,12 +288,11 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
   }
   // Repo info names the commit a branch or tag is at: the object model learns the ref, so
   // a client that asks the API first and then resolves by sha can later resolve by name.
-  if (target.route == Route::repo_info && head.status == 200 && !is_commit(target.revision)) {
+  const store::Revision revision = branch_of(target);
+  if (target.route == Route::repo_info && head.status == 200 && !as_commit(revision)) {
     if (auto body = read_all(committed->fd(), committed->size())) {
-      const auto commit = repo_info_sha(*body);
-      if (is_commit(commit)) {
-        const std::string revision = target.revision.empty() ? "main" : target.revision;
-        if (auto r = m_store.put(store::Ref{target.type, target.repo_id, revision, commit, 0, scope});
+      if (auto commit = store::CommitId::parse(repo_info_sha(*body))) {
+        if (auto r = m_store.put(store::Ref{target.type, *target.repo_id, revision, *commit, 0, scope});
             !r && m_notice) {
           m_notice("not stored: " + url + ": " + r.error().message);
         }

@@ -15,17 +15,22 @@
 
 namespace hub {
 
-std::string file_list_key(store::RepoType type, const std::string& repo_id,
-                          const std::string& commit);
+// The list is as private as what it lists: recorded with a credential, it is filed under that
+// credential's scope (like every answer), never baked, and never consulted for another
+// credential (issue 14: a client without the token must not learn which files exist).
+std::string file_list_key(store::RepoType type, const store::RepoId& repo_id,
+                          const store::CommitId& commit, const std::string& scope);
 
 // Records the complete list of `paths` at the commit (replacing an earlier one).
 util::Result<void> put_file_list(store::Store& store, store::RepoType type,
-                                 const std::string& repo_id, const std::string& commit,
-                                 std::vector<std::string> paths);
+                                 const store::RepoId& repo_id, const store::CommitId& commit,
+                                 const std::string& scope, std::vector<store::RepoPath> paths);
 
-// Whether `path` exists at the commit; std::nullopt when no complete list was recorded.
+// Whether `path` exists at the commit; std::nullopt when no complete list was recorded for
+// `scope`.
 util::Result<std::optional<bool>> file_listed(store::Store& store, store::RepoType type,
-                                              const std::string& repo_id,
-                                              const std::string& commit, const std::string& path);
+                                              const store::RepoId& repo_id,
+                                              const store::CommitId& commit,
+                                              const std::string& scope, const store::RepoPath& path);
 
 } // namespace hub

@@ -33,33 +33,36 @@ std::optional<FileMeta> file_meta(const upstream::ResponseHead& head) {
     }
   }
   const util::Headers& hub = *found;
-  FileMeta meta;
-  meta.commit = util::find_header(hub, "X-Repo-Commit").value_or("");
-  if (!is_commit(meta.commit)) return std::nullopt;
+  auto commit = store::CommitId::parse(util::find_header(hub, "X-Repo-Commit").value_or(""));
+  if (!commit) return std::nullopt;
+  bool lfs = false;
+  std::string etag;
+  std::uint64_t size = 0;
   if (auto linked = util::find_header(hub, "X-Linked-Etag")) {
-    meta.lfs = true;
-    meta.etag = util::normalize_etag(*linked);
-    const auto size = number(util::find_header(hub, "X-Linked-Size"));
-    if (!size) return std::nullopt;
-    meta.size = *size;
+    lfs = true;
+    etag = util::normalize_etag(*linked);
+    const auto linked_size = number(util::find_header(hub, "X-Linked-Size"));
+    if (!linked_size) return std::nullopt;
+    size = *linked_size;
   } else {
-    const auto etag = util::find_header(hub, "ETag");
-    if (!etag || !head.content_length) return std::nullopt;
-    meta.etag = util::normalize_etag(*etag);
-    meta.size = *head.content_length;
+    const auto plain = util::find_header(hub, "ETag");
+    if (!plain || !head.content_length) return std::nullopt;
+    etag = util::normalize_etag(*plain);
+    size = *head.content_length;
   }
-  if (meta.etag.empty()) return std::nullopt;
-  return meta;
+  auto valid_etag = store::Etag::parse(etag);
+  if (!valid_etag) return std::nullopt;
+  return FileMeta{std::move(*commit), std::move(*valid_etag), size, lfs};
 }
 
 util::Headers file_headers(const store::HubObject& object) {
   util::Headers headers;
   headers.emplace_back("Content-Type", object.lfs ? "application/octet-stream"
                                                   : "text/plain; charset=utf-8");
-  headers.emplace_back("ETag", "\"" + object.etag + "\"");
-  headers.emplace_back("X-Repo-Commit", object.key.commit);
+  headers.emplace_back("ETag", "\"" + object.etag.str() + "\"");
+  headers.emplace_back("X-Repo-Commit", object.key.commit.str());
   if (object.lfs) {
-    headers.emplace_back("X-Linked-Etag", "\"" + object.etag + "\"");
+    headers.emplace_back("X-Linked-Etag", "\"" + object.etag.str() + "\"");
     headers.emplace_back("X-Linked-Size", std::to_string(object.size));
   }
   return headers;

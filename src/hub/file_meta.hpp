@@ -12,14 +12,16 @@
 namespace hub {
 
 struct FileMeta {
-  std::string commit;  // X-Repo-Commit
-  std::string etag;    // normalized: LFS sha256, or the git blob sha1
+  store::CommitId commit;  // X-Repo-Commit
+  store::Etag etag;        // normalized: LFS sha256, or the git blob sha1
   std::uint64_t size = 0;
   bool lfs = false;
 };
 
 // Reads the metadata of a successful resolve (a 200, possibly after the CDN redirect, whose
-// hop carries X-Linked-*). std::nullopt if it is not there (an origin that is not a Hub).
+// hop carries X-Linked-*). std::nullopt if it is not there (an origin that is not a Hub), or
+// if a value does not validate (a commit that is not 40 hex digits, an ETag that is not one
+// token: they become file names in an export and header lines in every answer).
 std::optional<FileMeta> file_meta(const upstream::ResponseHead& head);
 
 // The headers of a 200 for `object`: X-Repo-Commit, ETag, Content-Type, and for LFS files

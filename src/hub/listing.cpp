@@ -22,17 +22,17 @@ std::string git_blob_oid(std::string_view content) {
   return util::sha1_hex(object);
 }
 
-json file_entry(const store::HubObject& file, bool expand, const std::string& commit) {
-  json entry = {{"type", "file"}, {"size", file.size}, {"path", file.key.path}};
+json file_entry(const store::HubObject& file, bool expand, const store::CommitId& commit) {
+  json entry = {{"type", "file"}, {"size", file.size}, {"path", file.key.path.str()}};
   if (file.lfs) {
-    const auto pointer = lfs_pointer(file.etag, file.size);
+    const auto pointer = lfs_pointer(file.etag.str(), file.size);
     entry["oid"] = git_blob_oid(pointer);
-    entry["lfs"] = {{"oid", file.etag}, {"size", file.size}, {"pointerSize", pointer.size()}};
+    entry["lfs"] = {{"oid", file.etag.str()}, {"size", file.size}, {"pointerSize", pointer.size()}};
   } else {
-    entry["oid"] = file.etag;
+    entry["oid"] = file.etag.str();
   }
   if (expand) {
-    entry["lastCommit"] = {{"id", commit}, {"title", "recorded by hubcache"},
+    entry["lastCommit"] = {{"id", commit.str()}, {"title", "recorded by hubcache"},
                            {"date", "1970-01-01T00:00:00.000Z"}};
   }
   return entry;
@@ -71,46 +71,46 @@ bool query_flag(std::string_view query, std::string_view name) {
   return value == "true" || value == "1";
 }
 
-std::string repo_info_json(store::RepoType type, const std::string& repo_id,
-                           const std::string& commit, const std::vector<store::HubObject>& files,
+std::string repo_info_json(store::RepoType type, const store::RepoId& repo_id,
+                           const store::CommitId& commit, const std::vector<store::HubObject>& files,
                            std::string_view query) {
   const bool blobs = query_flag(query, "blobs");
   json siblings = json::array();
   for (const auto& file : files) {
-    json sibling = {{"rfilename", file.key.path}};
+    json sibling = {{"rfilename", file.key.path.str()}};
     if (blobs) {
       sibling["size"] = file.size;
-      sibling["blobId"] = file.lfs ? git_blob_oid(lfs_pointer(file.etag, file.size)) : file.etag;
+      sibling["blobId"] = file.lfs ? git_blob_oid(lfs_pointer(file.etag.str(), file.size)) : file.etag.str();
       if (file.lfs) {
-        sibling["lfs"] = {{"sha256", file.etag}, {"size", file.size},
-                          {"pointerSize", lfs_pointer(file.etag, file.size).size()}};
+        sibling["lfs"] = {{"sha256", file.etag.str()}, {"size", file.size},
+                          {"pointerSize", lfs_pointer(file.etag.str(), file.size).size()}};
       }
     }
     siblings.push_back(std::move(sibling));
   }
-  json info = {{"_id", util::sha1_hex(repo_id).substr(0, 24)},
-               {"id", repo_id},
-               {"sha", commit},
+  json info = {{"_id", util::sha1_hex(repo_id.str()).substr(0, 24)},
+               {"id", repo_id.str()},
+               {"sha", commit.str()},
                {"private", false},
                {"gated", false},
                {"disabled", false},
                {"lastModified", "1970-01-01T00:00:00.000Z"},
                {"tags", json::array()},
                {"siblings", std::move(siblings)}};
-  if (type == store::RepoType::model) info["modelId"] = repo_id;
+  if (type == store::RepoType::model) info["modelId"] = repo_id.str();
   return info.dump();
 }
 
 std::string tree_json(const std::string& folder, const std::vector<store::HubObject>& files,
-                      bool recursive, bool expand, const std::string& commit) {
+                      bool recursive, bool expand, const store::CommitId& commit) {
   std::string prefix = folder;
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty()) prefix += '/';
   std::vector<std::pair<std::string, json>> entries;
   std::set<std::string> directories;
   for (const auto& file : files) {
-    if (file.key.path.rfind(prefix, 0) != 0) continue;
-    const std::string rest = file.key.path.substr(prefix.size());
+    if (file.key.path.str().rfind(prefix, 0) != 0) continue;
+    const std::string rest = file.key.path.str().substr(prefix.size());
     std::size_t slash = rest.find('/');
     while (slash != std::string::npos) {
       const std::string directory = prefix + rest.substr(0, slash);
@@ -119,7 +119,7 @@ std::string tree_json(const std::string& folder, const std::vector<store::HubObj
       slash = rest.find('/', slash + 1);
     }
     if (recursive || rest.find('/') == std::string::npos) {
-      entries.emplace_back(file.key.path, file_entry(file, expand, commit));
+      entries.emplace_back(file.key.path.str(), file_entry(file, expand, commit));
     }
   }
   std::sort(entries.begin(), entries.end(),
@@ -163,7 +163,7 @@ std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::strin
 }
 
 std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store::HubObject>& files,
-                            const std::string& commit) {
+                            const store::CommitId& commit) {
   json out = json::array();
   for (const auto& path : query.paths) {
     const auto file = std::find_if(files.begin(), files.end(),
@@ -174,7 +174,7 @@ std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store
     }
     const std::string prefix = path + "/";
     if (std::any_of(files.begin(), files.end(),
-                    [&](const auto& f) { return f.key.path.rfind(prefix, 0) == 0; })) {
+                    [&](const auto& f) { return f.key.path.str().rfind(prefix, 0) == 0; })) {
       out.push_back(directory_entry(path));
     }
   }

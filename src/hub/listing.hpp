@@ -14,14 +14,14 @@ namespace hub {
 
 // GET /api/{type}s/{repo}[/revision/{rev}]: id, sha, siblings (+ size, blobId, lfs with
 // blobs=true in `query`).
-std::string repo_info_json(store::RepoType type, const std::string& repo_id,
-                           const std::string& commit, const std::vector<store::HubObject>& files,
+std::string repo_info_json(store::RepoType type, const store::RepoId& repo_id,
+                           const store::CommitId& commit, const std::vector<store::HubObject>& files,
                            std::string_view query);
 
 // GET /api/{type}s/{repo}/tree/{rev}/{folder}: the entries under `folder` ("" for the root),
 // with directories; all depths when `recursive`. One page, no Link.
 std::string tree_json(const std::string& folder, const std::vector<store::HubObject>& files,
-                      bool recursive, bool expand, const std::string& commit);
+                      bool recursive, bool expand, const store::CommitId& commit);
 
 // The body of POST paths-info: the paths asked and whether to expand.
 struct PathsInfoQuery {
@@ -31,7 +31,7 @@ struct PathsInfoQuery {
 // Reads a form body (paths=a&paths=b&expand=False) or a JSON one ({"paths": [...]}).
 std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::string_view content_type);
 std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store::HubObject>& files,
-                            const std::string& commit);
+                            const store::CommitId& commit);
 
 // The "sha" of a repo info answer, or "" if there is none.
 std::string repo_info_sha(std::string_view json);

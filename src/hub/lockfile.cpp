@@ -36,6 +36,14 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
 
 std::string type_name(store::RepoType type) { return std::string(store::to_string(type)); }
 
+// A URL a lock line may hold: one that parses, on one line without tabs (it ends the line).
+bool is_lockable_url(std::string_view url) {
+  return upstream::parse_url(url).has_value() &&
+         std::none_of(url.begin(), url.end(), [](char c) {
+           return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+         });
+}
+
 util::Result<void> parse_line(std::string_view line, Lockfile& lock) {
   const auto kind = line.substr(0, line.find('\t'));
   const auto bad = [&](const std::string& what) {
@@ -45,10 +53,14 @@ util::Result<void> parse_line(std::string_view line, Lockfile& lock) {
     const auto f = split_tabs(line, 5);
     if (f.size() != 5) return bad("a ref line has 5 tab-separated fields: ref TYPE REPO NAME COMMIT");
     const auto type = store::parse_repo_type(f[1]);
-    if (!type) return bad("unknown repo type '" + f[1] + "'");
-    if (!is_commit(f[4])) return bad("'" + f[4] + "' is not a commit (40 hex digits)");
-    if (f[2].empty() || f[3].empty()) return bad("empty repo or ref name");
-    lock.add(LockedRef{*type, f[2], f[3], f[4]});
+    if (!type) return bad("unknown repo type '" + store::printable(f[1]) + "'");
+    auto repo_id = store::RepoId::from(f[2]);
+    if (!repo_id) return tl::unexpected(repo_id.error());
+    auto name = store::Revision::from(f[3]);
+    if (!name) return tl::unexpected(name.error());
+    auto commit = store::CommitId::from(f[4]);
+    if (!commit) return tl::unexpected(commit.error());
+    lock.add(LockedRef{*type, std::move(*repo_id), std::move(*name), std::move(*commit)});
     return {};
   }
   if (kind == "file") {
@@ -57,28 +69,32 @@ util::Result<void> parse_line(std::string_view line, Lockfile& lock) {
       return bad("a file line has 7 tab-separated fields: file TYPE REPO COMMIT SHA256 SIZE PATH");
     }
     const auto type = store::parse_repo_type(f[1]);
-    if (!type) return bad("unknown repo type '" + f[1] + "'");
-    if (!is_commit(f[3])) return bad("'" + f[3] + "' is not a commit (40 hex digits)");
+    if (!type) return bad("unknown repo type '" + store::printable(f[1]) + "'");
+    auto repo_id = store::RepoId::from(f[2]);
+    if (!repo_id) return tl::unexpected(repo_id.error());
+    auto commit = store::CommitId::from(f[3]);
+    if (!commit) return tl::unexpected(commit.error());
     const auto digest = util::Sha256::from_hex(f[4]);
-    if (!digest) return bad("'" + f[4] + "' is not a sha256 (64 hex digits)");
+    if (!digest) return bad("'" + store::printable(f[4]) + "' is not a sha256 (64 hex digits)");
     const auto size = parse_size(f[5]);
-    if (!size) return bad("'" + f[5] + "' is not a size in bytes");
-    if (f[2].empty() || f[6].empty()) return bad("empty repo or path");
-    lock.add(LockedFile{*type, f[2], f[3], f[6], *digest, *size});
+    if (!size) return bad("'" + store::printable(f[5]) + "' is not a size in bytes");
+    auto path = store::RepoPath::from(f[6]);
+    if (!path) return tl::unexpected(path.error());
+    lock.add(LockedFile{*type, std::move(*repo_id), std::move(*commit), std::move(*path), *digest, *size});
     return {};
   }
   if (kind == "url") {
     const auto f = split_tabs(line, 4);
     if (f.size() != 4) return bad("a url line has 4 tab-separated fields: url SHA256 SIZE URL");
     const auto digest = util::Sha256::from_hex(f[1]);
-    if (!digest) return bad("'" + f[1] + "' is not a sha256 (64 hex digits)");
+    if (!digest) return bad("'" + store::printable(f[1]) + "' is not a sha256 (64 hex digits)");
     const auto size = parse_size(f[2]);
-    if (!size) return bad("'" + f[2] + "' is not a size in bytes");
-    if (!upstream::parse_url(f[3])) return bad("'" + f[3] + "' is not an http(s) URL");
+    if (!size) return bad("'" + store::printable(f[2]) + "' is not a size in bytes");
+    if (!is_lockable_url(f[3])) return bad("'" + store::printable(f[3]) + "' is not an http(s) URL");
     lock.add(LockedUrl{f[3], *digest, *size});
     return {};
   }
-  return bad("unknown line kind '" + std::string(kind) + "' (ref, file or url)");
+  return bad("unknown line kind '" + store::printable(kind) + "' (ref, file or url)");
 }
 
 // The exchange key a recorded GET of `url` has, without a credential.
@@ -123,7 +139,8 @@ std::string Lockfile::render() const {
   // Refs, then files, then URLs; each sorted by what a reviewer reads: repo, commit, path.
   std::vector<std::string> refs, files, urls;
   for (const auto& r : m_refs) {
-    refs.push_back(type_name(r.type) + "\t" + r.repo_id + "\t" + r.name + "\t" + r.commit);
+    refs.push_back(type_name(r.type) + "\t" + r.repo_id.str() + "\t" + r.name.str() + "\t" +
+                   r.commit.str());
   }
   std::vector<const LockedFile*> sorted_files;
   for (const auto& f : m_files) sorted_files.push_back(&f);
@@ -134,8 +151,8 @@ std::string Lockfile::render() const {
                            std::cref(b->path));
   });
   for (const auto* f : sorted_files) {
-    files.push_back(type_name(f->type) + "\t" + f->repo_id + "\t" + f->commit + "\t" +
-                    f->sha256.hex() + "\t" + std::to_string(f->size) + "\t" + f->path);
+    files.push_back(type_name(f->type) + "\t" + f->repo_id.str() + "\t" + f->commit.str() + "\t" +
+                    f->sha256.hex() + "\t" + std::to_string(f->size) + "\t" + f->path.str());
   }
   std::vector<const LockedUrl*> sorted_urls;
   for (const auto& u : m_urls) sorted_urls.push_back(&u);
@@ -155,15 +172,15 @@ std::string Lockfile::render() const {
   return out;
 }
 
-std::optional<std::string> Lockfile::commit_of(store::RepoType type, const std::string& repo_id,
-                                               const std::string& name) const {
+std::optional<store::CommitId> Lockfile::commit_of(store::RepoType type, const store::RepoId& repo_id,
+                                                   const store::Revision& name) const {
   const auto it = m_ref_index.find({type, repo_id, name});
   if (it == m_ref_index.end()) return std::nullopt;
   return m_refs[it->second].commit;
 }
 
-const LockedFile* Lockfile::file(store::RepoType type, const std::string& repo_id,
-                                 const std::string& commit, const std::string& path) const {
+const LockedFile* Lockfile::file(store::RepoType type, const store::RepoId& repo_id,
+                                 const store::CommitId& commit, const store::RepoPath& path) const {
   const auto it = m_file_index.find({type, repo_id, commit, path});
   return it == m_file_index.end() ? nullptr : &m_files[it->second];
 }
@@ -198,7 +215,7 @@ util::Result<Lockfile> lock_store(store::Store& store) {
   Lockfile lock;
   auto& index = store.index();
   // One row per name; the anonymous one where several credential scopes hold it.
-  std::map<std::tuple<store::RepoType, std::string, std::string>, store::Ref> refs;
+  std::map<std::tuple<store::RepoType, store::RepoId, store::Revision>, store::Ref> refs;
   if (auto r = index.for_each_ref([&](const store::Ref& ref) {
         auto [it, inserted] = refs.try_emplace({ref.repo_type, ref.repo_id, ref.name}, ref);
         if (!inserted && ref.credential.empty()) it->second = ref;
@@ -215,7 +232,7 @@ util::Result<Lockfile> lock_store(store::Store& store) {
   }
   if (auto r = index.for_each_exchange([&](const store::Exchange& e) {
         if (e.key.rfind("hub-", 0) == 0 || e.method != "GET" || !e.blob) return;
-        if (e.status < 200 || e.status >= 300) return;
+        if (e.status < 200 || e.status >= 300 || !is_lockable_url(e.url)) return;
         lock.add(LockedUrl{e.url, *e.blob, e.body_size});
       });
       !r) {
@@ -241,13 +258,19 @@ util::Result<Lockfile> lock_report(store::Store& store, const std::string& repor
     const auto parsed = upstream::parse_url(url);
     if (!parsed) continue;
     if (hub_origin && parsed->origin() == hub_origin->origin()) {
-      const auto target =
+      const auto parsed_target =
           parse_target(parsed->path + (parsed->query.empty() ? "" : "?" + parsed->query));
+      if (!parsed_target) {
+        unaccounted.push_back(url);
+        continue;
+      }
+      const auto& target = *parsed_target;
       if (target && target->route != Route::resolve) continue;  // listings: made from the lock
       if (target) {
-        std::string commit = target->revision;
-        if (!is_commit(commit)) {
-          auto ref = store.find_ref(target->type, target->repo_id, target->revision, {},
+        const FileTarget file = target->file();
+        std::optional<store::CommitId> commit = as_commit(file.revision);
+        if (!commit) {
+          auto ref = store.find_ref(file.type, file.repo_id, file.revision, {},
                                     store::CredentialMatch::any);
           if (!ref) return tl::unexpected(ref.error());
           if (!*ref) {
@@ -255,16 +278,16 @@ util::Result<Lockfile> lock_report(store::Store& store, const std::string& repor
             continue;
           }
           commit = (*ref)->commit;
-          lock.add(LockedRef{target->type, target->repo_id, target->revision, commit});
+          lock.add(LockedRef{file.type, file.repo_id, file.revision, *commit});
         }
-        auto object = store.index().find_hub_object(
-            {target->type, target->repo_id, commit, target->path, {}}, store::CredentialMatch::any);
+        auto object = store.index().find_hub_object({file.type, file.repo_id, *commit, file.path, {}},
+                                                    store::CredentialMatch::any);
         if (!object) return tl::unexpected(object.error());
         if (!*object) {
           unaccounted.push_back(url);
           continue;
         }
-        lock.add(LockedFile{target->type, target->repo_id, commit, target->path, (*object)->blob,
+        lock.add(LockedFile{file.type, file.repo_id, *commit, file.path, (*object)->blob,
                             (*object)->size});
         continue;
       }

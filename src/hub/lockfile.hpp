@@ -27,16 +27,16 @@ namespace hub {
 
 struct LockedRef {
   store::RepoType type = store::RepoType::model;
-  std::string repo_id;
-  std::string name;    // "main", "v1.0"
-  std::string commit;
+  store::RepoId repo_id;
+  store::Revision name;  // "main", "v1.0"
+  store::CommitId commit;
 };
 
 struct LockedFile {
   store::RepoType type = store::RepoType::model;
-  std::string repo_id;
-  std::string commit;
-  std::string path;
+  store::RepoId repo_id;
+  store::CommitId commit;
+  store::RepoPath path;
   util::Sha256 sha256 = util::Sha256::of(std::string_view());
   std::uint64_t size = 0;
 };
@@ -57,10 +57,10 @@ public:
   std::string render() const;
 
   // The commit a locked branch or tag names.
-  std::optional<std::string> commit_of(store::RepoType type, const std::string& repo_id,
-                                       const std::string& name) const;
-  const LockedFile* file(store::RepoType type, const std::string& repo_id,
-                         const std::string& commit, const std::string& path) const;
+  std::optional<store::CommitId> commit_of(store::RepoType type, const store::RepoId& repo_id,
+                                           const store::Revision& name) const;
+  const LockedFile* file(store::RepoType type, const store::RepoId& repo_id,
+                         const store::CommitId& commit, const store::RepoPath& path) const;
   const LockedUrl* url(const std::string& url) const;
 
   const std::vector<LockedRef>& refs() const { return m_refs; }
@@ -69,8 +69,8 @@ public:
   bool empty() const { return m_refs.empty() && m_files.empty() && m_urls.empty(); }
 
 private:
-  using RepoKey = std::tuple<store::RepoType, std::string, std::string>;  // type, repo, name
-  using FileKey = std::tuple<store::RepoType, std::string, std::string, std::string>;
+  using RepoKey = std::tuple<store::RepoType, store::RepoId, store::Revision>;
+  using FileKey = std::tuple<store::RepoType, store::RepoId, store::CommitId, store::RepoPath>;
   std::vector<LockedRef> m_refs;
   std::vector<LockedFile> m_files;
   std::vector<LockedUrl> m_urls;
@@ -79,7 +79,8 @@ private:
   std::map<std::string, std::size_t> m_url_index;
 };
 
-// Parses a lockfile. Errc::invalid_argument with one "FILE:LINE: what" line per bad line.
+// Parses a lockfile. Errc::invalid_argument with one "FILE:LINE: what" line per bad line
+// (every name is validated: a lockfile may come from a pull request).
 util::Result<Lockfile> parse_lockfile(std::string_view text, const std::string& file);
 
 // What the store holds: every ref, every Hub file, and every recorded 2xx GET with a body

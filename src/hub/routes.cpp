@@ -2,10 +2,12 @@
 
 #include "cache/exchange_key.hpp"
 #include "cache/expectation.hpp"
+#include "cache/forwarded_headers.hpp"
 #include "cache/mirror_route.hpp"
 #include "cache/mirror_url.hpp"
 #include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
+#include "upstream/signed_url.hpp"
 #include "hub/file_list.hpp"
 #include "hub/file_meta.hpp"
 #include "hub/xet.hpp"
@@ -25,7 +27,7 @@ store::CredentialMatch HubRoutes::match() const {
 
 void HubRoutes::handle(const http::Request& request, const Target& target, http::Respond respond) {
   if (target.route == Route::resolve) {
-    resolve(request, target, std::move(respond));
+    resolve(request, target.file(), std::move(respond));
   } else {
     api(request, target, std::move(respond));
   }
@@ -33,23 +35,25 @@ void HubRoutes::handle(const http::Request& request, const Target& target, http:
 
 // What the Hub answered about a (revision, path) when it was not a file: 404 EntryNotFound,
 // 401/403 GatedRepo, RepoNotFound... recorded per revision, and per commit when it said one.
-std::string HubRoutes::answer_key(const Target& target, const std::string& revision,
+std::string HubRoutes::answer_key(const FileTarget& target, std::string_view revision,
                                   const std::string& scope) const {
-  return "hub-resolve " + std::string(store::to_string(target.type)) + " " + target.repo_id + " " +
-         revision + " " + target.path + (scope.empty() ? "" : " credential=" + scope);
+  return "hub-resolve " + std::string(store::to_string(target.type)) + " " + target.repo_id.str() +
+         " " + std::string(revision) + " " + target.path.str() +
+         (scope.empty() ? "" : " credential=" + scope);
 }
 
-std::optional<std::string> HubRoutes::commit_of(const Target& target, const std::string& revision,
-                                                const std::string& scope) {
-  if (is_commit(revision)) return revision;
-  if (m_options.lock) return m_options.lock->commit_of(target.type, target.repo_id, revision);
+std::optional<store::CommitId> HubRoutes::commit_of(store::RepoType type, const store::RepoId& repo_id,
+                                                    const store::Revision& revision,
+                                                    const std::string& scope) {
+  if (auto commit = as_commit(revision)) return commit;
+  if (m_options.lock) return m_options.lock->commit_of(type, repo_id, revision);
   if (m_options.remote) {
     // The bucket's refs are the fleet's truth; the local copy answers while it is away.
-    auto remote = m_options.remote->find_ref(target.type, target.repo_id, revision);
+    auto remote = m_options.remote->find_ref(type, repo_id, revision);
     if (!remote) {
       if (m_notice) m_notice("remote tier: " + remote.error().message);
     } else if (*remote) {
-      auto local = m_store.find_ref(target.type, target.repo_id, revision, scope, store::CredentialMatch::exact);
+      auto local = m_store.find_ref(type, repo_id, revision, scope, store::CredentialMatch::exact);
       if (local && (!*local || (*local)->commit != (*remote)->commit)) {
         store::Ref copy = **remote;
         copy.credential = scope;
@@ -59,7 +63,7 @@ std::optional<std::string> HubRoutes::commit_of(const Target& target, const std:
       return (*remote)->commit;
     }
   }
-  auto ref = m_store.find_ref(target.type, target.repo_id, revision, scope, match());
+  auto ref = m_store.find_ref(type, repo_id, revision, scope, match());
   if (!ref) {
     if (m_notice) m_notice("store read failed, treating as a miss: " + ref.error().message);
     return std::nullopt;
@@ -68,9 +72,9 @@ std::optional<std::string> HubRoutes::commit_of(const Target& target, const std:
   return (*ref)->commit;
 }
 
-http::Response HubRoutes::gated(const Target& target) {
+http::Response HubRoutes::gated(store::RepoType type, const store::RepoId& repo_id) {
   const std::string message =
-      "Access to " + std::string(store::to_string(target.type)) + " " + target.repo_id +
+      "Access to " + std::string(store::to_string(type)) + " " + repo_id.str() +
       " is restricted: hubcache recorded it for another credential. Send the same token, or "
       "start hubcache with --share-private.";
   auto response = http::Response::text(401, util::JsonLine().add("error", message).str(),
@@ -82,13 +86,13 @@ http::Response HubRoutes::gated(const Target& target) {
 }
 
 // What the Hub answers for a path that does not exist at a commit.
-http::Response HubRoutes::entry_not_found(const Target& target, const std::string& commit) {
-  const std::string message = target.path + " does not exist on \"" + target.revision + "\"";
+http::Response HubRoutes::entry_not_found(const FileTarget& target, const store::CommitId& commit) {
+  const std::string message = target.path.str() + " does not exist on \"" + target.revision.str() + "\"";
   auto response = http::Response::text(404, util::JsonLine().add("error", message).str(),
                                        "application/json");
   response.headers.emplace_back("X-Error-Code", "EntryNotFound");
   response.headers.emplace_back("X-Error-Message", message);
-  response.headers.emplace_back("X-Repo-Commit", commit);
+  response.headers.emplace_back("X-Repo-Commit", commit.str());
   response.cache = "hit";
   return response;
 }
@@ -120,14 +124,6 @@ http::Response answer_response(const store::Found<store::Exchange>& found,
   return response;
 }
 
-// Forwarded to the Hub: the client's end-to-end headers, minus the Accept that would switch
-// an LFS file to Xet (the JS client sends application/vnd.xet-fileinfo+json).
-util::Headers upstream_headers(const http::Request& request) {
-  auto headers = util::without_hop_by_hop(request.headers);
-  util::remove_header(headers, "Accept");
-  cache::strip_hubcache_headers(headers);
-  return headers;
-}
 
 } // namespace
 
@@ -144,8 +140,8 @@ struct HubRoutes::Known {
   }
 };
 
-HubRoutes::Known HubRoutes::find_known(const Target& target, const std::string& scope,
-                                       const std::optional<std::string>& commit) {
+HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::string& scope,
+                                       const std::optional<store::CommitId>& commit, bool head_only) {
   Known known;
   const bool locked_out =
       m_options.lock && commit &&
@@ -158,9 +154,11 @@ HubRoutes::Known HubRoutes::find_known(const Target& target, const std::string& 
                              std::make_shared<const store::BlobReader>(std::move(*(*found)->body))};
     }
   }
-  if (!known.file) {
-    for (const auto& revision : {target.revision, commit.value_or(target.revision)}) {
-      auto found = m_store.open_exchange(answer_key(target, revision, scope));
+  // What the Hub said instead of a file; for a HEAD, also what a recorded HEAD said.
+  for (const bool head : {false, true}) {
+    if (known.any() || (head && !head_only)) break;
+    for (const std::string& revision : {target.revision.str(), commit ? commit->str() : target.revision.str()}) {
+      auto found = m_store.open_exchange((head ? "HEAD " : "") + answer_key(target, revision, scope));
       if (found && *found) {
         known.answer_body = (*found)->body
                                 ? std::make_shared<const store::BlobReader>(std::move(*(*found)->body))
@@ -173,7 +171,7 @@ HubRoutes::Known HubRoutes::find_known(const Target& target, const std::string& 
   return known;
 }
 
-void HubRoutes::resolve(const http::Request& request, const Target& target, http::Respond respond) {
+void HubRoutes::resolve(const http::Request& request, const FileTarget& target, http::Respond respond) {
   const bool head_only = request.method == "HEAD";
   if (request.method != "GET" && !head_only) {
     auto response = http::Response::text(405, "the Hub's resolve takes GET and HEAD\n");
@@ -191,46 +189,17 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
   const bool ask_first = (m_options.mode == cache::Mode::refresh ||
                           (m_options.mode == cache::Mode::record &&
                            cache::wants_refresh(request.headers))) &&
-                         !is_commit(target.revision);
+                         !as_commit(target.revision);
 
-  const auto commit = commit_of(target, target.revision, scope);
-  Known known = find_known(target, scope, commit);
+  const auto commit = commit_of(target.type, target.repo_id, target.revision, scope);
+  Known known = find_known(target, scope, commit, head_only);
   if (known.any() && !ask_first) {
     respond(known.response("hit"));
     return;
   }
   if (!known.any() && m_options.remote && try_remote(target, scope, commit, head_only, respond)) return;
   if (m_options.mode == cache::Mode::replay) {
-    // Known under another credential: the Hub's own refusal, not a miss.
-    std::optional<std::string> any_commit = commit;
-    if (!any_commit && !m_options.lock) {
-      auto ref = m_store.find_ref(target.type, target.repo_id, target.revision, scope,
-                                  store::CredentialMatch::any);
-      if (ref && *ref) any_commit = (*ref)->commit;
-    }
-    const bool in_lock = !m_options.lock ||
-                         (any_commit && m_options.lock->file(target.type, target.repo_id,
-                                                             *any_commit, target.path));
-    if (any_commit) {
-      auto elsewhere = m_store.index().find_hub_object(
-          {target.type, target.repo_id, *any_commit, target.path, scope},
-          store::CredentialMatch::any);
-      if (in_lock && elsewhere && *elsewhere) {
-        respond(gated(target));
-        return;
-      }
-      // Not a file at that commit, by a complete listing: the Hub's own 404.
-      if (m_options.remote) open_exchange(file_list_key(target.type, target.repo_id, *any_commit));
-      auto listed = file_listed(m_store, target.type, target.repo_id, *any_commit, target.path);
-      if (listed && *listed && !**listed) {
-        respond(entry_not_found(target, *any_commit));
-        return;
-      }
-    }
-    const std::string what = request.method + " " + m_upstream.origin() + request.target;
-    if (m_notice) m_notice("replay miss: " + what);
-    respond(in_lock ? cache::replay_miss(m_metrics, what, m_options.record_hint)
-                    : cache::lock_refusal(m_metrics, what, m_options.lock_path));
+    respond(unrecorded(request, target, scope, commit));
     return;
   }
 
@@ -239,30 +208,43 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     respond(http::Response::text(400, url.error().message + "\n"));
     return;
   }
-  // Always a GET upstream: a HEAD is answered from its head, and the GET that usually
-  // follows joins the same fetch.
+  // A HEAD asks for a file's metadata: it follows a GET of the file already in flight, else
+  // it is asked upstream as a HEAD and recorded as one. It never fetches the body (issue 14:
+  // a client whose cache is warm, or transformers' has_file(), would pull gigabytes).
+  const std::string get_key = "GET " + answer_key(target, target.revision.str(), scope);
+  const bool as_head = head_only && !m_fetches.find(get_key);
   upstream::FetchRequest fetch;
-  fetch.method = "GET";
+  fetch.method = as_head ? "HEAD" : "GET";
   fetch.url = *url;
-  fetch.headers = upstream_headers(request);
-  const std::string fetch_key = "GET " + answer_key(target, target.revision, scope);
+  // Never the Accept that would switch an LFS file to Xet (the JS client sends
+  // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
+  fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
+  const std::string fetch_key = as_head ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key;
   // A fetch of the same file may have ended since the lookup above: then it is a hit now.
   // (Not when asking first, which asks the Hub whatever the store holds.)
   std::function<bool()> stored_meanwhile;
   if (!ask_first) {
     stored_meanwhile = [&] {
-      return find_known(target, scope, commit_of(target, target.revision, scope)).any();
+      return find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
+                        head_only)
+          .any();
     };
   }
   auto joined = m_fetches.join_or_start(
       fetch_key, fetch,
-      [this, target, scope, url_text = url->to_string(), expected = *expected](
+      [this, target, scope, as_head, url_text = upstream::redact_url(url->to_string()), expected = *expected](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-        record_resolve(f, head, target, scope, url_text, ms, expected);
+        if (as_head) {
+          record_head(f, head, target, scope, url_text, ms);
+        } else {
+          record_resolve(f, head, target, scope, url_text, ms, expected);
+        }
       },
-      stored_meanwhile, *expected);
+      stored_meanwhile, as_head ? std::nullopt : *expected);
   if (joined.stored) {
-    respond(find_known(target, scope, commit_of(target, target.revision, scope)).response("hit"));
+    respond(find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
+                       head_only)
+                .response("hit"));
     return;
   }
   auto flight = joined.flight;
@@ -284,6 +266,44 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     }
     respond(resolved(flight, *head, target, head_only));
   });
+}
+
+// Replay, and the store holds no answer for this credential: the Hub's own answer where the
+// store knows it, else a miss. A complete file list of this credential says 404 EntryNotFound;
+// a repo recorded only with another credential says 401 GatedRepo whatever the path, so what
+// one credential recorded never tells another which files exist (issue 14).
+http::Response HubRoutes::unrecorded(const http::Request& request, const FileTarget& target,
+                                     const std::string& scope,
+                                     const std::optional<store::CommitId>& commit) {
+  const bool in_lock = !m_options.lock || (commit && m_options.lock->file(target.type, target.repo_id,
+                                                                          *commit, target.path));
+  if (commit && in_lock) {
+    if (m_options.remote) open_exchange(file_list_key(target.type, target.repo_id, *commit, scope));
+    auto listed = file_listed(m_store, target.type, target.repo_id, *commit, scope, target.path);
+    if (listed && *listed && !**listed) return entry_not_found(target, *commit);
+  }
+  if (in_lock && known_only_elsewhere(target, scope, commit)) return gated(target.type, target.repo_id);
+  const std::string what = request.method + " " + upstream::redact_url(m_upstream.origin() + request.target);
+  if (m_notice) m_notice("replay miss: " + what);
+  return in_lock ? cache::replay_miss(m_metrics, what, m_options.record_hint)
+                 : cache::lock_refusal(m_metrics, what, m_options.lock_path);
+}
+
+bool HubRoutes::known_only_elsewhere(const FileTarget& target, const std::string& scope,
+                                     const std::optional<store::CommitId>& commit) {
+  if (!commit) {
+    // commit_of() found no ref for this credential; one for another is the repo's secret.
+    if (m_options.lock) return false;
+    auto ref = m_store.find_ref(target.type, target.repo_id, target.revision, scope,
+                                store::CredentialMatch::any);
+    return ref && *ref;
+  }
+  auto own = m_store.index().hub_objects_at(target.type, target.repo_id, *commit, scope,
+                                            store::CredentialMatch::exact);
+  if (!own || !own->empty()) return false;
+  auto any = m_store.index().hub_objects_at(target.type, target.repo_id, *commit, scope,
+                                            store::CredentialMatch::any);
+  return any && !any->empty();
 }
 
 util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_exchange(const std::string& key,
@@ -308,8 +328,8 @@ util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_excha
   return m_store.open_exchange(key);
 }
 
-bool HubRoutes::try_remote(const Target& target, const std::string& scope,
-                           const std::optional<std::string>& commit, bool head_only,
+bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
+                           const std::optional<store::CommitId>& commit, bool head_only,
                            const http::Respond& respond) {
   auto& remote = *m_options.remote;
   if (commit) {
@@ -352,7 +372,7 @@ bool HubRoutes::try_remote(const Target& target, const std::string& scope,
     }
   }
   // What the Hub said instead of a file (404 EntryNotFound, a gated repo), if recorded.
-  for (const auto& revision : {target.revision, commit.value_or(target.revision)}) {
+  for (const std::string& revision : {target.revision.str(), commit ? commit->str() : target.revision.str()}) {
     bool pulled = false;
     open_exchange(answer_key(target, revision, scope), &pulled);
     if (!pulled) continue;
@@ -366,15 +386,15 @@ bool HubRoutes::try_remote(const Target& target, const std::string& scope,
 }
 
 http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& flight,
-                                   const upstream::ResponseHead& head, const Target& target,
+                                   const upstream::ResponseHead& head, const FileTarget& target,
                                    bool head_only) {
   http::Response response;
   if (const auto meta = file_meta(head)) {
-    store::HubObject object;
-    object.key = {target.type, target.repo_id, meta->commit, target.path};
-    object.etag = meta->etag;
-    object.size = meta->size;
-    object.lfs = meta->lfs;
+    const store::HubObject object{{target.type, target.repo_id, meta->commit, target.path},
+                                  util::Sha256{},
+                                  meta->etag,
+                                  meta->size,
+                                  meta->lfs};
     response.status = 200;
     response.headers = file_headers(object);
     response.cache = "stored";
@@ -397,7 +417,7 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& fligh
 // Invariant (DESIGN.md): a blob is visible only when complete and checked. An LFS file is
 // checked against the sha256 the Hub named; every file against the size it named.
 void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
-                               const Target& target, const std::string& scope,
+                               const FileTarget& target, const std::string& scope,
                                const std::string& url, std::int64_t upstream_ms,
                                const std::optional<util::Sha256>& expected) {
   const auto meta = file_meta(head);
@@ -409,7 +429,7 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
   store::BlobExpectation expect{head.content_length, std::nullopt};
   if (meta) {
     expect.size = meta->size;
-    if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag);
+    if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag.str());
   }
   // A client's word replaces the Hub's: if both were right they agree; if not, nothing is kept.
   if (expected && meta) expect.sha256 = expected;
@@ -430,41 +450,92 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
     }
   };
   // The commit the Hub named, on a file or on an error about one.
-  std::string commit;
+  std::optional<store::CommitId> commit;
   if (meta) {
     commit = meta->commit;
-    store::HubObject object;
-    object.key = {target.type, target.repo_id, commit, target.path, scope};
-    object.etag = meta->etag;
-    object.lfs = meta->lfs;
-    note(m_store.put(*committed, object));
+    note(m_store.put(*committed, store::HubObject{{target.type, target.repo_id, meta->commit,
+                                                   target.path, scope},
+                                                  committed->digest(),
+                                                  meta->etag,
+                                                  committed->size(),
+                                                  meta->lfs}));
   } else {
     const util::Headers& first = head.redirects.empty() ? head.headers : head.redirects.front().headers;
-    commit = util::find_header(first, "X-Repo-Commit").value_or("");
-    if (!is_commit(commit)) commit.clear();
+    commit = store::CommitId::parse(util::find_header(first, "X-Repo-Commit").value_or(""));
     store::Exchange answer;
     answer.method = "GET";
     answer.url = url;
     answer.status = head.status;
     answer.headers = strip_xet(cache::recordable_headers(head.headers));
-    answer.key = answer_key(target, target.revision, scope);
+    answer.key = answer_key(target, target.revision.str(), scope);
     note(m_store.put(&*committed, answer));
-    if (!commit.empty() && commit != target.revision) {
-      answer.key = answer_key(target, commit, scope);
+    if (commit && *commit != target.revision.str()) {
+      answer.key = answer_key(target, commit->str(), scope);
       note(m_store.put(&*committed, answer));
     }
   }
-  if (!commit.empty() && commit != target.revision) {
-    note(m_store.put(store::Ref{target.type, target.repo_id, target.revision, commit, 0, scope}));
+  if (commit && *commit != target.revision.str()) {
+    note(m_store.put(store::Ref{target.type, target.repo_id, target.revision, *commit, 0, scope}));
   }
   flight.finish(std::move(*committed), upstream_ms);
+}
+
+// A HEAD asked upstream: its answer recorded without a body, under "HEAD hub-resolve ...",
+// per revision and per commit, for replay to answer HEADs with (a GET needs the body, so it
+// never takes one of these). The ref the Hub named is learned as from a GET.
+void HubRoutes::record_head(cache::InFlight& flight, const upstream::ResponseHead& head,
+                            const FileTarget& target, const std::string& scope,
+                            const std::string& url, std::int64_t upstream_ms) {
+  flight.writer().discard();  // a HEAD has no body
+  if (!cache::is_storable_status(head.status)) {
+    flight.finish(std::nullopt, upstream_ms);
+    return;
+  }
+  const auto note = [this](const util::Result<void>& r) {
+    if (!r) {
+      m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
+      if (m_notice) m_notice("not stored: " + r.error().message);
+    }
+  };
+  store::Exchange answer;
+  answer.method = "HEAD";
+  answer.url = url;
+  std::optional<store::CommitId> commit;
+  if (const auto meta = file_meta(head)) {
+    commit = meta->commit;
+    answer.status = 200;
+    answer.headers = file_headers(store::HubObject{{target.type, target.repo_id, meta->commit, target.path},
+                                                   util::Sha256{},
+                                                   meta->etag,
+                                                   meta->size,
+                                                   meta->lfs});
+    answer.headers.emplace_back("Content-Length", std::to_string(meta->size));
+  } else {
+    const util::Headers& first = head.redirects.empty() ? head.headers : head.redirects.front().headers;
+    commit = store::CommitId::parse(util::find_header(first, "X-Repo-Commit").value_or(""));
+    answer.status = head.status;
+    answer.headers = strip_xet(cache::recordable_headers(head.headers));
+  }
+  answer.key = "HEAD " + answer_key(target, target.revision.str(), scope);
+  note(m_store.put(nullptr, answer));
+  if (commit && *commit != target.revision.str()) {
+    answer.key = "HEAD " + answer_key(target, commit->str(), scope);
+    note(m_store.put(nullptr, answer));
+    note(m_store.put(store::Ref{target.type, target.repo_id, target.revision, *commit, 0, scope}));
+  }
+  flight.finish(std::nullopt, upstream_ms);
 }
 
 http::Handler hub_handler(HubRoutes& hub, cache::Cache& exchanges, upstream::Url upstream) {
   auto mirror = cache::mirror_handler(exchanges, std::move(upstream));
   return [&hub, mirror](http::Request request, http::Respond respond) {
-    if (const auto target = parse_target(request.target)) {
-      hub.handle(request, *target, std::move(respond));
+    auto target = parse_target(request.target);
+    if (!target) {
+      respond(http::Response::text(400, "hubcache: " + target.error().message + "\n"));
+      return;
+    }
+    if (*target) {
+      hub.handle(request, **target, std::move(respond));
       return;
     }
     mirror(std::move(request), std::move(respond));

@@ -45,19 +45,23 @@ public:
 
 private:
   struct Known;
-  Known find_known(const Target& target, const std::string& scope,
-                   const std::optional<std::string>& commit);
-  void resolve(const http::Request& request, const Target& target, http::Respond respond);
+  // `head_only`: a recorded HEAD's answer will do too.
+  Known find_known(const FileTarget& target, const std::string& scope,
+                   const std::optional<store::CommitId>& commit, bool head_only = false);
+  void resolve(const http::Request& request, const FileTarget& target, http::Respond respond);
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
-                      const Target& target, const std::string& scope, const std::string& url,
+                      const FileTarget& target, const std::string& scope, const std::string& url,
                       std::int64_t upstream_ms, const std::optional<util::Sha256>& expected);
+  void record_head(cache::InFlight& flight, const upstream::ResponseHead& head,
+                   const FileTarget& target, const std::string& scope, const std::string& url,
+                   std::int64_t upstream_ms);
   void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
                   const std::string& method, const std::string& url, const Target& target,
                   const std::string& scope, std::int64_t upstream_ms);
   // A local miss: answers from the remote tier if it knows the file or the Hub's answer.
-  bool try_remote(const Target& target, const std::string& scope,
-                  const std::optional<std::string>& commit, bool head_only,
+  bool try_remote(const FileTarget& target, const std::string& scope,
+                  const std::optional<store::CommitId>& commit, bool head_only,
                   const http::Respond& respond);
   // A stored exchange, pulled from the remote tier on a local miss (`pulled` says so). With
   // `remote_first`, also when the bucket's answer differs from the local one.
@@ -65,18 +69,23 @@ private:
                                                                           bool* pulled = nullptr,
                                                                           bool remote_first = false);
   http::Response resolved(const std::shared_ptr<cache::InFlight>& flight,
-                          const upstream::ResponseHead& head, const Target& target,
+                          const upstream::ResponseHead& head, const FileTarget& target,
                           bool head_only);
-  http::Response gated(const Target& target);
-  http::Response entry_not_found(const Target& target, const std::string& commit);
+  http::Response gated(store::RepoType type, const store::RepoId& repo_id);
+  http::Response unrecorded(const http::Request& request, const FileTarget& target,
+                            const std::string& scope, const std::optional<store::CommitId>& commit);
+  bool known_only_elsewhere(const FileTarget& target, const std::string& scope,
+                            const std::optional<store::CommitId>& commit);
+  http::Response entry_not_found(const FileTarget& target, const store::CommitId& commit);
   http::Response api_answer(int status, const util::Headers& headers, const std::string& body,
                             const http::Request& request, const std::string& upstream_origin,
                             std::string cache_result);
   std::optional<http::Response> synthesized(const http::Request& request, const Target& target,
                                             const std::string& scope);
-  std::optional<std::string> commit_of(const Target& target, const std::string& revision,
-                                       const std::string& scope);
-  std::string answer_key(const Target& target, const std::string& revision,
+  std::optional<store::CommitId> commit_of(store::RepoType type, const store::RepoId& repo_id,
+                                           const store::Revision& revision,
+                                           const std::string& scope);
+  std::string answer_key(const FileTarget& target, std::string_view revision,
                          const std::string& scope) const;
   store::CredentialMatch match() const;
 

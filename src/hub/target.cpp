@@ -57,7 +57,11 @@ bool is_api_keyword(std::string_view segment) {
 
 } // namespace
 
-bool is_commit(std::string_view revision) { return util::is_lower_hex(revision, 40); }
+bool is_commit(std::string_view revision) { return store::CommitRule::valid(revision); }
+
+std::optional<store::CommitId> as_commit(const store::Revision& revision) {
+  return store::CommitId::parse(revision.str());
+}
 
 std::string_view url_prefix(store::RepoType type) {
   switch (type) {
@@ -72,17 +76,42 @@ namespace {
 
 // Another /api/ question (whoami, agent-harnesses, a listing hubcache does not know): still
 // the Hub's, recorded like the listings it knows.
-Target other_api(Target out) {
+util::Result<std::optional<Target>> other_api(Target out) {
   out.route = Route::api_other;
-  out.repo_id.clear();
-  out.revision.clear();
-  out.path.clear();
-  return out;
+  out.repo_id.reset();
+  out.revision.reset();
+  out.path.reset();
+  return std::optional<Target>(std::move(out));
 }
 
 } // namespace
 
-std::optional<Target> parse_target(std::string_view target) {
+namespace {
+
+// The Hub target `out` with its names, each validated; Errc::invalid_argument names the one
+// that is not.
+util::Result<std::optional<Target>> with_names(Target out, std::string_view repo_id,
+                                               const std::optional<std::string>& revision,
+                                               const std::optional<std::string>& path) {
+  auto repo = store::RepoId::from(repo_id);
+  if (!repo) return tl::unexpected(repo.error());
+  out.repo_id = std::move(*repo);
+  if (revision) {
+    auto valid = store::Revision::from(*revision);
+    if (!valid) return tl::unexpected(valid.error());
+    out.revision = std::move(*valid);
+  }
+  if (path) {
+    auto valid = store::RepoPath::from(*path);
+    if (!valid) return tl::unexpected(valid.error());
+    out.path = std::move(*valid);
+  }
+  return std::optional<Target>(std::move(out));
+}
+
+} // namespace
+
+util::Result<std::optional<Target>> parse_target(std::string_view target) {
   if (target.empty() || target.front() != '/') return std::nullopt;
   Target out;
   const auto question = target.find('?');
@@ -94,45 +123,46 @@ std::optional<Target> parse_target(std::string_view target) {
   if (!parts.empty() && parts[0] == "api") {
     if (parts.size() >= 2 && parts[1] == "telemetry") {
       out.route = Route::telemetry;
-      return out;
+      return std::optional<Target>(std::move(out));
     }
     if (parts.size() < 3) return other_api(out);
     const auto type = api_type(parts[1]);
     if (!type || parts[2].empty()) return other_api(out);
     out.type = *type;
     // "org/name", or a legacy "name" directly followed by a keyword.
+    std::string repo_id;
     std::size_t at;
     if (parts.size() >= 4 && is_api_keyword(parts[3])) {
-      out.repo_id = std::string(parts[2]);
+      repo_id = std::string(parts[2]);
       at = 3;
     } else if (parts.size() >= 4 && !parts[3].empty()) {
-      out.repo_id = std::string(parts[2]) + "/" + std::string(parts[3]);
+      repo_id = std::string(parts[2]) + "/" + std::string(parts[3]);
       at = 4;
     } else {
-      out.repo_id = std::string(parts[2]);
+      repo_id = std::string(parts[2]);
       at = 3;
     }
     if (at == parts.size()) {
       out.route = Route::repo_info;
-      return out;
+      return with_names(std::move(out), repo_id, std::nullopt, std::nullopt);
     }
     const auto keyword = parts[at];
     if (at + 1 >= parts.size()) return other_api(out);
     if (keyword == "revision") {
       out.route = Route::repo_info;
-      out.revision = join_decoded(parts, at + 1);
-      return out;
+      return with_names(std::move(out), repo_id, join_decoded(parts, at + 1), std::nullopt);
     }
     if (keyword == "paths-info" || keyword == "xet-read-token") {
       out.route = keyword == "paths-info" ? Route::paths_info : Route::xet_token;
-      out.revision = join_decoded(parts, at + 1);
-      return out;
+      return with_names(std::move(out), repo_id, join_decoded(parts, at + 1), std::nullopt);
     }
     if (keyword == "tree") {
       out.route = Route::tree;
-      const auto next = take_revision(parts, at + 1, out.revision);
-      out.path = join_decoded(parts, next);
-      return out;
+      std::string revision;
+      const auto next = take_revision(parts, at + 1, revision);
+      const std::string folder = join_decoded(parts, next);
+      return with_names(std::move(out), repo_id, revision,
+                        folder.empty() ? std::nullopt : std::optional(folder));
     }
     return other_api(out);
   }
@@ -150,13 +180,14 @@ std::optional<Target> parse_target(std::string_view target) {
       for (std::size_t i = at; i < keyword; ++i) ok = ok && !parts[i].empty();
       if (!ok) continue;
       out.route = Route::resolve;
-      out.repo_id = std::string(parts[at]);
-      if (length == 2) out.repo_id += "/" + std::string(parts[at + 1]);
-      const auto next = take_revision(parts, keyword + 1, out.revision);
+      std::string repo_id(parts[at]);
+      if (length == 2) repo_id += "/" + std::string(parts[at + 1]);
+      std::string revision;
+      const auto next = take_revision(parts, keyword + 1, revision);
       if (next >= parts.size()) return std::nullopt;
-      out.path = join_decoded(parts, next);
-      if (out.path.empty() || out.revision.empty()) return std::nullopt;
-      return out;
+      const std::string path = join_decoded(parts, next);
+      if (path.empty() || revision.empty()) return std::nullopt;
+      return with_names(std::move(out), repo_id, revision, path);
     }
   }
   return std::nullopt;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "store/entry.hpp"
+#include "util/result.hpp"
 
 #include <optional>
 #include <string>
@@ -21,21 +22,38 @@ enum class Route {
   api_other,   // any other /api/...: recorded, never synthesized
 };
 
+// A Hub file as a /resolve/ (or /raw/) target names it.
+struct FileTarget {
+  store::RepoType type = store::RepoType::model;
+  store::RepoId repo_id;
+  store::Revision revision;  // decoded: a branch, tag or commit
+  store::RepoPath path;      // decoded, exactly once
+};
+
+// The names are validated values (store/names.hpp): a target that parses names no file
+// outside its repo and puts nothing but its own text into a header.
 struct Target {
   Route route = Route::resolve;
   store::RepoType type = store::RepoType::model;
-  std::string repo_id;
-  std::string revision;  // decoded; "" for repo info without one (the client means main)
-  std::string path;      // decoded: a file for resolve, a folder for tree
-  std::string query;     // as sent, without '?'
+  std::optional<store::RepoId> repo_id;     // every route but telemetry and api_other
+  std::optional<store::Revision> revision;  // absent: repo info without one (the client means main)
+  std::optional<store::RepoPath> path;      // resolve: the file; tree: the folder (absent: the root)
+  std::string query;                        // as sent, without '?'
+
+  // The file of a resolve target (route == resolve: every name is there).
+  FileTarget file() const { return {type, *repo_id, *revision, *path}; }
 };
 
-// The Hub route of an origin-form target, or std::nullopt for anything else (served as a
-// plain recorded exchange). Every /api/ target is the Hub's.
-std::optional<Target> parse_target(std::string_view target);
+// The Hub route of an origin-form target: std::nullopt for anything that is not one (served
+// as a plain recorded exchange); Errc::invalid_argument for a Hub route whose repo id,
+// revision or path does not validate ("/org/name/resolve/main/../x", a NUL, a bad repo id),
+// which the caller answers 400. Every /api/ target is the Hub's.
+util::Result<std::optional<Target>> parse_target(std::string_view target);
 
 // True for a full commit id: 40 lower-case hex digits.
 bool is_commit(std::string_view revision);
+// The commit a revision names by itself, if it is one.
+std::optional<store::CommitId> as_commit(const store::Revision& revision);
 
 // The URL path prefix of a repo type: "", "datasets/", "spaces/".
 std::string_view url_prefix(store::RepoType type);

@@ -13,8 +13,7 @@ FileReads::FileReads(store::Store& store, remote::RemoteTier* remote, cache::Fet
     : m_store(store), m_remote(remote), m_fetches(fetches), m_metrics(metrics), m_notice(std::move(notice)) {}
 
 util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& object) {
-  auto file = std::make_unique<OpenFile>();
-  file->object = object;
+  auto file = std::make_unique<OpenFile>(OpenFile{object, std::nullopt, nullptr});
   auto local = m_store.blobs().open(object.blob);
   if (!local) return tl::unexpected(local.error());
   if (*local) {

@@ -23,20 +23,7 @@ void add_file(Tree& tree, const std::string& path, Node node) {
   tree.nodes[path] = std::move(node);
 }
 
-// A path inside a repository that is safe to show: no empty, "." or ".." parts.
-bool safe_path(const std::string& path) {
-  if (path.empty() || path.front() == '/' || path.back() == '/') return false;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const auto end = std::min(path.find('/', start), path.size());
-    const auto part = path.substr(start, end - start);
-    if (part.empty() || part == "." || part == "..") return false;
-    start = end + 1;
-  }
-  return true;
-}
-
-using RepoKey = std::tuple<store::RepoType, std::string>;
+using RepoKey = std::tuple<store::RepoType, store::RepoId>;
 
 } // namespace
 
@@ -47,15 +34,18 @@ const Node* Tree::find(const std::string& path) const {
 
 util::Result<Tree> build_tree(store::Store& store, remote::RemoteTier* remote,
                               const std::function<void(const std::string&)>& warn) {
-  std::map<RepoKey, std::map<std::string, std::string>> refs;  // repo -> name -> commit
-  std::map<RepoKey, std::map<std::string, std::map<std::string, store::HubObject>>> files;  // repo -> commit -> path
+  // Names are validated values (store/names.hpp): a path here cannot leave its snapshot.
+  std::map<RepoKey, std::map<store::Revision, store::CommitId>> refs;  // repo -> name -> commit
+  // repo -> commit -> path -> file
+  std::map<RepoKey, std::map<store::CommitId, std::map<store::RepoPath, store::HubObject>>> files;
   auto walked = store.index().for_each_ref([&](const store::Ref& ref) {
-    if (ref.credential.empty()) refs[{ref.repo_type, ref.repo_id}][ref.name] = ref.commit;
+    if (ref.credential.empty()) refs[{ref.repo_type, ref.repo_id}].insert_or_assign(ref.name, ref.commit);
   });
   if (!walked) return tl::unexpected(walked.error());
   walked = store.index().for_each_hub_object([&](const store::HubObject& object) {
     if (!object.key.credential.empty()) return;
-    files[{object.key.repo_type, object.key.repo_id}][object.key.commit][object.key.path] = object;
+    files[{object.key.repo_type, object.key.repo_id}][object.key.commit].insert_or_assign(object.key.path,
+                                                                                         object);
   });
   if (!walked) return tl::unexpected(walked.error());
 
@@ -66,7 +56,7 @@ util::Result<Tree> build_tree(store::Store& store, remote::RemoteTier* remote,
     } else {
       for (const auto& ref : *published) {
         const RepoKey repo{ref.repo_type, ref.repo_id};
-        refs[repo][ref.name] = ref.commit;
+        refs[repo].insert_or_assign(ref.name, ref.commit);
         auto at = remote->files_at(ref.repo_type, ref.repo_id, ref.commit);
         if (!at) {
           if (warn) warn("remote tier: " + at.error().message);
@@ -83,23 +73,21 @@ util::Result<Tree> build_tree(store::Store& store, remote::RemoteTier* remote,
   for (const auto& [repo, commits] : files) {
     const std::string base = "/" + store::repo_folder(std::get<0>(repo), std::get<1>(repo));
     for (const auto& [commit, by_path] : commits) {
-      add_dir(tree, base + "/snapshots/" + commit);
+      add_dir(tree, base + "/snapshots/" + commit.str());
       for (const auto& [path, object] : by_path) {
-        if (!safe_path(path)) continue;
         Node node;
         node.file = object;
-        add_file(tree, base + "/snapshots/" + commit + "/" + path, std::move(node));
+        add_file(tree, base + "/snapshots/" + commit.str() + "/" + path.str(), std::move(node));
       }
     }
   }
   for (const auto& [repo, names] : refs) {
     const std::string base = "/" + store::repo_folder(std::get<0>(repo), std::get<1>(repo));
     for (const auto& [name, commit] : names) {
-      if (!safe_path(name)) continue;
       Node node;
-      node.content = commit;  // huggingface_hub writes the bare commit, no newline
-      add_file(tree, base + "/refs/" + name, std::move(node));
-      add_dir(tree, base + "/snapshots/" + commit);
+      node.content = commit.str();  // huggingface_hub writes the bare commit, no newline
+      add_file(tree, base + "/refs/" + name.str(), std::move(node));
+      add_dir(tree, base + "/snapshots/" + commit.str());
     }
   }
   return tree;

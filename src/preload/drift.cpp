@@ -21,13 +21,14 @@ struct Version {
 class StoreRecorded final : public Recorded {
 public:
   explicit StoreRecorded(store::Store& store) : m_store(store) {}
-  util::Result<std::optional<std::string>> commit(const RepoEntry& repo) override {
+  util::Result<std::optional<store::CommitId>> commit(const RepoEntry& repo) override {
     auto ref = m_store.find_ref(repo.type, repo.repo_id, repo.revision, {}, store::CredentialMatch::any);
     if (!ref) return tl::unexpected(ref.error());
     if (!*ref) return std::nullopt;
     return (*ref)->commit;
   }
-  util::Result<std::vector<store::HubObject>> files(const RepoEntry& repo, const std::string& commit) override {
+  util::Result<std::vector<store::HubObject>> files(const RepoEntry& repo,
+                                                    const store::CommitId& commit) override {
     return m_store.index().hub_objects_at(repo.type, repo.repo_id, commit, {}, store::CredentialMatch::any);
   }
 
@@ -41,9 +42,9 @@ void check_repo(const RepoEntry& repo, Recorded& recorded, const EngineClient& h
     out.error = ref.error().message;
     return;
   }
-  if (*ref) out.recorded = **ref;
-  auto info = hub.get("/api/" + api_plural(repo.type) + "/" + repo.repo_id + "/revision/" +
-                      util::percent_encode(repo.revision));
+  if (*ref) out.recorded = (*ref)->str();
+  auto info = hub.get("/api/" + api_plural(repo.type) + "/" + repo.repo_id.str() + "/revision/" +
+                      util::percent_encode(repo.revision.str()));
   if (!info) {
     out.error = info.error().message;
     return;
@@ -53,34 +54,40 @@ void check_repo(const RepoEntry& repo, Recorded& recorded, const EngineClient& h
     return;
   }
   const auto json = nlohmann::json::parse(info->body, nullptr, false);
-  out.upstream = json.is_object() ? json.value("sha", "") : "";
-  if (!hub::is_commit(out.upstream)) {
+  const auto sha = json.is_object() ? json.find("sha") : json.end();
+  const auto upstream = sha != json.end() && sha->is_string()
+                            ? store::CommitId::parse(sha->get<std::string>())
+                            : std::nullopt;
+  if (!upstream) {
     out.error = "repo info names no commit";
     return;
   }
+  out.upstream = upstream->str();
   out.moved = out.recorded != out.upstream;
   if (!out.moved) return;
 
-  std::map<std::string, Version> before;
-  if (!out.recorded.empty()) {
-    auto stored = recorded.files(repo, out.recorded);
+  std::map<store::RepoPath, Version> before;
+  if (*ref) {
+    auto stored = recorded.files(repo, **ref);
     if (!stored) {
       out.error = stored.error().message;
       return;
     }
     for (const auto& object : *stored) {
-      if (selects(repo, object.key.path)) before[object.key.path] = {object.etag, object.size};
+      if (selects(repo, object.key.path.str())) {
+        before.insert_or_assign(object.key.path, Version{object.etag.str(), object.size});
+      }
     }
   }
-  auto listed = list_tree(hub, repo, out.upstream);
+  auto listed = list_tree(hub, repo, *upstream);
   if (!listed) {
     out.error = listed.error().message;
     return;
   }
-  std::map<std::string, Version> after;
+  std::map<store::RepoPath, Version> after;
   for (const auto& file : *listed) {
-    if (!selects(repo, file.path)) continue;
-    after[file.path] = {file.lfs_sha256 ? file.lfs_sha256->hex() : file.oid, file.size};
+    if (!selects(repo, file.path.str())) continue;
+    after.insert_or_assign(file.path, Version{file.lfs_sha256 ? file.lfs_sha256->hex() : file.oid, file.size});
   }
   for (const auto& [path, version] : after) {
     const auto it = before.find(path);
@@ -106,7 +113,7 @@ std::vector<Drift> check_drift(const std::vector<Entry>& entries, Recorded& reco
   std::vector<Drift> out;
   for (const auto& entry : entries) {
     const auto* repo = std::get_if<RepoEntry>(&entry.what);
-    if (!repo || hub::is_commit(repo->revision)) continue;
+    if (!repo || hub::as_commit(repo->revision)) continue;
     Drift drift;
     drift.name = describe(entry);
     drift.source = entry.source;

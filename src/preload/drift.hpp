@@ -31,9 +31,9 @@ class Recorded {
 public:
   virtual ~Recorded() = default;
   // The commit recorded for the entry's revision; nullopt if none.
-  virtual util::Result<std::optional<std::string>> commit(const RepoEntry& repo) = 0;
+  virtual util::Result<std::optional<store::CommitId>> commit(const RepoEntry& repo) = 0;
   virtual util::Result<std::vector<store::HubObject>> files(const RepoEntry& repo,
-                                                            const std::string& commit) = 0;
+                                                            const store::CommitId& commit) = 0;
 };
 
 // One result per repo entry (URLs and entries pinned to a commit cannot move).

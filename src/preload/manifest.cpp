@@ -24,28 +24,6 @@ std::vector<std::string> tokens_of(std::string_view line) {
   return out;
 }
 
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
-}
-
-// The Hub's repo names: letters, digits, '-', '_', '.', not starting or ending with '-' or
-// '.', no "--" or "..", at most 96 characters; an optional "org/" before.
-bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 96) return false;
-  if (!std::all_of(name.begin(), name.end(), is_name_char)) return false;
-  if (name.front() == '-' || name.front() == '.' || name.back() == '-' || name.back() == '.') {
-    return false;
-  }
-  return name.find("--") == std::string_view::npos && name.find("..") == std::string_view::npos;
-}
-
-bool valid_repo_id(std::string_view id) {
-  const auto slash = id.find('/');
-  if (slash == std::string_view::npos) return valid_name(id);
-  return valid_name(id.substr(0, slash)) && valid_name(id.substr(slash + 1));
-}
-
 std::vector<std::string> split_globs(std::string_view list) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -83,8 +61,8 @@ util::Result<Entry> parse_url_entry(const std::vector<std::string>& tokens) {
 }
 
 util::Result<Entry> parse_repo_entry(const std::vector<std::string>& tokens) {
-  RepoEntry entry;
   std::string_view spec = tokens[0];
+  store::RepoType repo_type = store::RepoType::model;
   if (const auto colon = spec.find(':'); colon != std::string_view::npos) {
     const auto kind = spec.substr(0, colon);
     const auto type = store::parse_repo_type(kind);
@@ -93,21 +71,22 @@ util::Result<Entry> parse_repo_entry(const std::vector<std::string>& tokens) {
                         "unknown repo type '" + std::string(kind) +
                             "' (model:, dataset: or space:; URLs start with https://)");
     }
-    entry.type = *type;
+    repo_type = *type;
     spec.remove_prefix(colon + 1);
   }
+  std::string_view revision_text = "main";
   if (const auto at = spec.find('@'); at != std::string_view::npos) {
-    entry.revision = std::string(spec.substr(at + 1));
+    revision_text = spec.substr(at + 1);
     spec = spec.substr(0, at);
-    if (entry.revision.empty()) {
+    if (revision_text.empty()) {
       return util::fail(util::Errc::invalid_argument, "empty revision after '@'");
     }
   }
-  if (!valid_repo_id(spec)) {
-    return util::fail(util::Errc::invalid_argument,
-                      "'" + std::string(spec) + "' is not a repo id (org/name)");
-  }
-  entry.repo_id = std::string(spec);
+  auto repo_id = store::RepoId::from(spec);
+  if (!repo_id) return tl::unexpected(repo_id.error());
+  auto revision = store::Revision::from(revision_text);
+  if (!revision) return tl::unexpected(revision.error());
+  RepoEntry entry{repo_type, std::move(*repo_id), std::move(*revision), {}, {}};
   for (std::size_t i = 1; i < tokens.size(); ++i) {
     const auto& token = tokens[i];
     std::vector<std::string>* globs = nullptr;
@@ -178,7 +157,7 @@ util::Result<std::vector<Entry>> parse_manifest(std::string_view text, const std
 std::string describe(const Entry& entry) {
   if (const auto* url = std::get_if<UrlEntry>(&entry.what)) return url->url;
   const auto& repo = std::get<RepoEntry>(entry.what);
-  return std::string(store::to_string(repo.type)) + ":" + repo.repo_id + "@" + repo.revision;
+  return std::string(store::to_string(repo.type)) + ":" + repo.repo_id.str() + "@" + repo.revision.str();
 }
 
 bool selects(const RepoEntry& entry, const std::string& path) {

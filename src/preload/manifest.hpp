@@ -22,8 +22,8 @@ namespace preload {
 
 struct RepoEntry {
   store::RepoType type = store::RepoType::model;
-  std::string repo_id;          // "org/name" or a legacy "gpt2"
-  std::string revision = "main"; // branch, tag or commit
+  store::RepoId repo_id;   // "org/name" or a legacy "gpt2"
+  store::Revision revision; // branch, tag or commit ("main" when the line names none)
   std::vector<std::string> include;  // fnmatch globs on the path; empty: every file
   std::vector<std::string> exclude;
 };

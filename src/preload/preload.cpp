@@ -26,10 +26,9 @@ constexpr const char* k_expect_header = "X-Hubcache-Expect-Sha256";
 // Whether the store already holds the file at the commit, whole: an index row whose blob is
 // on disk with the listed size (and, for LFS, the listed sha256). Bodies were hashed when
 // they were stored; `hubcache verify` re-reads them.
-bool already_stored(store::Store& store, const RepoEntry& repo, const std::string& commit,
-                    const Listed& file) {
-  auto found = store.index().find_hub_object({repo.type, repo.repo_id, commit, file.path, {}},
-                                             store::CredentialMatch::any);
+bool already_stored(store::Store& store, const RepoEntry& repo, const store::CommitId& commit,
+                    const Listed& file, const std::string& scope) {
+  auto found = store.index().find_hub_object({repo.type, repo.repo_id, commit, file.path, scope});
   if (!found || !*found) return false;
   const auto& object = **found;
   if (object.size != file.size) return false;
@@ -41,26 +40,35 @@ bool already_stored(store::Store& store, const RepoEntry& repo, const std::strin
 
 // A file that moved to a new commit unchanged is already here: the LFS blob by its
 // sha256, or the blob the same git object id had at the commit recorded before. It is
-// recorded at the new commit without fetching it again.
-bool reuse_stored(store::Store& store, const RepoEntry& repo, const std::string& commit,
-                  const Listed& file, const std::vector<store::HubObject>& before) {
+// recorded at the new commit without fetching it again, under `scope`: the listing that
+// names it was fetched with that credential, so the content is that credential's to read.
+bool reuse_stored(store::Store& store, const RepoEntry& repo, const store::CommitId& commit,
+                  const Listed& file, const std::vector<store::HubObject>& before,
+                  const std::string& scope) {
   std::optional<util::Sha256> digest = file.lfs_sha256;
-  std::string etag = file.lfs_sha256 ? file.lfs_sha256->hex() : file.oid;
+  auto etag = store::Etag::parse(file.lfs_sha256 ? file.lfs_sha256->hex() : file.oid);
+  if (!etag) return false;
   if (!digest) {
     const auto same = std::find_if(before.begin(), before.end(), [&](const store::HubObject& o) {
-      return o.key.path == file.path && !file.oid.empty() && o.etag == file.oid;
+      return o.key.path == file.path && o.etag == *etag;
     });
     if (same == before.end()) return false;
     digest = same->blob;
   }
   auto body = store.blobs().open(*digest);
   if (!body || !*body || (*body)->size() != file.size) return false;
-  store::HubObject object;
-  object.key = {repo.type, repo.repo_id, commit, file.path, {}};
-  object.etag = etag;
-  object.size = file.size;
-  object.lfs = file.lfs_sha256.has_value();
+  const store::HubObject object{{repo.type, repo.repo_id, commit, file.path, scope},
+                                *digest,
+                                std::move(*etag),
+                                file.size,
+                                file.lfs_sha256.has_value()};
   return store.put(**body, object).has_value();
+}
+
+std::vector<store::RepoPath> paths_of(const std::vector<Listed>& files) {
+  std::vector<store::RepoPath> paths;
+  for (const auto& file : files) paths.push_back(file.path);
+  return paths;
 }
 
 struct Plan {
@@ -74,21 +82,22 @@ struct Plan {
 };
 
 // Fetching a Hub file: resolve by commit, so the object model learns it at that commit.
-FileTask hub_file_task(std::size_t entry, store::RepoType type, const std::string& repo_id,
-                       const std::string& commit, const std::string& path,
+FileTask hub_file_task(std::size_t entry, store::RepoType type, const store::RepoId& repo_id,
+                       const store::CommitId& commit, const store::RepoPath& path,
                        std::optional<util::Sha256> sha256, std::uint64_t size) {
   FileTask task;
   task.entry = entry;
-  task.label = repo_id + ": " + path;
-  task.target = "/" + url_prefix(type) + repo_id + "/resolve/" + commit + "/" +
-                util::percent_encode(path, /*keep_slash=*/true);
+  task.label = repo_id.str() + ": " + path.str();
+  task.target = "/" + url_prefix(type) + repo_id.str() + "/resolve/" + commit.str() + "/" +
+                util::percent_encode(path.str(), /*keep_slash=*/true);
   task.sha256 = sha256;
   task.size = size;
   return task;
 }
 
 void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
-               const EngineClient& client, EntryOutcome& outcome, Plan& plan) {
+               const EngineClient& client, const std::string& scope, EntryOutcome& outcome,
+               Plan& plan) {
   // What the store held for this revision before asking (asking moves the ref), for the
   // files that did not change.
   std::vector<store::HubObject> before;
@@ -100,8 +109,8 @@ void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
       before = std::move(*objects);
     }
   }
-  const std::string info_target = "/api/" + api_plural(repo.type) + "/" + repo.repo_id +
-                                  "/revision/" + util::percent_encode(repo.revision);
+  const std::string info_target = "/api/" + api_plural(repo.type) + "/" + repo.repo_id.str() +
+                                  "/revision/" + util::percent_encode(repo.revision.str());
   // Where the branch is now, asked upstream (the stored answer only if that fails).
   auto info = client.get(info_target, {{"X-Hubcache-Refresh", "1"}});
   if (!info) {
@@ -114,34 +123,35 @@ void plan_repo(std::size_t index, const RepoEntry& repo, store::Store& store,
   }
   outcome.stale = util::find_header(info->headers, "X-Hubcache").value_or("") == "stale";
   const auto json = nlohmann::json::parse(info->body, nullptr, false);
-  const std::string commit = json.is_object() ? json.value("sha", "") : "";
-  if (!hub::is_commit(commit)) {
+  const auto sha = json.is_object() ? json.find("sha") : json.end();
+  const auto commit = sha != json.end() && sha->is_string()
+                          ? store::CommitId::parse(sha->get<std::string>())
+                          : std::nullopt;
+  if (!commit) {
     outcome.errors.push_back("repo info names no commit");
     return;
   }
-  outcome.commit = commit;
-  auto files = list_tree(client, repo, commit);
+  outcome.commit = commit->str();
+  auto files = list_tree(client, repo, *commit);
   if (!files) {
     outcome.errors.push_back(files.error().message);
     return;
   }
   // The complete list, so that replay answers the Hub's 404 for a path that is not there.
-  std::vector<std::string> paths;
-  for (const auto& file : *files) paths.push_back(file.path);
-  if (auto r = hub::put_file_list(store, repo.type, repo.repo_id, commit, std::move(paths)); !r) {
+  if (auto r = hub::put_file_list(store, repo.type, repo.repo_id, *commit, scope, paths_of(*files)); !r) {
     outcome.errors.push_back("cannot record the file list: " + r.error().message);
     return;
   }
   for (const auto& file : *files) {
-    if (!selects(repo, file.path)) continue;
+    if (!selects(repo, file.path.str())) continue;
     ++outcome.files;
-    if (already_stored(store, repo, commit, file) ||
-        reuse_stored(store, repo, commit, file, before)) {
+    if (already_stored(store, repo, *commit, file, scope) ||
+        reuse_stored(store, repo, *commit, file, before, scope)) {
       ++outcome.present;
       outcome.bytes_present += file.size;
       continue;
     }
-    plan.add(hub_file_task(index, repo.type, repo.repo_id, commit, file.path, file.lfs_sha256,
+    plan.add(hub_file_task(index, repo.type, repo.repo_id, *commit, file.path, file.lfs_sha256,
                            file.size));
   }
 }
@@ -234,7 +244,7 @@ std::vector<EntryOutcome> run_preload(const std::vector<Entry>& entries, store::
     outcomes[i].name = describe(entries[i]);
     outcomes[i].source = entries[i].source;
     if (const auto* repo = std::get_if<RepoEntry>(&entries[i].what)) {
-      plan_repo(i, *repo, store, client, outcomes[i], plan);
+      plan_repo(i, *repo, store, client, options.scope, outcomes[i], plan);
     } else {
       plan_url(i, std::get<UrlEntry>(entries[i].what), outcomes[i], plan);
     }
@@ -259,32 +269,35 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
                                              store::Store& store, const EngineClient& client,
                                              const PreloadOptions& options, Observer& observer) {
   // One outcome per (repo, commit), in the lock's order.
-  std::map<std::tuple<store::RepoType, std::string, std::string>, std::size_t> groups;
+  std::map<std::tuple<store::RepoType, store::RepoId, store::CommitId>, std::size_t> groups;
   std::vector<EntryOutcome> outcomes;
   std::vector<RepoEntry> repos;
+  std::vector<store::CommitId> commits;  // of each repos[i]
   for (const auto& file : lock.files()) {
     auto [it, added] = groups.try_emplace({file.type, file.repo_id, file.commit}, outcomes.size());
     if (!added) continue;
     EntryOutcome outcome;
-    outcome.name = std::string(store::to_string(file.type)) + ":" + file.repo_id + "@" + file.commit;
+    outcome.name = std::string(store::to_string(file.type)) + ":" + file.repo_id.str() + "@" +
+                   file.commit.str();
     outcome.source = lock_name;
-    outcome.commit = file.commit;
+    outcome.commit = file.commit.str();
     outcomes.push_back(std::move(outcome));
-    repos.push_back(RepoEntry{file.type, file.repo_id, file.commit, {}, {}});
+    // A commit is a revision too: it names itself.
+    repos.push_back(RepoEntry{file.type, file.repo_id,
+                              store::Revision::parse(file.commit.str()).value(), {}, {}});
+    commits.push_back(file.commit);
   }
   Plan plan;
   // The complete listing of each commit: replay then answers the Hub's 404 for files that
   // are not there, and a locked file the Hub no longer has is named now, not in CI.
   for (std::size_t i = 0; i < repos.size(); ++i) {
-    auto files = list_tree(client, repos[i], repos[i].revision);
+    auto files = list_tree(client, repos[i], commits[i]);
     if (!files) {
       outcomes[i].errors.push_back(files.error().message);
       continue;
     }
-    std::vector<std::string> paths;
-    for (const auto& file : *files) paths.push_back(file.path);
-    if (auto r = hub::put_file_list(store, repos[i].type, repos[i].repo_id, repos[i].revision,
-                                    std::move(paths));
+    if (auto r = hub::put_file_list(store, repos[i].type, repos[i].repo_id, commits[i],
+                                    options.scope, paths_of(*files));
         !r) {
       outcomes[i].errors.push_back("cannot record the file list: " + r.error().message);
     }
@@ -294,7 +307,7 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
     auto& outcome = outcomes[index];
     ++outcome.files;
     const Listed listed{file.path, file.size, file.sha256, {}};
-    if (already_stored(store, repos[index], file.commit, listed)) {
+    if (already_stored(store, repos[index], file.commit, listed, options.scope)) {
       ++outcome.present;
       outcome.bytes_present += file.size;
       continue;
@@ -323,8 +336,8 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
   execute(plan, outcomes, client, options, observer);
   // The lock's word on where each branch is, whatever the Hub says today.
   for (const auto& ref : lock.refs()) {
-    if (auto r = store.put(store::Ref{ref.type, ref.repo_id, ref.name, ref.commit, 0, {}}); !r) {
-      observer.notice("cannot pin " + ref.repo_id + "@" + ref.name + ": " + r.error().message);
+    if (auto r = store.put(store::Ref{ref.type, ref.repo_id, ref.name, ref.commit, 0, options.scope}); !r) {
+      observer.notice("cannot pin " + ref.repo_id.str() + "@" + ref.name.str() + ": " + r.error().message);
     }
   }
   return outcomes;

@@ -54,6 +54,11 @@ public:
 
 struct PreloadOptions {
   int jobs = 4;
+  // The credential scope the engine files what it fetches for this client under (the
+  // token's, see cache/credentials.hpp; "" without one). Rows preload writes itself (files
+  // it already holds, the complete file lists, a lock's refs) go under it too: what a token
+  // fetched is never written as anyone's (issue 14).
+  std::string scope;
 };
 
 // Plans and fetches every entry; a failed entry does not stop the others. Returns one outcome

@@ -16,14 +16,16 @@
 namespace preload {
 
 struct Listed {
-  std::string path;
+  store::RepoPath path;
   std::uint64_t size = 0;
   std::optional<util::Sha256> lfs_sha256;
   std::string oid;  // the git blob id
 };
 
-// `client` is an engine (recording the listing) or the Hub itself (--check).
+// `client` is an engine (recording the listing) or the Hub itself (--check). The listing is
+// the upstream's word: Errc::upstream_status when it is not JSON or names a path that is not
+// one (store/names.hpp), which no Hub lists.
 util::Result<std::vector<Listed>> list_tree(const EngineClient& client, const RepoEntry& repo,
-                                            const std::string& commit);
+                                            const store::CommitId& commit);
 
 } // namespace preload

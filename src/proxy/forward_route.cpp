@@ -48,10 +48,15 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
     }
     if (url->origin() == options.hub_upstream.origin()) {
       const std::string origin_target = url->path + (url->query.empty() ? "" : "?" + url->query);
-      if (const auto target = hub::parse_target(origin_target)) {
+      const auto target = hub::parse_target(origin_target);
+      if (!target) {
+        respond(http::Response::text(400, "hubcache: " + target.error().message + "\n"));
+        return;
+      }
+      if (*target) {
         request.addressed_origin = url->origin();
         request.target = origin_target;
-        hub.handle(request, *target, std::move(respond));
+        hub.handle(request, **target, std::move(respond));
         return;
       }
     }

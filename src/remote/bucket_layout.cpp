@@ -11,13 +11,14 @@ std::string blob_key(const util::Sha256& digest) {
   return "blobs/sha256/" + hex.substr(0, 2) + "/" + hex;
 }
 
-std::string files_prefix(store::RepoType type, const std::string& repo_id, const std::string& commit) {
-  return "meta/files/" + store::repo_folder(type, repo_id) + "/" + commit + "/";
+std::string files_prefix(store::RepoType type, const store::RepoId& repo_id,
+                         const store::CommitId& commit) {
+  return "meta/files/" + store::repo_folder(type, repo_id) + "/" + commit.str() + "/";
 }
 
-std::string file_key(store::RepoType type, const std::string& repo_id, const std::string& commit,
-                     const std::string& path) {
-  return files_prefix(type, repo_id, commit) + path;
+std::string file_key(store::RepoType type, const store::RepoId& repo_id,
+                     const store::CommitId& commit, const store::RepoPath& path) {
+  return files_prefix(type, repo_id, commit) + path.str();
 }
 
 std::string public_exchange_key(const std::string& key) {
@@ -32,8 +33,8 @@ std::string exchange_object_key(const std::string& exchange_key) {
   return "meta/exchanges/" + hex.substr(0, 2) + "/" + hex;
 }
 
-std::string ref_key(store::RepoType type, const std::string& repo_id, const std::string& name) {
-  return std::string(k_refs_prefix) + store::repo_folder(type, repo_id) + "/" + name;
+std::string ref_key(store::RepoType type, const store::RepoId& repo_id, const store::Revision& name) {
+  return std::string(k_refs_prefix) + store::repo_folder(type, repo_id) + "/" + name.str();
 }
 
 std::optional<RefName> parse_ref_key(std::string_view key) {
@@ -41,9 +42,10 @@ std::optional<RefName> parse_ref_key(std::string_view key) {
   key.remove_prefix(k_refs_prefix.size());
   const auto slash = key.find('/');
   if (slash == std::string_view::npos || slash + 1 >= key.size()) return std::nullopt;
-  const auto repo = store::parse_repo_folder(key.substr(0, slash));
-  if (!repo) return std::nullopt;
-  return RefName{repo->first, repo->second, std::string(key.substr(slash + 1))};
+  auto repo = store::parse_repo_folder(key.substr(0, slash));
+  auto name = store::Revision::parse(key.substr(slash + 1));
+  if (!repo || !name) return std::nullopt;
+  return RefName{repo->first, std::move(repo->second), std::move(*name)};
 }
 
 namespace {
@@ -65,7 +67,7 @@ util::Result<json> parse(std::string_view text, const char* what) {
 } // namespace
 
 std::string encode_file(const store::HubObject& object) {
-  return json{{"blob", object.blob.hex()}, {"etag", object.etag}, {"size", object.size}, {"lfs", object.lfs}}
+  return json{{"blob", object.blob.hex()}, {"etag", object.etag.str()}, {"size", object.size}, {"lfs", object.lfs}}
       .dump();
 }
 
@@ -73,15 +75,12 @@ util::Result<store::HubObject> decode_file(std::string_view text, const store::H
   auto doc = parse(text, "file");
   if (!doc) return tl::unexpected(doc.error());
   try {
-    store::HubObject object;
-    object.key = key;
     const auto blob = util::Sha256::from_hex(doc->at("blob").get<std::string>());
     if (!blob) return util::fail(util::Errc::corrupt, "a file row in the bucket names a bad blob");
-    object.blob = *blob;
-    object.etag = doc->at("etag").get<std::string>();
-    object.size = doc->at("size").get<std::uint64_t>();
-    object.lfs = doc->at("lfs").get<bool>();
-    return object;
+    auto etag = store::Etag::parse(doc->at("etag").get<std::string>());
+    if (!etag) return util::fail(util::Errc::corrupt, "a file row in the bucket has a bad etag");
+    return store::HubObject{key, *blob, std::move(*etag), doc->at("size").get<std::uint64_t>(),
+                            doc->at("lfs").get<bool>()};
   } catch (const json::exception& e) {
     return util::fail(util::Errc::corrupt, std::string("a file row in the bucket is malformed: ") + e.what());
   }
@@ -123,20 +122,18 @@ util::Result<store::Exchange> decode_exchange(std::string_view text) {
 }
 
 std::string encode_ref(const store::Ref& ref) {
-  return json{{"commit", ref.commit}, {"learned_at", ref.learned_at}}.dump();
+  return json{{"commit", ref.commit.str()}, {"learned_at", ref.learned_at}}.dump();
 }
 
 util::Result<store::Ref> decode_ref(std::string_view text, store::RepoType type,
-                                    const std::string& repo_id, const std::string& name) {
+                                    const store::RepoId& repo_id, const store::Revision& name) {
   auto doc = parse(text, "ref");
   if (!doc) return tl::unexpected(doc.error());
   try {
-    store::Ref ref{type, repo_id, name, doc->at("commit").get<std::string>(),
-                   doc->value("learned_at", util::UnixMillis{0}), {}};
-    if (ref.commit.size() != 40 || ref.commit.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return util::fail(util::Errc::corrupt, "a ref in the bucket names a bad commit");
-    }
-    return ref;
+    auto commit = store::CommitId::parse(doc->at("commit").get<std::string>());
+    if (!commit) return util::fail(util::Errc::corrupt, "a ref in the bucket names a bad commit");
+    return store::Ref{type, repo_id, name, std::move(*commit),
+                      doc->value("learned_at", util::UnixMillis{0}), {}};
   } catch (const json::exception& e) {
     return util::fail(util::Errc::corrupt, std::string("a ref in the bucket is malformed: ") + e.what());
   }

@@ -18,12 +18,13 @@
 namespace remote {
 
 std::string blob_key(const util::Sha256& digest);
-std::string file_key(store::RepoType type, const std::string& repo_id, const std::string& commit,
-                     const std::string& path);
+std::string file_key(store::RepoType type, const store::RepoId& repo_id,
+                     const store::CommitId& commit, const store::RepoPath& path);
 // The folder holding every file of a commit, ending in '/'.
-std::string files_prefix(store::RepoType type, const std::string& repo_id, const std::string& commit);
+std::string files_prefix(store::RepoType type, const store::RepoId& repo_id,
+                         const store::CommitId& commit);
 std::string exchange_object_key(const std::string& exchange_key);
-std::string ref_key(store::RepoType type, const std::string& repo_id, const std::string& name);
+std::string ref_key(store::RepoType type, const store::RepoId& repo_id, const store::Revision& name);
 inline constexpr std::string_view k_refs_prefix = "refs/";
 
 // The key of an exchange or a Hub object without its credential scope: the bucket holds one
@@ -31,7 +32,8 @@ inline constexpr std::string_view k_refs_prefix = "refs/";
 std::string public_exchange_key(const std::string& key);
 
 std::string encode_file(const store::HubObject& object);
-// `key` gives the repo, commit and path (and the credential to file it under locally).
+// `key` gives the repo, commit and path (and the credential to file it under locally). A row
+// is someone else's writing: Errc::corrupt unless every field validates (names.hpp).
 util::Result<store::HubObject> decode_file(std::string_view json, const store::HubObjectKey& key);
 
 std::string encode_exchange(const store::Exchange& exchange);  // the key without credential
@@ -39,13 +41,14 @@ util::Result<store::Exchange> decode_exchange(std::string_view json);
 
 std::string encode_ref(const store::Ref& ref);
 util::Result<store::Ref> decode_ref(std::string_view json, store::RepoType type,
-                                    const std::string& repo_id, const std::string& name);
+                                    const store::RepoId& repo_id, const store::Revision& name);
 
-// A ref key under refs/, split back: (type, repo, name). nullopt if it is not one.
+// A ref key under refs/, split back: (type, repo, name). nullopt if it is not one, or if a
+// part does not validate.
 struct RefName {
   store::RepoType type;
-  std::string repo_id;
-  std::string name;
+  store::RepoId repo_id;
+  store::Revision name;
 };
 std::optional<RefName> parse_ref_key(std::string_view key);
 

@@ -42,7 +42,7 @@ util::Result<PublishReport> publish_store(store::Store& store, const S3Client& b
   index_walk = store.index().for_each_ref([&](const store::Ref& ref) {
     const auto key = ref_key(ref.repo_type, ref.repo_id, ref.name);
     auto it = refs.find(key);
-    if (it == refs.end() || it->second.learned_at < ref.learned_at) refs[key] = ref;
+    if (it == refs.end() || it->second.learned_at < ref.learned_at) refs.insert_or_assign(key, ref);
   });
   if (!index_walk) return tl::unexpected(index_walk.error());
 

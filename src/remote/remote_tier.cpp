@@ -61,8 +61,8 @@ util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& 
   return *body;
 }
 
-util::Result<std::optional<store::Ref>> RemoteTier::find_ref(store::RepoType type, const std::string& repo_id,
-                                                             const std::string& name) {
+util::Result<std::optional<store::Ref>> RemoteTier::find_ref(store::RepoType type, const store::RepoId& repo_id,
+                                                             const store::Revision& name) {
   auto row = get_row(ref_key(type, repo_id, name));
   if (!row) return tl::unexpected(row.error());
   if (!*row) return std::nullopt;
@@ -92,8 +92,8 @@ util::Result<std::optional<store::Exchange>> RemoteTier::find_exchange(const std
   return *exchange;
 }
 
-util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType type, const std::string& repo_id,
-                                                                 const std::string& commit) {
+util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType type, const store::RepoId& repo_id,
+                                                                 const store::CommitId& commit) {
   const auto prefix = files_prefix(type, repo_id, commit);
   {
     std::lock_guard lock(m_mutex);
@@ -110,8 +110,13 @@ util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType
   }
   std::vector<store::HubObject> out;
   for (const auto& object : *objects) {
-    const std::string path = object.key.substr(prefix.size());
-    auto file = find_file({type, repo_id, commit, path, {}});
+    // A key someone else wrote: a path that does not validate names no file.
+    auto path = store::RepoPath::parse(std::string_view(object.key).substr(prefix.size()));
+    if (!path) {
+      m_errors.add();
+      continue;
+    }
+    auto file = find_file({type, repo_id, commit, std::move(*path), {}});
     if (!file) return tl::unexpected(file.error());
     if (*file) out.push_back(std::move(**file));
   }

@@ -35,14 +35,14 @@ class RemoteTier {
 public:
   RemoteTier(std::unique_ptr<S3Client> client, RemoteOptions options, util::Metrics& metrics);
 
-  util::Result<std::optional<store::Ref>> find_ref(store::RepoType type, const std::string& repo_id,
-                                                   const std::string& name);
+  util::Result<std::optional<store::Ref>> find_ref(store::RepoType type, const store::RepoId& repo_id,
+                                                   const store::Revision& name);
   // The credential in `key` is ignored: the bucket has one answer for everyone.
   util::Result<std::optional<store::HubObject>> find_file(const store::HubObjectKey& key);
   util::Result<std::optional<store::Exchange>> find_exchange(const std::string& key);
   // Every file of a commit, path order.
-  util::Result<std::vector<store::HubObject>> files_at(store::RepoType type, const std::string& repo_id,
-                                                       const std::string& commit);
+  util::Result<std::vector<store::HubObject>> files_at(store::RepoType type, const store::RepoId& repo_id,
+                                                       const store::CommitId& commit);
   // Every ref in the bucket.
   util::Result<std::vector<store::Ref>> refs();
 

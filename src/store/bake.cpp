@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 namespace store {
 
@@ -45,8 +46,9 @@ struct EntryDeleter {
 bool is_private_key(const std::string& key) { return key.find(" credential=") != std::string::npos; }
 
 // Whether an exchange is about one of `repos` (the Hub's answers and listings), by its key.
-bool exchange_about(const std::string& key, const std::vector<std::pair<RepoType, std::string>>& repos) {
-  for (const auto& [type, id] : repos) {
+bool exchange_about(const std::string& key, const std::vector<std::pair<RepoType, RepoId>>& repos) {
+  for (const auto& [type, repo_id] : repos) {
+    const std::string& id = repo_id.str();
     const std::string kind(to_string(type));
     if (key.rfind("hub-resolve " + kind + " " + id + " ", 0) == 0 ||
         key.rfind("hub-files " + kind + " " + id + " ", 0) == 0 ||
@@ -59,8 +61,8 @@ bool exchange_about(const std::string& key, const std::vector<std::pair<RepoType
   return false;
 }
 
-bool repo_selected(RepoType type, const std::string& id,
-                   const std::vector<std::pair<RepoType, std::string>>& repos) {
+bool repo_selected(RepoType type, const RepoId& id,
+                   const std::vector<std::pair<RepoType, RepoId>>& repos) {
   return repos.empty() ||
          std::find(repos.begin(), repos.end(), std::make_pair(type, id)) != repos.end();
 }
@@ -403,34 +405,69 @@ util::Result<ImportTotals> import_bake(Store& target, const fs::path& archive_pa
   const auto note = [&](const util::Result<void>& r) {
     if (!r && !failure) failure = r.error();
   };
-  note((*baked)->for_each_hub_object([&](const HubObject& o) {
-    auto body = pin(o.blob);
-    if (!body) {
-      totals.errors.push_back(o.key.repo_id + "@" + o.key.commit + " " + o.key.path +
-                              ": its blob was not verified; not imported");
-      return;
-    }
-    note(target.put(*body, o));
-    ++totals.hub_objects;
-  }));
-  note((*baked)->for_each_exchange([&](const Exchange& e) {
-    if (!e.blob) {
-      note(target.put(nullptr, e));
-      ++totals.exchanges;
-      return;
-    }
-    auto body = pin(*e.blob);
-    if (!body) {
-      totals.errors.push_back(e.key + ": its blob was not verified; not imported");
-      return;
-    }
-    note(target.put(&*body, e));
-    ++totals.exchanges;
-  }));
-  note((*baked)->for_each_ref([&](const Ref& ref) {
-    note(target.put(ref));
-    ++totals.refs;
-  }));
+  // A bake holds nothing private (bake() leaves it out): a row with a credential scope is not
+  // one this store could have made, and is refused.
+  const auto invalid = [&](const util::Error& e) { totals.errors.push_back(e.message + "; not imported"); };
+  std::set<std::tuple<RepoType, RepoId, CommitId>> commits;  // those with a file imported
+  note((*baked)->for_each_hub_object(
+      [&](const HubObject& o) {
+        const std::string name = o.key.repo_id.str() + "@" + o.key.commit.str() + " " + o.key.path.str();
+        if (!o.key.credential.empty()) {
+          totals.errors.push_back(name + ": recorded with a credential; not imported");
+          return;
+        }
+        auto body = pin(o.blob);
+        if (!body) {
+          totals.errors.push_back(name + ": its blob was not verified; not imported");
+          return;
+        }
+        note(target.put(*body, o));
+        commits.emplace(o.key.repo_type, o.key.repo_id, o.key.commit);
+        ++totals.hub_objects;
+      },
+      invalid));
+  note((*baked)->for_each_exchange(
+      [&](const Exchange& e) {
+        if (is_private_key(e.key)) {
+          totals.errors.push_back(printable(e.key) + ": recorded with a credential; not imported");
+          return;
+        }
+        if (!e.blob) {
+          note(target.put(nullptr, e));
+          ++totals.exchanges;
+          return;
+        }
+        auto body = pin(*e.blob);
+        if (!body) {
+          totals.errors.push_back(printable(e.key) + ": its blob was not verified; not imported");
+          return;
+        }
+        note(target.put(&*body, e));
+        ++totals.exchanges;
+      },
+      invalid));
+  // A ref sends clients to a commit: only to one whose files are here.
+  note((*baked)->for_each_ref(
+      [&](const Ref& ref) {
+        const std::string name = ref.repo_id.str() + " " + ref.name.str() + " -> " + ref.commit.str();
+        if (!ref.credential.empty()) {
+          totals.errors.push_back(name + ": recorded with a credential; not imported");
+          return;
+        }
+        bool has_files = commits.count({ref.repo_type, ref.repo_id, ref.commit}) > 0;
+        if (!has_files) {
+          auto held = target.index().hub_objects_at(ref.repo_type, ref.repo_id, ref.commit, "",
+                                                    CredentialMatch::exact);
+          has_files = held && !held->empty();
+        }
+        if (!has_files) {
+          totals.errors.push_back("ref " + name + ": no file of that commit was imported; not imported");
+          return;
+        }
+        note(target.put(ref));
+        ++totals.refs;
+      },
+      invalid));
   if (failure) return tl::unexpected(*failure);
   return totals;
 }

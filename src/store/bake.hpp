@@ -21,7 +21,7 @@ namespace store {
 struct BakeOptions {
   // Only these repos (type, id): their files, refs and the Hub's answers about them. Empty:
   // everything that is not private, URLs included.
-  std::vector<std::pair<RepoType, std::string>> repos;
+  std::vector<std::pair<RepoType, RepoId>> repos;
   std::int64_t mtime = 0;  // seconds since the epoch
 };
 

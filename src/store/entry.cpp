@@ -2,16 +2,16 @@
 
 namespace store {
 
-std::string repo_folder(RepoType type, const std::string& repo_id) {
+std::string repo_folder(RepoType type, const RepoId& repo_id) {
   std::string name = std::string(to_string(type)) + "s--";
-  for (char c : repo_id) {
+  for (char c : repo_id.str()) {
     if (c == '/') name += "--";
     else name += c;
   }
   return name;
 }
 
-std::optional<std::pair<RepoType, std::string>> parse_repo_folder(std::string_view folder) {
+std::optional<std::pair<RepoType, RepoId>> parse_repo_folder(std::string_view folder) {
   const auto first = folder.find("s--");
   if (first == std::string_view::npos) return std::nullopt;
   const auto type = parse_repo_type(folder.substr(0, first));
@@ -20,8 +20,9 @@ std::optional<std::pair<RepoType, std::string>> parse_repo_folder(std::string_vi
   // Hub repo names never contain "--" (huggingface_hub refuses them), so the split is exact.
   const auto sep = rest.find("--");
   if (sep == std::string_view::npos) {
-    if (rest.empty()) return std::nullopt;
-    return std::make_pair(*type, std::string(rest));
+    auto repo_id = RepoId::parse(rest);
+    if (!repo_id) return std::nullopt;
+    return std::make_pair(*type, std::move(*repo_id));
   }
   const std::string_view org = rest.substr(0, sep);
   const std::string_view name = rest.substr(sep + 2);
@@ -29,7 +30,18 @@ std::optional<std::pair<RepoType, std::string>> parse_repo_folder(std::string_vi
   std::string repo_id;
   repo_id.reserve(org.size() + 1 + name.size());
   repo_id.append(org).append("/").append(name);
-  return std::make_pair(*type, std::move(repo_id));
+  auto valid = RepoId::parse(repo_id);
+  if (!valid) return std::nullopt;
+  return std::make_pair(*type, std::move(*valid));
+}
+
+std::optional<std::pair<RepoType, RepoId>> parse_repo_spec(std::string_view text) {
+  const auto colon = text.find(':');
+  const auto type = colon == std::string_view::npos ? std::optional(RepoType::model)
+                                                    : parse_repo_type(text.substr(0, colon));
+  auto id = RepoId::parse(colon == std::string_view::npos ? text : text.substr(colon + 1));
+  if (!type || !id) return std::nullopt;
+  return std::make_pair(*type, std::move(*id));
 }
 
 std::string_view to_string(RepoType type) {

@@ -2,6 +2,7 @@
 // recorded exchanges), each naming its body by blob digest. Plain values.
 #pragma once
 
+#include "store/names.hpp"
 #include "util/clock.hpp"
 #include "util/headers.hpp"
 #include "util/sha256.hpp"
@@ -22,16 +23,21 @@ std::optional<RepoType> parse_repo_type(std::string_view text);
 
 // The folder name of a repo in the HF cache (huggingface_hub's repo_folder_name):
 // "models--org--name", "datasets--squad".
-std::string repo_folder(RepoType type, const std::string& repo_id);
-// The inverse; nullopt for a name that is not one.
-std::optional<std::pair<RepoType, std::string>> parse_repo_folder(std::string_view folder);
+std::string repo_folder(RepoType type, const RepoId& repo_id);
+// The inverse; nullopt for a name that is not one (or names no valid repo id).
+std::optional<std::pair<RepoType, RepoId>> parse_repo_folder(std::string_view folder);
 
-// A file of a repository at a commit: (repo type, repo id, commit, path).
+// A repo as a flag or manifest names it: "org/name" (a model) or "TYPE:org/name"
+// ("dataset:org/name"); nullopt when malformed.
+std::optional<std::pair<RepoType, RepoId>> parse_repo_spec(std::string_view text);
+
+// A file of a repository at a commit: (repo type, repo id, commit, path). The names are
+// validated values (names.hpp): whatever built the key, none of them can leave a folder.
 struct HubObjectKey {
   RepoType repo_type = RepoType::model;
-  std::string repo_id; // "org/name" or a legacy "gpt2"
-  std::string commit;  // 40 lower-case hex
-  std::string path;    // in the repository, decoded, "/"-separated
+  RepoId repo_id;  // "org/name" or a legacy "gpt2"
+  CommitId commit;
+  RepoPath path;   // in the repository, decoded, "/"-separated
   std::string credential = {}; // the salted scope of the credential it was fetched with; "" for none
 
   friend bool operator==(const HubObjectKey&, const HubObjectKey&) = default;
@@ -40,7 +46,7 @@ struct HubObjectKey {
 struct HubObject {
   HubObjectKey key;
   util::Sha256 blob;
-  std::string etag;       // as the Hub names it: git blob sha1, or the LFS sha256
+  Etag etag;              // as the Hub names it: git blob sha1, or the LFS sha256
   std::uint64_t size = 0; // the blob's size
   bool lfs = false;
   util::UnixMillis stored_at = 0;
@@ -50,9 +56,9 @@ struct HubObject {
 // A branch or tag resolved to a commit, as last learned.
 struct Ref {
   RepoType repo_type = RepoType::model;
-  std::string repo_id;
-  std::string name;   // "main", "v1.0", "refs/pr/3"
-  std::string commit; // 40 lower-case hex
+  RepoId repo_id;
+  Revision name;  // "main", "v1.0", "refs/pr/3"
+  CommitId commit;
   util::UnixMillis learned_at = 0;
   std::string credential = {}; // as for HubObjectKey
 };

@@ -25,26 +25,26 @@ std::string headers_to_json(const Headers& headers) {
   return array.dump();
 }
 
-Headers headers_from_json(const std::string& text) {
-  Headers headers;
+// nullopt unless it is an array of [name, value] string pairs.
+std::optional<Headers> headers_from_json(const std::string& text) {
   const auto array = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!array.is_array()) return headers;
+  if (!array.is_array()) return std::nullopt;
+  Headers headers;
   for (const auto& pair : array) {
-    if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string()) {
-      headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !pair[1].is_string()) {
+      return std::nullopt;
     }
+    headers.emplace_back(pair[0].get<std::string>(), pair[1].get<std::string>());
   }
   return headers;
 }
 
-util::Sha256 digest_column(sqlite3_stmt* stmt, int column) {
-  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return util::Sha256::from_hex(text ? text : "").value_or(util::Sha256{});
-}
-
+// The value as stored, all of it: with its length, not up to a first NUL (issue 14: a name
+// with a NUL in it must never read back as a shorter one).
 std::string text_column(sqlite3_stmt* stmt, int column) {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-  return text ? text : "";
+  if (!text) return "";
+  return std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
 } // namespace
@@ -77,6 +77,9 @@ public:
     return *this;
   }
   Statement& bind(int index, const util::Sha256& digest) { return bind(index, digest.hex()); }
+  template <typename Rule> Statement& bind(int index, const Name<Rule>& name) {
+    return bind(index, name.str());
+  }
   Statement& bind_null(int index) {
     sqlite3_bind_null(m_stmt, index);
     return *this;
@@ -114,6 +117,11 @@ private:
   Index& m_index;
   bool m_begun = false;
 };
+
+util::Error Index::with_path(util::Error error) const {
+  error.message = m_path.string() + ": " + error.message;
+  return error;
+}
 
 util::Error Index::error(const std::string& what) const {
   const int code = sqlite3_extended_errcode(m_db) & 0xff;
@@ -341,34 +349,66 @@ constexpr const char* k_hub_object_columns =
     "repo_type, repo_id, commit_sha, path, blob, etag, size, lfs, stored_at, last_access, "
     "credential";
 
-HubObject hub_object_from_row(sqlite3_stmt* stmt) {
-  HubObject object;
-  object.key.repo_type = parse_repo_type(text_column(stmt, 0)).value_or(RepoType::model);
-  object.key.repo_id = text_column(stmt, 1);
-  object.key.commit = text_column(stmt, 2);
-  object.key.path = text_column(stmt, 3);
-  object.blob = digest_column(stmt, 4);
-  object.etag = text_column(stmt, 5);
-  object.size = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 6));
-  object.lfs = sqlite3_column_int(stmt, 7) != 0;
-  object.stored_at = sqlite3_column_int64(stmt, 8);
-  object.last_access = sqlite3_column_int64(stmt, 9);
-  object.key.credential = text_column(stmt, 10);
-  return object;
+// A row another process or an archive wrote is outside input (DESIGN.md, "Trust"): each is
+// read as the bytes stored and validated into entry values, or refused as Errc::corrupt.
+tl::unexpected<util::Error> bad_row(const char* table, const char* column, std::string_view value) {
+  return util::fail(util::Errc::corrupt, std::string("a row of ") + table + " has a bad " +
+                                             column + " '" + printable(value) + "'");
+}
+
+util::Result<HubObject> hub_object_from_row(sqlite3_stmt* stmt) {
+  const auto type = parse_repo_type(text_column(stmt, 0));
+  if (!type) return bad_row("hub_objects", "repo_type", text_column(stmt, 0));
+  auto repo_id = RepoId::parse(text_column(stmt, 1));
+  if (!repo_id) return bad_row("hub_objects", "repo_id", text_column(stmt, 1));
+  auto commit = CommitId::parse(text_column(stmt, 2));
+  if (!commit) return bad_row("hub_objects", "commit", text_column(stmt, 2));
+  auto path = RepoPath::parse(text_column(stmt, 3));
+  if (!path) return bad_row("hub_objects", "path", text_column(stmt, 3));
+  const auto blob = util::Sha256::from_hex(text_column(stmt, 4));
+  if (!blob) return bad_row("hub_objects", "blob", text_column(stmt, 4));
+  auto etag = Etag::parse(text_column(stmt, 5));
+  if (!etag) return bad_row("hub_objects", "etag", text_column(stmt, 5));
+  const auto size = sqlite3_column_int64(stmt, 6);
+  if (size < 0) return bad_row("hub_objects", "size", std::to_string(size));
+  auto credential = text_column(stmt, 10);
+  if (!is_credential_scope(credential)) return bad_row("hub_objects", "credential", credential);
+  return HubObject{HubObjectKey{*type, std::move(*repo_id), std::move(*commit), std::move(*path),
+                                std::move(credential)},
+                   *blob,
+                   std::move(*etag),
+                   static_cast<std::uint64_t>(size),
+                   sqlite3_column_int(stmt, 7) != 0,
+                   sqlite3_column_int64(stmt, 8),
+                   sqlite3_column_int64(stmt, 9)};
 }
 
 constexpr const char* k_exchange_columns =
     "key, method, url, status, headers, blob, body_size, stored_at, last_access";
 
-Exchange exchange_from_row(sqlite3_stmt* stmt) {
+util::Result<Exchange> exchange_from_row(sqlite3_stmt* stmt) {
   Exchange exchange;
   exchange.key = text_column(stmt, 0);
+  if (exchange.key.empty()) return bad_row("exchanges", "key", exchange.key);
   exchange.method = text_column(stmt, 1);
+  if (exchange.method != "GET" && exchange.method != "HEAD" && exchange.method != "POST") {
+    return bad_row("exchanges", "method", exchange.method);
+  }
   exchange.url = text_column(stmt, 2);
   exchange.status = sqlite3_column_int(stmt, 3);
-  exchange.headers = headers_from_json(text_column(stmt, 4));
-  if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) exchange.blob = digest_column(stmt, 5);
-  exchange.body_size = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 6));
+  if (exchange.status < 100 || exchange.status > 599) {
+    return bad_row("exchanges", "status", std::to_string(exchange.status));
+  }
+  auto headers = headers_from_json(text_column(stmt, 4));
+  if (!headers) return bad_row("exchanges", "headers", text_column(stmt, 4));
+  exchange.headers = std::move(*headers);
+  if (sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
+    exchange.blob = util::Sha256::from_hex(text_column(stmt, 5));
+    if (!exchange.blob) return bad_row("exchanges", "blob", text_column(stmt, 5));
+  }
+  const auto size = sqlite3_column_int64(stmt, 6);
+  if (size < 0 || (!exchange.blob && size != 0)) return bad_row("exchanges", "body_size", std::to_string(size));
+  exchange.body_size = static_cast<std::uint64_t>(size);
   exchange.stored_at = sqlite3_column_int64(stmt, 7);
   exchange.last_access = sqlite3_column_int64(stmt, 8);
   return exchange;
@@ -376,20 +416,28 @@ Exchange exchange_from_row(sqlite3_stmt* stmt) {
 
 constexpr const char* k_ref_columns = "repo_type, repo_id, name, commit_sha, learned_at, credential";
 
-Ref ref_from_row(sqlite3_stmt* stmt) {
-  Ref ref;
-  ref.repo_type = parse_repo_type(text_column(stmt, 0)).value_or(RepoType::model);
-  ref.repo_id = text_column(stmt, 1);
-  ref.name = text_column(stmt, 2);
-  ref.commit = text_column(stmt, 3);
-  ref.learned_at = sqlite3_column_int64(stmt, 4);
-  ref.credential = text_column(stmt, 5);
-  return ref;
+util::Result<Ref> ref_from_row(sqlite3_stmt* stmt) {
+  const auto type = parse_repo_type(text_column(stmt, 0));
+  if (!type) return bad_row("refs", "repo_type", text_column(stmt, 0));
+  auto repo_id = RepoId::parse(text_column(stmt, 1));
+  if (!repo_id) return bad_row("refs", "repo_id", text_column(stmt, 1));
+  auto name = Revision::parse(text_column(stmt, 2));
+  if (!name) return bad_row("refs", "name", text_column(stmt, 2));
+  auto commit = CommitId::parse(text_column(stmt, 3));
+  if (!commit) return bad_row("refs", "commit", text_column(stmt, 3));
+  auto credential = text_column(stmt, 5);
+  if (!is_credential_scope(credential)) return bad_row("refs", "credential", credential);
+  return Ref{*type, std::move(*repo_id), std::move(*name), std::move(*commit),
+             sqlite3_column_int64(stmt, 4), std::move(credential)};
 }
 
-BlobRow blob_from_row(sqlite3_stmt* stmt) {
-  return BlobRow{digest_column(stmt, 0), static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 1)),
-                 sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3)};
+util::Result<BlobRow> blob_from_row(sqlite3_stmt* stmt) {
+  const auto digest = util::Sha256::from_hex(text_column(stmt, 0));
+  if (!digest) return bad_row("blobs", "digest", text_column(stmt, 0));
+  const auto size = sqlite3_column_int64(stmt, 1);
+  if (size < 0) return bad_row("blobs", "size", std::to_string(size));
+  return BlobRow{*digest, static_cast<std::uint64_t>(size), sqlite3_column_int64(stmt, 2),
+                 sqlite3_column_int64(stmt, 3)};
 }
 
 // ?5 = 1 takes any credential's row, the anonymous one first ('' sorts before any scope).
@@ -430,11 +478,13 @@ util::Result<std::optional<HubObject>> Index::find_hub_object(const HubObjectKey
   const int rc = stmt.step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(error("find hub object"));
-  return hub_object_from_row(stmt.get());
+  auto row = hub_object_from_row(stmt.get());
+  if (!row) return tl::unexpected(with_path(row.error()));
+  return std::move(*row);
 }
 
-util::Result<std::optional<Ref>> Index::find_ref(RepoType type, const std::string& repo_id,
-                                                 const std::string& name,
+util::Result<std::optional<Ref>> Index::find_ref(RepoType type, const RepoId& repo_id,
+                                                 const Revision& name,
                                                  const std::string& credential,
                                                  CredentialMatch match) {
   std::lock_guard lock(m_mutex);
@@ -448,11 +498,13 @@ util::Result<std::optional<Ref>> Index::find_ref(RepoType type, const std::strin
   const int rc = stmt.step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(error("find ref"));
-  return ref_from_row(stmt.get());
+  auto row = ref_from_row(stmt.get());
+  if (!row) return tl::unexpected(with_path(row.error()));
+  return std::move(*row);
 }
 
-util::Result<std::vector<HubObject>> Index::hub_objects_at(RepoType type, const std::string& repo_id,
-                                                           const std::string& commit,
+util::Result<std::vector<HubObject>> Index::hub_objects_at(RepoType type, const RepoId& repo_id,
+                                                           const CommitId& commit,
                                                            const std::string& credential,
                                                            CredentialMatch match) {
   std::lock_guard lock(m_mutex);
@@ -467,9 +519,10 @@ util::Result<std::vector<HubObject>> Index::hub_objects_at(RepoType type, const 
   int rc;
   while ((rc = stmt.step()) == SQLITE_ROW) {
     auto object = hub_object_from_row(stmt.get());
+    if (!object) continue;  // a damaged row names nothing (verify reports it)
     // With `any`, the first row of each path (the anonymous one if there is one).
-    if (!objects.empty() && objects.back().key.path == object.key.path) continue;
-    objects.push_back(std::move(object));
+    if (!objects.empty() && objects.back().key.path == object->key.path) continue;
+    objects.push_back(std::move(*object));
   }
   if (rc != SQLITE_DONE) return tl::unexpected(error("list hub objects"));
   return objects;
@@ -483,7 +536,9 @@ util::Result<std::optional<Exchange>> Index::find_exchange(const std::string& ke
   const int rc = stmt.step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(error("find exchange"));
-  return exchange_from_row(stmt.get());
+  auto row = exchange_from_row(stmt.get());
+  if (!row) return tl::unexpected(with_path(row.error()));
+  return std::move(*row);
 }
 
 util::Result<void> Index::touch_hub_object(const HubObjectKey& key, util::UnixMillis now) {
@@ -571,7 +626,9 @@ util::Result<std::optional<BlobRow>> Index::find_blob(const util::Sha256& digest
   const int rc = stmt.step();
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) return tl::unexpected(error("find blob"));
-  return blob_from_row(stmt.get());
+  auto row = blob_from_row(stmt.get());
+  if (!row) return tl::unexpected(with_path(row.error()));
+  return *row;
 }
 
 util::Result<std::vector<BlobRow>> Index::blobs_by_access(std::size_t limit,
@@ -585,8 +642,9 @@ util::Result<std::vector<BlobRow>> Index::blobs_by_access(std::size_t limit,
       .bind(3, static_cast<std::int64_t>(limit));
   std::vector<BlobRow> rows;
   int rc;
-  while ((rc = stmt.step()) == SQLITE_ROW)
-    rows.push_back(blob_from_row(stmt.get()));
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    if (auto row = blob_from_row(stmt.get())) rows.push_back(*row);
+  }
   if (rc != SQLITE_DONE) return tl::unexpected(error("list blobs"));
   return rows;
 }
@@ -599,8 +657,9 @@ util::Result<std::vector<BlobRow>> Index::unreferenced_blobs() {
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   std::vector<BlobRow> rows;
   int rc;
-  while ((rc = stmt.step()) == SQLITE_ROW)
-    rows.push_back(blob_from_row(stmt.get()));
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    if (auto row = blob_from_row(stmt.get())) rows.push_back(*row);
+  }
   if (rc != SQLITE_DONE) return tl::unexpected(error("list unreferenced blobs"));
   return rows;
 }
@@ -681,35 +740,48 @@ Index::for_each_blob(const std::function<util::Result<void>(const BlobRow&)>& vi
   }
 }
 
-util::Result<void> Index::for_each_hub_object(const std::function<void(const HubObject&)>& visit) {
+template <typename Entry>
+void Index::visit_row(util::Result<Entry> row, const std::function<void(const Entry&)>& visit,
+                      const InvalidRow& invalid) const {
+  if (row) {
+    visit(*row);
+  } else if (invalid) {
+    invalid(with_path(row.error()));
+  }
+}
+
+util::Result<void> Index::for_each_hub_object(const std::function<void(const HubObject&)>& visit,
+                                              const InvalidRow& invalid) {
   std::lock_guard lock(m_mutex);
   auto stmt = prepare(k_all_hub_objects.c_str());
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   int rc;
   while ((rc = stmt.step()) == SQLITE_ROW)
-    visit(hub_object_from_row(stmt.get()));
+    visit_row(hub_object_from_row(stmt.get()), visit, invalid);
   if (rc != SQLITE_DONE) return tl::unexpected(error("list hub objects"));
   return {};
 }
 
-util::Result<void> Index::for_each_ref(const std::function<void(const Ref&)>& visit) {
+util::Result<void> Index::for_each_ref(const std::function<void(const Ref&)>& visit,
+                                       const InvalidRow& invalid) {
   std::lock_guard lock(m_mutex);
   auto stmt = prepare(k_all_refs.c_str());
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   int rc;
   while ((rc = stmt.step()) == SQLITE_ROW)
-    visit(ref_from_row(stmt.get()));
+    visit_row(ref_from_row(stmt.get()), visit, invalid);
   if (rc != SQLITE_DONE) return tl::unexpected(error("list refs"));
   return {};
 }
 
-util::Result<void> Index::for_each_exchange(const std::function<void(const Exchange&)>& visit) {
+util::Result<void> Index::for_each_exchange(const std::function<void(const Exchange&)>& visit,
+                                            const InvalidRow& invalid) {
   std::lock_guard lock(m_mutex);
   auto stmt = prepare(k_all_exchanges.c_str());
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   int rc;
   while ((rc = stmt.step()) == SQLITE_ROW)
-    visit(exchange_from_row(stmt.get()));
+    visit_row(exchange_from_row(stmt.get()), visit, invalid);
   if (rc != SQLITE_DONE) return tl::unexpected(error("list exchanges"));
   return {};
 }

@@ -63,13 +63,13 @@ public:
   // (the anonymous one first).
   util::Result<std::optional<HubObject>> find_hub_object(
       const HubObjectKey& key, CredentialMatch match = CredentialMatch::exact);
-  util::Result<std::optional<Ref>> find_ref(RepoType type, const std::string& repo_id,
-                                            const std::string& name,
+  util::Result<std::optional<Ref>> find_ref(RepoType type, const RepoId& repo_id,
+                                            const Revision& name,
                                             const std::string& credential = {},
                                             CredentialMatch match = CredentialMatch::exact);
   // Every file known at (type, repo, commit), path order; with `any`, one row per path.
-  util::Result<std::vector<HubObject>> hub_objects_at(RepoType type, const std::string& repo_id,
-                                                      const std::string& commit,
+  util::Result<std::vector<HubObject>> hub_objects_at(RepoType type, const RepoId& repo_id,
+                                                      const CommitId& commit,
                                                       const std::string& credential,
                                                       CredentialMatch match);
   util::Result<std::optional<Exchange>> find_exchange(const std::string& key);
@@ -94,9 +94,16 @@ public:
 
   util::Result<IndexCounts> counts();
   util::Result<void> for_each_blob(const std::function<util::Result<void>(const BlobRow&)>& visit);
-  util::Result<void> for_each_hub_object(const std::function<void(const HubObject&)>& visit);
-  util::Result<void> for_each_ref(const std::function<void(const Ref&)>& visit);
-  util::Result<void> for_each_exchange(const std::function<void(const Exchange&)>& visit);
+  // Rows that do not validate (a damaged or hostile index: a bad name, digest or header list)
+  // are not visited; `invalid` gets an Errc::corrupt error for each. A lookup that meets one
+  // returns that error; a listing (hub_objects_at, blobs_by_access) leaves it out.
+  using InvalidRow = std::function<void(const util::Error&)>;
+  util::Result<void> for_each_hub_object(const std::function<void(const HubObject&)>& visit,
+                                         const InvalidRow& invalid = {});
+  util::Result<void> for_each_ref(const std::function<void(const Ref&)>& visit,
+                                  const InvalidRow& invalid = {});
+  util::Result<void> for_each_exchange(const std::function<void(const Exchange&)>& visit,
+                                       const InvalidRow& invalid = {});
 
   // The value of meta `key`, inserting `value` first if there is none yet (atomically, so
   // every process sharing the store agrees).
@@ -111,6 +118,10 @@ private:
   explicit Index(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
   Statement prepare(const char* sql);
   util::Error error(const std::string& what) const;
+  util::Error with_path(util::Error error) const;  // the index's file name before the message
+  template <typename Entry>
+  void visit_row(util::Result<Entry> row, const std::function<void(const Entry&)>& visit,
+                 const InvalidRow& invalid) const;
   util::Result<void> exec(const char* sql);
   util::Result<void> upsert_blob(const util::Sha256& digest, std::uint64_t size,
                                  util::UnixMillis stored_at, util::UnixMillis last_access);

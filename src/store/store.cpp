@@ -136,8 +136,8 @@ util::Result<void> Store::note_exchange_use(const std::string& key) {
 
 util::Result<void> Store::note_hub_object_use(const HubObjectKey& key) {
   const auto now = m_clock.now();
-  const std::string name = "h " + std::string(to_string(key.repo_type)) + " " + key.repo_id +
-                           " " + key.commit + " " + key.path + " " + key.credential;
+  const std::string name = "h " + std::string(to_string(key.repo_type)) + " " + key.repo_id.str() +
+                           " " + key.commit.str() + " " + key.path.str() + " " + key.credential;
   if (!touch_due(name, now)) return {};
   return m_index->touch_hub_object(key, now);
 }

@@ -51,8 +51,8 @@ public:
   util::Result<std::optional<Found<HubObject>>> open_hub_object(
       const HubObjectKey& key, CredentialMatch match = CredentialMatch::exact);
   util::Result<std::optional<Found<Exchange>>> open_exchange(const std::string& key);
-  util::Result<std::optional<Ref>> find_ref(RepoType type, const std::string& repo_id,
-                                            const std::string& name,
+  util::Result<std::optional<Ref>> find_ref(RepoType type, const RepoId& repo_id,
+                                            const Revision& name,
                                             const std::string& credential = {},
                                             CredentialMatch match = CredentialMatch::exact) {
     return m_index->find_ref(type, repo_id, name, credential, match);

@@ -1,5 +1,6 @@
 #include "upstream/fetcher.hpp"
 
+#include "upstream/signed_url.hpp"
 #include "util/clock.hpp"
 
 #include <algorithm>
@@ -384,7 +385,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     if (code == CURLE_OK && t.role == Role::redirect) {
       auto next = resolve_url(url, util::find_header(t.headers, "Location").value_or(""));
       if (next && host_allowed(m_options.allow_hosts, next->host) && ++hops <= m_options.max_redirects) {
-        head.redirects.push_back({t.status, t.headers, url_text});
+        head.redirects.push_back({t.status, t.headers, redact_url(url_text)});
         if (t.status == 303) method = "GET";
         url = *next;
         continue;
@@ -395,7 +396,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       t.will_retry_status = false;
       head.status = t.status;
       head.headers = t.headers;
-      head.url = url_text;
+      head.url = redact_url(url_text);
       head.content_length = 0;
       sink.on_head(head);
       ++result.attempts;
@@ -404,7 +405,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       return result;
     }
     ++result.attempts;
-    if (t.published_now) head.url = url_text;
+    if (t.published_now) head.url = redact_url(url_text);
     const bool body_done = code == CURLE_OK && (t.role == Role::final_body ||
                                                 t.role == Role::resume_body);
     if (body_done) {
@@ -433,7 +434,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     if (head_published && (validator.empty() || t.role == Role::refused)) {
       return util::fail(util::Errc::upstream_unreachable,
                         "upstream body broke at byte " + std::to_string(delivered) + " of " +
-                            url_text + " and cannot be resumed: " +
+                            redact_url(url_text) + " and cannot be resumed: " +
                             (validator.empty() ? "no ETag or Last-Modified" : error));
     }
     const auto decision = decide(m_options.retry, attempt, outcome, util::SystemClock::instance().now(),
@@ -445,12 +446,12 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       return util::fail(errc, (head_published ? "upstream body broke at byte " +
                                                     std::to_string(delivered) + " of "
                                               : std::string("cannot fetch ")) +
-                                  url_text + ": " + error + " (after " +
+                                  redact_url(url_text) + ": " + error + " (after " +
                                   std::to_string(attempt) + " attempts)");
     }
     retries.add();
     if (m_on_throttle) {
-      m_on_throttle({url_text, attempt, outcome.status, error, decision.wait, decision.source});
+      m_on_throttle({redact_url(url_text), attempt, outcome.status, error, decision.wait, decision.source});
     }
     if (!m_stop.sleep_for(decision.wait)) {
       return util::fail(util::Errc::upstream_unreachable, "shutting down");

@@ -50,14 +50,14 @@ struct FetchRequest {
 struct Hop {
   int status = 0;
   util::Headers headers;
-  std::string url;  // the URL that answered with the redirect
+  std::string url;  // the URL that answered with the redirect, redacted (signed_url.hpp)
 };
 
 // The final response's status line and headers, after redirects and retries.
 struct ResponseHead {
   int status = 0;
   util::Headers headers;  // as received
-  std::string url;        // the URL that gave this answer
+  std::string url;        // the URL that gave this answer, redacted (signed_url.hpp)
   std::vector<Hop> redirects;
   std::optional<std::uint64_t> content_length;  // of the body (for HEAD: of the entity)
 };

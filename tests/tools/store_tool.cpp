@@ -16,6 +16,13 @@
 
 namespace {
 
+// A name this tool makes itself: always valid.
+template <typename Name> Name valid(std::string_view text) { return Name::parse(text).value(); }
+
+}  // namespace
+
+namespace {
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "store_tool: error: %s\n", message.c_str());
   return 1;
@@ -53,10 +60,13 @@ int write_many(store::Store& store, int count, std::uint64_t seed, std::uint64_t
     util::Result<void> put;
     switch (i % 3) {
     case 0: {
-      store::HubObject object;
-      object.key = {store::RepoType::model, "stress/repo", std::string(40, 'a'), name};
-      object.etag = body->digest().hex();
-      object.lfs = true;
+      const store::HubObject object{{store::RepoType::model, valid<store::RepoId>("stress/repo"),
+                                     valid<store::CommitId>(std::string(40, 'a')),
+                                     valid<store::RepoPath>(name)},
+                                    body->digest(),
+                                    valid<store::Etag>(body->digest().hex()),
+                                    body->size(),
+                                    true};
       put = store.put(*body, object);
       break;
     }
@@ -69,13 +79,16 @@ int write_many(store::Store& store, int count, std::uint64_t seed, std::uint64_t
       break;
     }
     default: {
-      store::HubObject object;
-      object.key = {store::RepoType::dataset, "stress/data", std::string(40, 'b'), name};
-      object.etag = body->digest().hex();
+      const store::HubObject object{{store::RepoType::dataset, valid<store::RepoId>("stress/data"),
+                                     valid<store::CommitId>(std::string(40, 'b')),
+                                     valid<store::RepoPath>(name)},
+                                    body->digest(),
+                                    valid<store::Etag>(body->digest().hex()),
+                                    body->size()};
       put = store.put(*body, object);
       if (put)
-        put = store.put(
-            store::Ref{store::RepoType::dataset, "stress/data", name, std::string(40, 'b'), 0});
+        put = store.put(store::Ref{store::RepoType::dataset, object.key.repo_id,
+                                   valid<store::Revision>(name), object.key.commit, 0});
     }
     }
     if (!put) return fail(put.error().message);

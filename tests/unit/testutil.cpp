@@ -27,6 +27,22 @@ TestStore::TestStore() {
   store = std::move(*opened);
 }
 
+namespace {
+
+template <typename Name> Name name(std::string_view text) {
+  auto name = Name::from(text);
+  if (!name) throw std::runtime_error(name.error().message);
+  return *name;
+}
+
+} // namespace
+
+store::RepoId repo(std::string_view text) { return name<store::RepoId>(text); }
+store::CommitId commit_id(std::string_view text) { return name<store::CommitId>(text); }
+store::RepoPath repo_path(std::string_view text) { return name<store::RepoPath>(text); }
+store::Revision revision(std::string_view text) { return name<store::Revision>(text); }
+store::Etag etag(std::string_view text) { return name<store::Etag>(text); }
+
 store::BlobReader write_blob(store::Store& store, const std::string& content) {
   auto writer = store.begin_blob();
   if (!writer) throw std::runtime_error(writer.error().message);
@@ -40,10 +56,11 @@ store::HubObjectKey put_hub_file(store::Store& store, const std::string& content
                                  const std::string& path, const std::string& repo,
                                  const std::string& commit) {
   auto body = write_blob(store, content);
-  store::HubObject object;
-  object.key = {store::RepoType::model, repo, commit, path};
-  object.etag = body.digest().hex();
-  object.lfs = true;
+  const store::HubObject object{{store::RepoType::model, testutil::repo(repo), commit_id(commit), repo_path(path)},
+                                body.digest(),
+                                etag(body.digest().hex()),
+                                body.size(),
+                                true};
   if (auto r = store.put(body, object); !r) throw std::runtime_error(r.error().message);
   return object.key;
 }

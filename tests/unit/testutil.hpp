@@ -45,6 +45,13 @@ struct TestStore {
   store::Store* operator->() { return store.get(); }
 };
 
+// Validated names from a test's literals; an invalid one throws (the test fails).
+store::RepoId repo(std::string_view text);
+store::CommitId commit_id(std::string_view text);
+store::RepoPath repo_path(std::string_view text);
+store::Revision revision(std::string_view text);
+store::Etag etag(std::string_view text);
+
 // Writes `content` as a blob and commits it; aborts the test on failure.
 store::BlobReader write_blob(store::Store& store, const std::string& content);
 

@@ -1,4 +1,5 @@
 #include "cache/exchange_key.hpp"
+#include "upstream/signed_url.hpp"
 
 #include <gtest/gtest.h>
 
@@ -39,6 +40,24 @@ TEST(ExchangeKey, CredentialsScopeTheKeyWithoutAppearingInIt) {
   const auto key = cache::exchange_key("GET", url("http://o.test/f"), scope);
   EXPECT_EQ(key.find("hf_secret"), std::string::npos);
   EXPECT_NE(key, cache::exchange_key("GET", url("http://o.test/f")));
+}
+
+} // namespace
+
+namespace {
+
+// Issue 14: a presigned URL's signature scopes its answer like a token; unsigned, or signed
+// otherwise, the same URL is another key.
+TEST(ExchangeKey, Issue14APresignedUrlsSignatureScopesItsKey) {
+  const auto signed_url = url("https://b.s3.test/k?X-Amz-Date=1&X-Amz-Signature=s1");
+  const auto scope = cache::credential_scope("salt", "", "", upstream::secret_params(signed_url.query));
+  EXPECT_EQ(scope.size(), 32u);
+  EXPECT_NE(scope, cache::credential_scope("salt", "", "", "X-Amz-Signature=s2"));
+  const auto key = cache::exchange_key("GET", signed_url, scope);
+  EXPECT_NE(key, cache::exchange_key("GET", url("https://b.s3.test/k")));
+  EXPECT_EQ(key.find("s1"), std::string::npos);
+  // A header credential's scope is what it always was (stores recorded before keep working).
+  EXPECT_EQ(cache::credential_scope("salt", "Bearer t", "", ""), cache::credential_scope("salt", "Bearer t", ""));
 }
 
 } // namespace

@@ -1,8 +1,11 @@
 #include "hub/file_meta.hpp"
 
+#include "testutil.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -145,6 +148,30 @@ TEST(HubFileMeta, NulloptWithBadLinkedSize) {
   }
 }
 
+// Issue 14: the ETag becomes blobs/<etag> in an export and a header in every answer, so one
+// that is not a single token is refused, for regular and LFS files alike.
+TEST(HubFileMeta, Issue14NulloptForAnEtagThatIsNotOneToken) {
+  for (const std::string& bad : std::vector<std::string>{"../../x", "/etc/passwd", "a/b", "..", ".", "a b",
+                                                       "a\r\nX-Injected: 1", std::string(129, 'a'),
+                                                       std::string("a\0b", 3)}) {
+    auto regular = regular_head();
+    util::set_header(regular.headers, "ETag", "\"" + bad + "\"");
+    EXPECT_FALSE(hub::file_meta(regular)) << "ETag: " << bad;
+    auto lfs = lfs_head();
+    util::set_header(lfs.redirects[0].headers, "X-Linked-Etag", "\"" + bad + "\"");
+    EXPECT_FALSE(hub::file_meta(lfs)) << "X-Linked-Etag: " << bad;
+  }
+}
+
+TEST(HubFileMeta, Issue14NulloptForACommitThatIsNotOne) {
+  for (const std::string& bad :
+       std::vector<std::string>{"../" + k_commit.substr(3), k_commit + "/..", "/" + k_commit.substr(1)}) {
+    auto head = regular_head();
+    util::set_header(head.headers, "X-Repo-Commit", bad);
+    EXPECT_FALSE(hub::file_meta(head)) << "X-Repo-Commit: " << bad;
+  }
+}
+
 TEST(HubFileMeta, NulloptForErrors) {
   auto not_found = regular_head();
   not_found.status = 404;
@@ -194,14 +221,12 @@ TEST(HubFileMeta, RenamedRepoLfsFile) {
 // --- file_headers -----------------------------------------------------------------------
 
 store::HubObject object(bool lfs) {
-  store::HubObject o;
-  o.key.repo_id = "gpt2";
-  o.key.commit = k_commit;
-  o.key.path = lfs ? "model.safetensors" : "config.json";
-  o.etag = lfs ? k_sha256 : k_blob_sha1;
-  o.size = lfs ? 548105171 : 665;
-  o.lfs = lfs;
-  return o;
+  return store::HubObject{{store::RepoType::model, testutil::repo("gpt2"), testutil::commit_id(k_commit),
+                           testutil::repo_path(lfs ? "model.safetensors" : "config.json")},
+                          util::Sha256{},
+                          testutil::etag(lfs ? k_sha256 : k_blob_sha1),
+                          lfs ? 548105171u : 665u,
+                          lfs};
 }
 
 TEST(HubFileHeaders, RegularFile) {

@@ -14,20 +14,20 @@ using store::RepoType;
 
 // huggingface_hub's repo_folder_name: "{type}s" and the repo id's parts joined by "--".
 TEST(HubExportRepoFolder, TypePrefixAndDoubleDashes) {
-  EXPECT_EQ(hub::repo_folder(RepoType::model, "org/name"), "models--org--name");
-  EXPECT_EQ(hub::repo_folder(RepoType::dataset, "x/y"), "datasets--x--y");
-  EXPECT_EQ(hub::repo_folder(RepoType::space, "org/demo"), "spaces--org--demo");
+  EXPECT_EQ(hub::repo_folder(RepoType::model, testutil::repo("org/name")), "models--org--name");
+  EXPECT_EQ(hub::repo_folder(RepoType::dataset, testutil::repo("x/y")), "datasets--x--y");
+  EXPECT_EQ(hub::repo_folder(RepoType::space, testutil::repo("org/demo")), "spaces--org--demo");
 }
 
 TEST(HubExportRepoFolder, LegacyIdWithoutOrg) {
-  EXPECT_EQ(hub::repo_folder(RepoType::model, "gpt2"), "models--gpt2");
-  EXPECT_EQ(hub::repo_folder(RepoType::dataset, "squad"), "datasets--squad");
+  EXPECT_EQ(hub::repo_folder(RepoType::model, testutil::repo("gpt2")), "models--gpt2");
+  EXPECT_EQ(hub::repo_folder(RepoType::dataset, testutil::repo("squad")), "datasets--squad");
 }
 
 TEST(HubExportRepoFolder, KeepsOtherCharacters) {
-  EXPECT_EQ(hub::repo_folder(RepoType::model, "Org-1/name.v2_x"), "models--Org-1--name.v2_x");
+  EXPECT_EQ(hub::repo_folder(RepoType::model, testutil::repo("Org-1/name.v2_x")), "models--Org-1--name.v2_x");
   // A dash in a name stays single; only '/' becomes "--".
-  EXPECT_EQ(hub::repo_folder(RepoType::model, "a-b/c-d"), "models--a-b--c-d");
+  EXPECT_EQ(hub::repo_folder(RepoType::model, testutil::repo("a-b/c-d")), "models--a-b--c-d");
 }
 
 TEST(HubExportLayout, SymlinksIntoBlobs) {

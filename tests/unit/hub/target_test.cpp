@@ -13,9 +13,18 @@ const std::string k_sha = "0123456789abcdef0123456789abcdef01234567";
 
 hub::Target parse_ok(std::string_view target) {
   auto parsed = hub::parse_target(target);
-  EXPECT_TRUE(parsed.has_value()) << target;
-  return parsed.value_or(hub::Target{});
+  EXPECT_TRUE(parsed && *parsed) << target;
+  return parsed && *parsed ? **parsed : hub::Target{};
 }
+
+// Not a Hub route at all: served as a plain recorded exchange.
+bool not_hub(std::string_view target) {
+  auto parsed = hub::parse_target(target);
+  return parsed && !*parsed;
+}
+
+// A Hub route with a name that does not validate: answered 400.
+bool refused(std::string_view target) { return !hub::parse_target(target); }
 
 // --- /resolve ---------------------------------------------------------------------------
 
@@ -95,7 +104,7 @@ TEST(HubTargetResolve, RawPullRequestAndConvertRefs) {
 }
 
 TEST(HubTargetResolve, RawRefWithoutPathIsNotAFile) {
-  EXPECT_FALSE(hub::parse_target("/org/name/resolve/refs/pr/1"));
+  EXPECT_TRUE(not_hub("/org/name/resolve/refs/pr/1"));
 }
 
 TEST(HubTargetResolve, PathDecodedOnce) {
@@ -127,25 +136,46 @@ TEST(HubTargetResolve, RawRoute) {
 }
 
 TEST(HubTargetResolve, RejectsMissingParts) {
-  EXPECT_FALSE(hub::parse_target("/org/name/resolve/main"));
-  EXPECT_FALSE(hub::parse_target("/org/name/resolve/main/"));
-  EXPECT_FALSE(hub::parse_target("/org/name/resolve//config.json"));
-  EXPECT_FALSE(hub::parse_target("/org/name/resolve"));
+  EXPECT_TRUE(not_hub("/org/name/resolve/main"));
+  EXPECT_TRUE(not_hub("/org/name/resolve/main/"));
+  EXPECT_TRUE(not_hub("/org/name/resolve//config.json"));
+  EXPECT_TRUE(not_hub("/org/name/resolve"));
+}
+
+// Issue 14: a Hub route whose names would leave a folder, alias another name or split a
+// header is refused (400), never mapped to a file.
+TEST(HubTargetResolve, Issue14RefusesHostileNames) {
+  EXPECT_TRUE(refused("/org/name/resolve/main/../../etc/passwd"));
+  EXPECT_TRUE(refused("/org/name/resolve/main/a/%2e%2e/b"));
+  EXPECT_TRUE(refused("/org/name/resolve/main/a%00b.txt"));           // NUL aliases "a"
+  EXPECT_TRUE(refused("/org/name/resolve/main/x%0d%0aX-Injected:%201"));
+  EXPECT_TRUE(refused("/org/name/resolve/main/%2fetc%2fpasswd"));     // a leading '/'
+  EXPECT_TRUE(refused("/org/name/resolve/main/a%2f%2fb"));            // an empty part
+  EXPECT_TRUE(refused("/org/name/resolve/main/%ff.bin"));             // not UTF-8
+  EXPECT_TRUE(refused("/org/name/resolve/..%2f..%2fx/config.json"));   // revision
+  EXPECT_TRUE(refused("/org/name/resolve/ma%0ain/config.json"));
+  EXPECT_TRUE(refused("/or--g/name/resolve/main/config.json"));        // "--" splits folders
+  EXPECT_TRUE(refused("/api/models/org/name/tree/main/..%2f.."));
+  EXPECT_TRUE(refused("/api/models/org/na%00me/revision/main"));
+  // Unusual but fine: spaces, unicode, '+', dots inside a name.
+  EXPECT_EQ(parse_ok("/org/name/resolve/main/dir/%C3%BCn%C3%AF%20code+plus.txt").path,
+            "dir/ünï code+plus.txt");
+  EXPECT_EQ(parse_ok("/org/name/resolve/main/.gitattributes").path, ".gitattributes");
 }
 
 // --- non-Hub targets ----------------------------------------------------------------------
 
 TEST(HubTargetOther, NonHubTargetsAreNullopt) {
-  EXPECT_FALSE(hub::parse_target(""));
-  EXPECT_FALSE(hub::parse_target("/"));
-  EXPECT_FALSE(hub::parse_target("/favicon.ico"));
-  EXPECT_FALSE(hub::parse_target("/_hubcache/metrics"));
-  EXPECT_FALSE(hub::parse_target("/org/name"));
-  EXPECT_FALSE(hub::parse_target("/org/name/blob/main/config.json"));
-  EXPECT_FALSE(hub::parse_target("/org/name/tree/main"));
-  EXPECT_FALSE(hub::parse_target("https://huggingface.co/org/name/resolve/main/config.json"));
-  EXPECT_FALSE(hub::parse_target("org/name/resolve/main/config.json"));
-  EXPECT_FALSE(hub::parse_target("/info?dataset=squad"));
+  EXPECT_TRUE(not_hub(""));
+  EXPECT_TRUE(not_hub("/"));
+  EXPECT_TRUE(not_hub("/favicon.ico"));
+  EXPECT_TRUE(not_hub("/_hubcache/metrics"));
+  EXPECT_TRUE(not_hub("/org/name"));
+  EXPECT_TRUE(not_hub("/org/name/blob/main/config.json"));
+  EXPECT_TRUE(not_hub("/org/name/tree/main"));
+  EXPECT_TRUE(not_hub("https://huggingface.co/org/name/resolve/main/config.json"));
+  EXPECT_TRUE(not_hub("org/name/resolve/main/config.json"));
+  EXPECT_TRUE(not_hub("/info?dataset=squad"));
 }
 
 // --- /api ---------------------------------------------------------------------------------
@@ -155,7 +185,7 @@ TEST(HubTargetApi, RepoInfoWithoutRevision) {
   EXPECT_EQ(t.route, Route::repo_info);
   EXPECT_EQ(t.type, RepoType::model);
   EXPECT_EQ(t.repo_id, "org/name");
-  EXPECT_EQ(t.revision, "");
+  EXPECT_FALSE(t.revision);
 
   const auto legacy = parse_ok("/api/models/gpt2?blobs=True");
   EXPECT_EQ(legacy.route, Route::repo_info);
@@ -198,7 +228,7 @@ TEST(HubTargetApi, TreeOfRoot) {
   const auto t = parse_ok("/api/models/org/name/tree/" + k_sha + "?recursive=True");
   EXPECT_EQ(t.route, Route::tree);
   EXPECT_EQ(t.revision, k_sha);
-  EXPECT_EQ(t.path, "");
+  EXPECT_FALSE(t.path);
   EXPECT_EQ(t.query, "recursive=True");
 }
 
@@ -246,9 +276,9 @@ TEST(HubTargetApi, OtherApiIsHubButNotSynthesized) {
         "/api/models/org/name/tree", "/api/kernels/org/name"}) {
     const auto t = parse_ok(target);
     EXPECT_EQ(t.route, Route::api_other) << target;
-    EXPECT_EQ(t.repo_id, "") << target;
-    EXPECT_EQ(t.revision, "") << target;
-    EXPECT_EQ(t.path, "") << target;
+    EXPECT_FALSE(t.repo_id) << target;
+    EXPECT_FALSE(t.revision) << target;
+    EXPECT_FALSE(t.path) << target;
   }
   EXPECT_EQ(parse_ok("/api/models?search=bert").query, "search=bert");
 }

@@ -1,5 +1,7 @@
 #include "preload/manifest.hpp"
 
+#include "testutil.hpp"
+
 #include <gtest/gtest.h>
 
 namespace {
@@ -75,7 +77,7 @@ TEST(Manifest, EveryBadLineIsReportedWithItsNumberAndNothingIsReturned) {
 }
 
 TEST(Manifest, GlobsFollowHuggingfaceHubPatterns) {
-  RepoEntry entry;
+  RepoEntry entry{store::RepoType::model, testutil::repo("org/name"), testutil::revision("main"), {}, {}};
   EXPECT_TRUE(preload::selects(entry, "anything/at/all.bin"));
   entry.include = {"*.json", "onnx/"};
   EXPECT_TRUE(preload::selects(entry, "config.json"));

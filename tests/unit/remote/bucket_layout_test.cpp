@@ -1,18 +1,26 @@
 #include "remote/bucket_layout.hpp"
 
+#include "testutil.hpp"
+
 #include <gtest/gtest.h>
 
 namespace remote {
 namespace {
+
+using testutil::commit_id;
+using testutil::repo;
+using testutil::repo_path;
+using testutil::revision;
 
 const std::string k_commit = "a8c8aa76981432e7ab85e5a6ec502fd14c0addde";
 
 TEST(BucketLayout, KeysFollowTheDocumentedLayout) {
   const auto digest = util::Sha256::of(std::string_view("hello"));
   EXPECT_EQ(blob_key(digest), "blobs/sha256/2c/" + digest.hex());
-  EXPECT_EQ(file_key(store::RepoType::model, "org/name", k_commit, "onnx/model.onnx"),
+  EXPECT_EQ(file_key(store::RepoType::model, repo("org/name"), commit_id(k_commit), repo_path("onnx/model.onnx")),
             "meta/files/models--org--name/" + k_commit + "/onnx/model.onnx");
-  EXPECT_EQ(ref_key(store::RepoType::dataset, "squad", "refs/pr/3"), "refs/datasets--squad/refs/pr/3");
+  EXPECT_EQ(ref_key(store::RepoType::dataset, repo("squad"), revision("refs/pr/3")),
+            "refs/datasets--squad/refs/pr/3");
   EXPECT_EQ(exchange_object_key("GET https://x/y").substr(0, 15), "meta/exchanges/");
 }
 
@@ -24,7 +32,7 @@ TEST(BucketLayout, CredentialScopesDoNotReachTheBucket) {
 }
 
 TEST(BucketLayout, RefKeysParseBack) {
-  auto ref = parse_ref_key(ref_key(store::RepoType::model, "org/name", "refs/pr/3"));
+  auto ref = parse_ref_key(ref_key(store::RepoType::model, repo("org/name"), revision("refs/pr/3")));
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->type, store::RepoType::model);
   EXPECT_EQ(ref->repo_id, "org/name");
@@ -37,13 +45,29 @@ TEST(BucketLayout, RefKeysParseBack) {
   EXPECT_FALSE(parse_ref_key("refs/models--a--b--c/main"));
 }
 
+// Issue 14: a bucket is someone else's writing; keys and rows that do not validate name
+// nothing (no ref named "../x", no etag that would be a file outside blobs/).
+TEST(BucketLayout, Issue14HostileKeysAndRowsAreRefused) {
+  EXPECT_FALSE(parse_ref_key("refs/models--org--name/../../x"));
+  EXPECT_FALSE(parse_ref_key("refs/models--org--name/a\nb"));
+  EXPECT_FALSE(parse_ref_key("refs/models--..--x/main"));
+  const store::HubObjectKey key{store::RepoType::model, repo("o/n"), commit_id(k_commit), repo_path("x"), {}};
+  const auto blob = util::Sha256::of(std::string_view("w")).hex();
+  for (const char* etag : {"../../x", "/abs", "a/b", ""}) {
+    const auto row = R"({"blob":")" + blob + R"(","etag":")" + etag + R"(","size":1,"lfs":false})";
+    EXPECT_EQ(decode_file(row, key).error().code, util::Errc::corrupt) << etag;
+  }
+  EXPECT_FALSE(decode_ref(R"({"commit":"../../../../etc"})", store::RepoType::model, repo("o/n"),
+                          revision("main")));
+}
+
 TEST(BucketLayout, RowsRoundTrip) {
-  store::HubObject object;
-  object.key = {store::RepoType::model, "org/name", k_commit, "w.bin", "scope"};
-  object.blob = util::Sha256::of(std::string_view("w"));
-  object.etag = object.blob.hex();
-  object.size = 1;
-  object.lfs = true;
+  const auto digest = util::Sha256::of(std::string_view("w"));
+  const store::HubObject object{{store::RepoType::model, repo("org/name"), commit_id(k_commit), repo_path("w.bin"), "scope"},
+                                digest,
+                                testutil::etag(digest.hex()),
+                                1,
+                                true};
   auto file = decode_file(encode_file(object), object.key);
   ASSERT_TRUE(file) << file.error().message;
   EXPECT_EQ(file->blob, object.blob);
@@ -64,18 +88,18 @@ TEST(BucketLayout, RowsRoundTrip) {
   EXPECT_EQ(back->headers, exchange.headers);
   EXPECT_FALSE(back->blob);
 
-  auto ref = decode_ref(encode_ref({store::RepoType::model, "org/name", "main", k_commit, 5, {}}),
-                        store::RepoType::model, "org/name", "main");
+  auto ref = decode_ref(encode_ref({store::RepoType::model, repo("org/name"), revision("main"), commit_id(k_commit), 5, {}}),
+                        store::RepoType::model, repo("org/name"), revision("main"));
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->commit, k_commit);
 }
 
 TEST(BucketLayout, MalformedRowsAreCorrupt) {
-  const store::HubObjectKey key{store::RepoType::model, "o/n", k_commit, "x", {}};
+  const store::HubObjectKey key{store::RepoType::model, repo("o/n"), commit_id(k_commit), repo_path("x"), {}};
   EXPECT_EQ(decode_file("{", key).error().code, util::Errc::corrupt);
   EXPECT_EQ(decode_file(R"({"blob":"zz","etag":"e","size":1,"lfs":false})", key).error().code, util::Errc::corrupt);
   EXPECT_FALSE(decode_exchange(R"({"key":1})"));
-  EXPECT_FALSE(decode_ref(R"({"commit":"main"})", store::RepoType::model, "o/n", "main"));
+  EXPECT_FALSE(decode_ref(R"({"commit":"main"})", store::RepoType::model, repo("o/n"), revision("main")));
 }
 
 } // namespace

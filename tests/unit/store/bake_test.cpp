@@ -18,8 +18,8 @@ void fill(store::Store& s) {
   testutil::put_hub_file(s, "weights", "model.bin", "acme/tiny");
   testutil::put_hub_file(s, "other", "x.txt", "acme/other");
   testutil::put_exchange(s, "an image", "https://example.org/cat.jpg");
-  ASSERT_TRUE(s.put(store::Ref{store::RepoType::model, "acme/tiny", "main", std::string(40, 'a'),
-                               0, {}}));
+  ASSERT_TRUE(s.put(store::Ref{store::RepoType::model, testutil::repo("acme/tiny"), testutil::revision("main"),
+                               testutil::commit_id(std::string(40, 'a')), 0, {}}));
 }
 
 struct Member {
@@ -85,7 +85,7 @@ TEST(Bake, RepoFilterLeavesOutOtherReposAndUrls) {
   fill(*s);
   testutil::TempDir out;
   store::BakeOptions options;
-  options.repos = {{store::RepoType::model, "acme/tiny"}};
+  options.repos = {{store::RepoType::model, testutil::repo("acme/tiny")}};
   auto baked = store::bake(*s, out.path() / "a.tar.zst", options);
   ASSERT_TRUE(baked);
   EXPECT_EQ(baked->hub_objects, 2u);
@@ -107,7 +107,8 @@ TEST(Import, MergesAndVerifiesAndIsIdempotent) {
   ASSERT_TRUE(again);
   EXPECT_EQ(target->index().counts()->hub_objects, 3u);
   auto found = target->open_hub_object(
-      {store::RepoType::model, "acme/tiny", std::string(40, 'a'), "config.json", {}});
+      {store::RepoType::model, testutil::repo("acme/tiny"), testutil::commit_id(std::string(40, 'a')),
+       testutil::repo_path("config.json"), {}});
   ASSERT_TRUE(found && *found);
 }
 

@@ -11,14 +11,11 @@ using testutil::TestStore;
 // Three 1000-byte files used at t, t+1h, t+2h.
 struct ThreeFiles {
   TestStore s;
-  store::HubObjectKey oldest, middle, newest;
-  ThreeFiles() {
-    oldest = testutil::put_hub_file(*s, std::string(1000, '1'), "oldest");
-    s.clock.advance_ms(3'600'000);
-    middle = testutil::put_hub_file(*s, std::string(1000, '2'), "middle");
-    s.clock.advance_ms(3'600'000);
-    newest = testutil::put_hub_file(*s, std::string(1000, '3'), "newest");
-  }
+  store::HubObjectKey oldest = testutil::put_hub_file(*s, std::string(1000, '1'), "oldest");
+  store::HubObjectKey middle = (s.clock.advance_ms(3'600'000),
+                                testutil::put_hub_file(*s, std::string(1000, '2'), "middle"));
+  store::HubObjectKey newest = (s.clock.advance_ms(3'600'000),
+                                testutil::put_hub_file(*s, std::string(1000, '3'), "newest"));
   bool has(const store::HubObjectKey& key) {
     return s->index().find_hub_object(key).value().has_value();
   }

@@ -7,20 +7,22 @@
 
 namespace {
 
+using testutil::commit_id;
+using testutil::etag;
+using testutil::repo;
+using testutil::repo_path;
+using testutil::revision;
 using testutil::TempDir;
+
+const std::string k_scope_a(32, 'a');
+const std::string k_scope_b(32, 'b');
 
 const std::string k_commit(40, 'c');
 
 store::HubObject hub_object(const std::string& path, const util::Sha256& blob,
                             util::UnixMillis at = 1000) {
-  store::HubObject o;
-  o.key = {store::RepoType::dataset, "acme/data", k_commit, path};
-  o.blob = blob;
-  o.etag = blob.hex();
-  o.size = 7;
-  o.lfs = true;
-  o.stored_at = o.last_access = at;
-  return o;
+  return store::HubObject{{store::RepoType::dataset, repo("acme/data"), commit_id(k_commit), repo_path(path)},
+                          blob, etag(blob.hex()), 7, true, at, at};
 }
 
 void set_user_version(const std::filesystem::path& db, int version) {
@@ -37,7 +39,7 @@ TEST(Index, HubObjectRoundTrips) {
   const auto blob = util::Sha256::of("payload");
   ASSERT_TRUE(index->put_hub_object(hub_object("data/train.csv", blob)));
   auto found =
-      index->find_hub_object({store::RepoType::dataset, "acme/data", k_commit, "data/train.csv"})
+      index->find_hub_object({store::RepoType::dataset, repo("acme/data"), commit_id(k_commit), repo_path("data/train.csv")})
           .value();
   ASSERT_TRUE(found);
   EXPECT_EQ(found->blob, blob);
@@ -46,21 +48,21 @@ TEST(Index, HubObjectRoundTrips) {
   EXPECT_EQ(found->etag, blob.hex());
   // The repo type is part of the key.
   EXPECT_FALSE(
-      index->find_hub_object({store::RepoType::model, "acme/data", k_commit, "data/train.csv"})
+      index->find_hub_object({store::RepoType::model, repo("acme/data"), commit_id(k_commit), repo_path("data/train.csv")})
           .value());
 }
 
 TEST(Index, RefsAreReplacedWhenLearnedAgain) {
   TempDir dir;
   auto index = store::Index::open(dir.path() / "index.db").value();
-  ASSERT_TRUE(index->put_ref({store::RepoType::model, "acme/tiny", "main", k_commit, 1}));
+  ASSERT_TRUE(index->put_ref({store::RepoType::model, repo("acme/tiny"), revision("main"), commit_id(k_commit), 1}));
   ASSERT_TRUE(
-      index->put_ref({store::RepoType::model, "acme/tiny", "main", std::string(40, 'd'), 2}));
-  auto ref = index->find_ref(store::RepoType::model, "acme/tiny", "main").value();
+      index->put_ref({store::RepoType::model, repo("acme/tiny"), revision("main"), commit_id(std::string(40, 'd')), 2}));
+  auto ref = index->find_ref(store::RepoType::model, repo("acme/tiny"), revision("main")).value();
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->commit, std::string(40, 'd'));
   EXPECT_EQ(ref->learned_at, 2);
-  EXPECT_FALSE(index->find_ref(store::RepoType::model, "acme/tiny", "v1").value());
+  EXPECT_FALSE(index->find_ref(store::RepoType::model, repo("acme/tiny"), revision("v1")).value());
 }
 
 TEST(Index, ExchangeKeepsHeadersInOrderAndMayHaveNoBody) {
@@ -124,7 +126,7 @@ TEST(Index, TouchMovesAnEntryAndItsBlobToTheBackOfTheLine) {
   const auto new_blob = util::Sha256::of("new");
   ASSERT_TRUE(index->put_hub_object(hub_object("old", old_blob, 1000)));
   ASSERT_TRUE(index->put_hub_object(hub_object("new", new_blob, 2000)));
-  const store::HubObjectKey old_key{store::RepoType::dataset, "acme/data", k_commit, "old"};
+  const store::HubObjectKey old_key{store::RepoType::dataset, repo("acme/data"), commit_id(k_commit), repo_path("old")};
 
   // Within the granularity nothing is written.
   ASSERT_TRUE(index->touch_hub_object(old_key, 1000 + store::Index::k_touch_granularity_ms / 2));
@@ -191,7 +193,7 @@ TEST(Index, OlderSchemaIsMigratedInPlace) {
   }
   auto index = store::Index::open(db);
   ASSERT_TRUE(index) << index.error().message;
-  EXPECT_TRUE((*index)->put_ref({store::RepoType::space, "acme/demo", "main", k_commit, 1}));
+  EXPECT_TRUE((*index)->put_ref({store::RepoType::space, repo("acme/demo"), revision("main"), commit_id(k_commit), 1}));
 }
 
 TEST(Index, AVersion1StoreKeepsItsEntriesAsAnonymousOnes) {
@@ -216,11 +218,11 @@ TEST(Index, AVersion1StoreKeepsItsEntriesAsAnonymousOnes) {
   auto index = store::Index::open(db);
   ASSERT_TRUE(index) << index.error().message;
   auto object =
-      (*index)->find_hub_object({store::RepoType::model, "acme/old", k_commit, "w.bin"}).value();
+      (*index)->find_hub_object({store::RepoType::model, repo("acme/old"), commit_id(k_commit), repo_path("w.bin")}).value();
   ASSERT_TRUE(object);
   EXPECT_EQ(object->key.credential, "");
   EXPECT_EQ(object->size, 7u);
-  auto ref = (*index)->find_ref(store::RepoType::model, "acme/old", "main").value();
+  auto ref = (*index)->find_ref(store::RepoType::model, repo("acme/old"), revision("main")).value();
   ASSERT_TRUE(ref);
   EXPECT_EQ(ref->commit, k_commit);
 }
@@ -229,22 +231,90 @@ TEST(Index, EntriesOfOneCredentialAreNotFoundWithAnother) {
   TempDir dir;
   auto index = store::Index::open(dir.path() / "index.db").value();
   auto object = hub_object("gated.bin", util::Sha256::of("secret"));
-  object.key.credential = "scope-a";
+  object.key.credential = k_scope_a;
   ASSERT_TRUE(index->put_hub_object(object));
   auto key = object.key;
   EXPECT_TRUE(index->find_hub_object(key).value());
-  key.credential = "scope-b";
+  key.credential = k_scope_b;
   EXPECT_FALSE(index->find_hub_object(key).value());
   key.credential = "";
   EXPECT_FALSE(index->find_hub_object(key).value());
   EXPECT_TRUE(index->find_hub_object(key, store::CredentialMatch::any).value());
-  EXPECT_EQ(index->hub_objects_at(store::RepoType::dataset, "acme/data", k_commit, "", 
+  EXPECT_EQ(index->hub_objects_at(store::RepoType::dataset, repo("acme/data"), commit_id(k_commit), "", 
                                   store::CredentialMatch::exact).value().size(), 0u);
-  EXPECT_EQ(index->hub_objects_at(store::RepoType::dataset, "acme/data", k_commit, "",
+  EXPECT_EQ(index->hub_objects_at(store::RepoType::dataset, repo("acme/data"), commit_id(k_commit), "",
                                   store::CredentialMatch::any).value().size(), 1u);
-  ASSERT_TRUE(index->put_ref({store::RepoType::dataset, "acme/data", "main", k_commit, 1, "scope-a"}));
-  EXPECT_FALSE(index->find_ref(store::RepoType::dataset, "acme/data", "main").value());
-  EXPECT_TRUE(index->find_ref(store::RepoType::dataset, "acme/data", "main", "scope-a").value());
+  ASSERT_TRUE(index->put_ref({store::RepoType::dataset, repo("acme/data"), revision("main"), commit_id(k_commit), 1, k_scope_a}));
+  EXPECT_FALSE(index->find_ref(store::RepoType::dataset, repo("acme/data"), revision("main")).value());
+  EXPECT_TRUE(index->find_ref(store::RepoType::dataset, repo("acme/data"), revision("main"), k_scope_a).value());
+}
+
+// Issue 14: values go in with their length and come back with it, so a NUL inside a key
+// never makes it read back as a shorter one.
+TEST(Index, Issue14ANulInsideAKeyNeverAliasesAShorterOne) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  store::Exchange e;
+  e.key = std::string("GET https://x.test/a\0b.txt", 26);
+  e.method = "GET";
+  e.url = e.key.substr(4);
+  e.status = 200;
+  ASSERT_TRUE(index->put_exchange(e));
+  EXPECT_FALSE(index->find_exchange("GET https://x.test/a").value());
+  auto found = index->find_exchange(e.key).value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->key, e.key);
+  EXPECT_EQ(found->url.size(), e.url.size());
+}
+
+// Issue 14: an index may come from an archive or a disk someone else wrote. A row whose names
+// do not validate is never a value: lookups say corrupt, listings leave it out and say why.
+TEST(Index, Issue14RowsThatDoNotValidateAreRefused) {
+  TempDir dir;
+  const auto db = dir.path() / "index.db";
+  ASSERT_TRUE(store::Index::open(db));
+  {
+    sqlite3* handle = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+    const std::string digest = util::Sha256::of("x").hex();
+    const std::string rows =
+        "INSERT INTO blobs VALUES ('" + digest + "', 1, 1, 1);"
+        "INSERT INTO hub_objects (repo_type, repo_id, commit_sha, path, credential, blob, size, etag, lfs, "
+        "stored_at, last_access) VALUES "
+        "('model', 'acme/x', '" + k_commit + "', '../../escape', '', '" + digest + "', 1, 'e', 0, 1, 1),"
+        "('model', 'acme/x', '" + k_commit + "', 'ok.txt', '', '" + digest + "', 1, '../../e', 0, 1, 1),"
+        "('model', 'acme/x', '" + k_commit + "', 'fine.txt', '', '" + digest + "', 1, 'e', 0, 1, 1);"
+        "INSERT INTO refs (repo_type, repo_id, name, credential, commit_sha, learned_at) VALUES "
+        "('model', 'acme/x', 'main', '', '../" + k_commit.substr(3) + "', 1);"
+        "INSERT INTO exchanges (key, method, url, status, headers, blob, body_size, stored_at, last_access) "
+        "VALUES ('GET https://x/h', 'GET', 'https://x/h', 200, 'not json', NULL, 0, 1, 1);";
+    ASSERT_EQ(sqlite3_exec(handle, rows.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  auto index = store::Index::open(db).value();
+  std::vector<std::string> refused;
+  std::vector<std::string> paths;
+  ASSERT_TRUE(index->for_each_hub_object([&](const store::HubObject& o) { paths.push_back(o.key.path.str()); },
+                                         [&](const util::Error& e) {
+                                           EXPECT_EQ(e.code, util::Errc::corrupt);
+                                           refused.push_back(e.message);
+                                         }));
+  EXPECT_EQ(paths, std::vector<std::string>{"fine.txt"});
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_NE(refused[0].find("path"), std::string::npos) << refused[0];
+  EXPECT_NE(refused[1].find("etag"), std::string::npos) << refused[1];
+  std::size_t bad_refs = 0;
+  ASSERT_TRUE(index->for_each_ref([](const store::Ref&) { ADD_FAILURE(); },
+                                  [&](const util::Error&) { ++bad_refs; }));
+  EXPECT_EQ(bad_refs, 1u);
+  auto ref = index->find_ref(store::RepoType::model, repo("acme/x"), revision("main"));
+  ASSERT_FALSE(ref);
+  EXPECT_EQ(ref.error().code, util::Errc::corrupt);
+  auto exchange = index->find_exchange("GET https://x/h");
+  ASSERT_FALSE(exchange);
+  EXPECT_EQ(exchange.error().code, util::Errc::corrupt);
+  EXPECT_EQ(index->hub_objects_at(store::RepoType::model, repo("acme/x"), commit_id(k_commit), "",
+                                  store::CredentialMatch::exact).value().size(), 1u);
 }
 
 TEST(Index, GarbageInsteadOfADatabaseIsReportedAsCorrupt) {

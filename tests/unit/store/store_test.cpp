@@ -69,11 +69,12 @@ TEST(Store, RefusesToCreateItselfInADirectoryHoldingOtherThings) {
 
 TEST(Store, ReopensWhatItWrote) {
   testutil::TempDir dir;
-  store::HubObjectKey key;
+  std::optional<store::HubObjectKey> written;
   {
     auto s = store::Store::open(dir.path() / "s", store::OpenMode::create_if_missing).value();
-    key = testutil::put_hub_file(*s, "persisted", "p.txt");
+    written = testutil::put_hub_file(*s, "persisted", "p.txt");
   }
+  const auto& key = *written;
   auto s = store::Store::open(dir.path() / "s", store::OpenMode::must_exist).value();
   auto found = s->open_hub_object(key).value();
   ASSERT_TRUE(found);
