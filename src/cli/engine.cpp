@@ -16,6 +16,7 @@
 #include "upstream/fetcher.hpp"
 #include "util/duration.hpp"
 #include "util/json_line.hpp"
+#include "util/json_text.hpp"
 #include "util/ndjson_log.hpp"
 
 #include <cstdio>
@@ -262,15 +263,17 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   util::NdjsonLog& log_file = *e.log;
   e.fetcher = std::make_unique<upstream::Fetcher>(
       fetcher_options, e.metrics, e.stop, [&log_file](const upstream::ThrottleEvent& t) {
-        nlohmann::json line = {{"event", "throttle"},
-                               {"ts", util::format_iso8601(util::SystemClock::instance().now())},
-                               {"url", t.url},
-                               {"attempt", t.attempt},
-                               {"status", t.status ? nlohmann::json(*t.status) : nlohmann::json(nullptr)},
-                               {"wait_s", static_cast<double>(t.wait.count()) / 1000.0},
-                               {"source", upstream::to_string(t.source)}};
-        if (!t.error.empty()) line["error"] = t.error;
-        log_file.write(line.dump());
+        // JsonLine, not nlohmann: a URL that is not UTF-8 made dump() throw here (issue 14).
+        util::JsonLine line;
+        line.add("event", "throttle")
+            .add("ts", util::format_iso8601(util::SystemClock::instance().now()))
+            .add("url", t.url)
+            .add("attempt", t.attempt)
+            .add("status", t.status)
+            .add("wait_s", static_cast<double>(t.wait.count()) / 1000.0)
+            .add("source", upstream::to_string(t.source));
+        if (!t.error.empty()) line.add("error", t.error);
+        log_file.write(line.str());
       });
 
   const std::string record_hint = "run hubcache with --mode record (upstream " +
@@ -341,9 +344,8 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   http::install_admin(
       e.router, metrics,
       [mode_name, upstream_text] {
-        return nlohmann::json{{"status", "ok"}, {"version", hubcache::k_version},
-                              {"mode", mode_name}, {"upstream", upstream_text}}
-            .dump();
+        return util::to_json_text(nlohmann::json{{"status", "ok"}, {"version", hubcache::k_version},
+                                                 {"mode", mode_name}, {"upstream", upstream_text}});
       },
       [&metrics, mode_name, upstream_text, store_text] {
         auto stats = nlohmann::json::parse(metrics.json());
@@ -369,7 +371,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
         stats["mode"] = mode_name;
         stats["upstream"] = upstream_text;
         stats["store"] = store_text;
-        return stats.dump();
+        return util::to_json_text(stats);
       });
   // Origin-form requests are the mirror's; absolute-form ones (an HTTP_PROXY's) the proxy's,
   // for the same hosts the fetcher may reach.

@@ -1,0 +1,115 @@
+"""What hubcache writes from hostile input (issue 14, finding 1): a URL that is not UTF-8
+stops nothing and every JSON it writes stays JSON."""
+
+import json
+import socket
+import subprocess
+import sys
+
+import requests
+
+
+def closed_port():
+    """A localhost port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def raw(port, data, timeout=10):
+    """Sends `data` on a fresh connection and reads every byte until the server closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def strict_json(data: bytes):
+    """Parses `data` as JSON the strict way: it must be UTF-8 first (what nlohmann and most
+    readers require), then JSON."""
+    return json.loads(data.decode("utf-8"))
+
+
+def json_lines(path):
+    return [strict_json(line) for line in path.read_bytes().splitlines() if line]
+
+
+NOT_UTF8 = b"/\xff\xfe%20\xc0\xaf"  # a bad lead byte, another, an overlong '/'
+
+
+def test_issue14_a_url_that_is_not_utf8_stops_nothing_and_logs_json(serve):
+    """Finding 1: the throttle line of a retried fetch threw in nlohmann's dump() on a fetch
+    thread (abort); the access log got a line that was not JSON."""
+    port = closed_port()
+    served = serve(f"http://localhost:{port}", "--retries", "1", "--retry-floor", "50ms",
+                   "--retry-ceiling", "100ms")
+    request = (b"GET http://localhost:%d%s HTTP/1.1\r\nHost: localhost:%d\r\n"
+               b"Connection: close\r\n\r\n" % (port, NOT_UTF8, port))
+    answer = raw(served.port, request)
+    assert answer.startswith(b"HTTP/1.1 502 "), answer[:200]
+    # The server is still there, and answers the same probe again.
+    assert requests.get(served.url("/_hubcache/health"), timeout=10).status_code == 200
+    assert raw(served.port, request).startswith(b"HTTP/1.1 502 ")
+    stats = served.stats()
+    assert served.stop() == 0  # flushes the log; a clean exit, not an abort
+
+    lines = json_lines(served.log_path)  # every line is UTF-8 JSON
+    throttles = [line for line in lines if line.get("event") == "throttle"]
+    accesses = [line for line in lines if line.get("event") == "access"]
+    assert len(throttles) == 2 and len(accesses) >= 2, lines
+    assert all("\ufffd" in t["url"] and t["url"].startswith(f"http://localhost:{port}/")
+               for t in throttles), throttles
+    assert any("\ufffd" in a["url"] and a["status"] == 502 for a in accesses), accesses
+    assert stats["hubcache_upstream_retries_total"] == 2
+
+
+def test_issue14_run_report_stays_json_with_a_url_that_is_not_utf8(hubcache_bin, store, tmp_path):
+    port = closed_port()
+    report = tmp_path / "report.json"
+    # The client: one proxied request for a URL that is not UTF-8, through run's endpoint.
+    client = (
+        "import os, socket, urllib.parse\n"
+        "endpoint = urllib.parse.urlsplit(os.environ['HTTP_PROXY'])\n"
+        "with socket.create_connection((endpoint.hostname, endpoint.port), timeout=30) as s:\n"
+        f"    s.sendall(b'GET http://localhost:{port}' + {NOT_UTF8!r} + "
+        f"b' HTTP/1.1\\r\\nHost: localhost:{port}\\r\\nConnection: close\\r\\n\\r\\n')\n"
+        "    answer = b''\n"
+        "    while chunk := s.recv(65536):\n"
+        "        answer += chunk\n"
+        "assert answer.startswith(b'HTTP/1.1 502 '), answer[:200]\n")
+    # Bytes, not text: the summary on stderr names the URL as it came.
+    done = subprocess.run([str(hubcache_bin), "run", "--store", str(store), "--upstream",
+                           f"http://localhost:{port}", "--retries", "1", "--retry-floor", "50ms",
+                           "--retry-ceiling", "100ms", "--report", str(report), "--",
+                           sys.executable, "-c", client], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    written = strict_json(report.read_bytes())
+    urls = [r["url"] for r in written["served"]]
+    assert any("\ufffd" in url for url in urls), written
+
+
+def test_issue14_ls_json_lists_a_recorded_url_that_is_not_utf8(serve, origin, hubcache_bin,
+                                                              store):
+    # The fetcher sends the bytes percent-encoded; the exchange keeps the URL as it came.
+    origin.add("/%ff%fe", b"recorded\n")
+    served = serve(origin.url())
+    request = (b"GET %s/\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
+               % (origin.url().encode(), origin.port))
+    answer = raw(served.port, request)
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    assert answer.endswith(b"recorded\n")
+    assert served.stop() == 0
+
+    listed = subprocess.run([str(hubcache_bin), "ls", "--store", str(store), "--json"],
+                            capture_output=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    urls = json.dumps(strict_json(listed.stdout))
+    assert "\\ufffd" in urls or "\ufffd" in urls, urls
