@@ -398,6 +398,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   server_options.idle_timeout = seconds(options.client_timeout);
   server_options.write_timeout = seconds(options.client_timeout);
   server_options.drain_timeout = seconds(options.drain_timeout);
+  server_options.notice = notice;
   const AccessObserver& seen = e.observer;
   // CONNECT tunnels present a leaf of the store's CA, made on the first tunnel.
   const auto ca_dir = e.store->layout().ca_dir();

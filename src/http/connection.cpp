@@ -1,11 +1,15 @@
 #include "http/connection.hpp"
 #include "http/tunnel.hpp"
 
+#include "http/header_check.hpp"
 #include "http/range.hpp"
 #include "http/request_checks.hpp"
 #include "util/clock.hpp"
+#include "util/percent.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <exception>
 #include <mutex>
 #include <sstream>
 #include <sys/sendfile.h>
@@ -81,6 +85,14 @@ util::Counter& ResponseCounters::served_bytes(const std::string& source) {
   if (source == "upstream") return *m_from_upstream;
   if (source == "remote") return *m_from_remote;
   return *m_generated;
+}
+
+void ServerContext::notice(const std::string& line) const {
+  if (options.notice) {
+    options.notice(line);
+  } else {
+    std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+  }
 }
 
 Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context,
@@ -176,6 +188,7 @@ namespace {
 // without suspending; one that answers later (a fetch) finds `resume` set and posts it.
 struct PendingResponse {
   std::mutex mutex;
+  bool answered = false;  // the first answer wins; a later one is dropped
   std::optional<Response> ready;
   std::function<void(Response)> resume;
 };
@@ -187,8 +200,10 @@ struct PendingResponse {
 // pointers, trivially destructible; the strand and the pending state outlive the call.
 awaitable<Response> Connection::dispatch(const Request& request) {
   auto pending = std::make_shared<PendingResponse>();
-  m_context.router.dispatch(request, [pending, strand = m_strand](Response response) {
+  Respond respond = [pending, strand = m_strand](Response response) {
     std::unique_lock lock(pending->mutex);
+    if (pending->answered) return;
+    pending->answered = true;
     if (!pending->resume) {
       pending->ready = std::move(response);
       return;
@@ -198,7 +213,27 @@ awaitable<Response> Connection::dispatch(const Request& request) {
     asio::post(strand, [resume = std::move(resume), response = std::move(response)]() mutable {
       resume(std::move(response));
     });
-  });
+  };
+  // A handler that throws (a bug, or input nobody foresaw) costs its request a 500, never
+  // the server (issue 14): exceptions must not leave a coroutine on the io_context's threads.
+  std::optional<std::string> failure;
+  try {
+    m_context.router.dispatch(request, respond);
+  } catch (const std::exception& error) {
+    failure = error.what();
+  } catch (...) {
+    failure = "an unknown exception";
+  }
+  if (failure) {
+    m_context.metrics
+        .counter("hubcache_internal_errors_total",
+                 "Requests whose handler failed with an exception (answered 500)")
+        .add();
+    m_context.notice("internal error answering " + request.method + " " +
+                     util::percent_encode_controls(request.target) + ": " +
+                     util::percent_encode_controls(*failure));
+    respond(Response::text(500, "hubcache: internal error (see the server's log)\n"));
+  }
   {
     std::lock_guard lock(pending->mutex);
     if (pending->ready) co_return std::move(*pending->ready);
@@ -428,9 +463,11 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   res.version(11);
   res.result(static_cast<unsigned>(status));
   for (const auto& [name, value] : response.headers) {
-    if (!server_owned(name)) res.insert(name, value);
+    if (!server_owned(name) && writable(request, name, value)) res.insert(name, value);
   }
-  if (!response.cache.empty()) res.set("X-Hubcache", response.cache);
+  if (!response.cache.empty() && writable(request, "X-Hubcache", response.cache)) {
+    res.set("X-Hubcache", response.cache);
+  }
   if (content_range) res.set(bhttp::field::content_range, *content_range);
   if (has_body && size && response.status == 200) res.set(bhttp::field::accept_ranges, "bytes");
   const bool chunked = has_body && !count && !head_only;
@@ -441,7 +478,7 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   } else if (has_body) {
     if (!head_only) res.chunked(true);
   } else if (auto length = util::find_header(response.headers, "Content-Length");
-             length && head_only) {
+             length && head_only && writable(request, "Content-Length", *length)) {
     res.set(bhttp::field::content_length, *length);  // a recorded HEAD: the entity's length
   } else {
     res.content_length(0);
@@ -491,6 +528,22 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   }
   if (ok && chunked) ok = co_await write_all(asio::buffer("0\r\n\r\n", 5));
   co_return ok;
+}
+
+// Beast writes a header as it is given; the check is ours, at the last point before the wire.
+bool Connection::writable(const Request& request, std::string_view name, std::string_view value) {
+  if (is_header_name(name) && is_header_value(value)) return true;
+  m_context.metrics
+      .counter("hubcache_unsafe_headers_dropped_total",
+               "Response headers not written: a name that is no token, or a control character "
+               "(CR, LF, NUL...) in the value")
+      .add();
+  m_context.notice("dropped the response header " +
+                   util::percent_encode_controls(std::string(name)) + " to " + request.method +
+                   " " + util::percent_encode_controls(request.target) +
+                   (is_header_name(name) ? ": its value holds a control character"
+                                         : ": its name is not an HTTP token"));
+  return false;
 }
 
 awaitable<bool> Connection::write_all(asio::const_buffer buffer) {

@@ -63,6 +63,9 @@ struct ServerContext {
   // The TLS contexts made for CONNECT tunnels, by host (made once: loading keys is slow).
   std::mutex tls_mutex{};
   std::map<std::string, std::shared_ptr<void>> tls_contexts{};  // asio::ssl::context
+
+  // One line for the operator: options.notice, else stderr.
+  void notice(const std::string& line) const;
 };
 
 class Connection : public Session, public std::enable_shared_from_this<Connection> {
@@ -97,6 +100,8 @@ private:
   awaitable<void> reject(int status, const std::string& why);
   // After a CONNECT the router allowed: says 200 and hands the socket to a TLS tunnel.
   awaitable<void> open_tunnel(const std::string& authority);
+  // Whether a header may go on the wire; if not, counts and notes that it was dropped.
+  bool writable(const Request& request, std::string_view name, std::string_view value);
   void abort();
   void set_deadline(std::chrono::seconds from_now);
   void clear_deadline();

@@ -10,6 +10,7 @@
 #include "hub/file_meta.hpp"
 #include "hub/xet.hpp"
 #include "util/json_line.hpp"
+#include "util/percent.hpp"
 
 namespace hub {
 
@@ -70,7 +71,8 @@ std::optional<std::string> HubRoutes::commit_of(const Target& target, const std:
 
 http::Response HubRoutes::gated(const Target& target) {
   const std::string message =
-      "Access to " + std::string(store::to_string(target.type)) + " " + target.repo_id +
+      "Access to " + std::string(store::to_string(target.type)) + " " +
+      util::percent_encode_controls(target.repo_id) +
       " is restricted: hubcache recorded it for another credential. Send the same token, or "
       "start hubcache with --share-private.";
   auto response = http::Response::text(401, util::JsonLine().add("error", message).str(),
@@ -83,7 +85,9 @@ http::Response HubRoutes::gated(const Target& target) {
 
 // What the Hub answers for a path that does not exist at a commit.
 http::Response HubRoutes::entry_not_found(const Target& target, const std::string& commit) {
-  const std::string message = target.path + " does not exist on \"" + target.revision + "\"";
+  // The decoded path and revision go in a header: their control characters stay encoded.
+  const std::string message = util::percent_encode_controls(target.path) + " does not exist on \"" +
+                              util::percent_encode_controls(target.revision) + "\"";
   auto response = http::Response::text(404, util::JsonLine().add("error", message).str(),
                                        "application/json");
   response.headers.emplace_back("X-Error-Code", "EntryNotFound");

@@ -1,5 +1,6 @@
-"""What hubcache writes from hostile input (issue 14, finding 1): a URL that is not UTF-8
-stops nothing and every JSON it writes stays JSON."""
+"""What hubcache writes from hostile input (issue 14, findings 1 and 3): a URL that is not
+UTF-8 stops nothing and every JSON it writes stays JSON; a decoded CR LF never splits a
+response."""
 
 import json
 import socket
@@ -7,6 +8,8 @@ import subprocess
 import sys
 
 import requests
+
+from test_hub_clients import BERT
 
 
 def closed_port():
@@ -113,3 +116,53 @@ def test_issue14_ls_json_lists_a_recorded_url_that_is_not_utf8(serve, origin, hu
     assert listed.returncode == 0, listed.stderr
     urls = json.dumps(strict_json(listed.stdout))
     assert "\\ufffd" in urls or "\ufffd" in urls, urls
+
+
+def split_response(data: bytes):
+    """(head lines, body, rest): the first response and whatever follows it."""
+    head, _, after = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in lines
+                   if line.lower().startswith(b"content-length:")), None)
+    assert length is not None, data  # a head cut short by an injected blank line
+    return lines, after[:length], after[length:]
+
+
+def test_issue14_a_decoded_crlf_never_splits_a_response(hubcache, fake_hub, serve, tmp_path):
+    """Finding 3: in replay, X-Error-Message carried the percent-decoded path: %0d%0a in the
+    target wrote a header of the client's, or a whole second response."""
+    manifest = tmp_path / "models.txt"
+    manifest.write_text(f"{BERT} include=config.json\n")
+    done = hubcache.run("preload", "--upstream", fake_hub.url, manifest)
+    assert done.returncode == 0, done.stderr
+    served = serve(fake_hub.url, "--mode", "replay")
+
+    smuggled = ("%0d%0aX-Injected:%201%0d%0a%0d%0aHTTP/1.1%20200%20OK%0d%0a"
+                "Content-Length:%202%0d%0a%0d%0ahi")
+    targets = {
+        "path": f"/{BERT}/resolve/main/x{smuggled}",
+        "revision": f"/{BERT}/resolve/main{smuggled}/config.json",
+        "nul": f"/{BERT}/resolve/main/x%00y%0d%0aX-Injected:%201",
+    }
+    for where, target in targets.items():
+        data = raw(served.port, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                   .encode())
+        lines, body, rest = split_response(data)
+        assert lines[0].startswith(b"HTTP/1.1 "), (where, data[:300])
+        assert rest == b"", (where, data)  # exactly one response
+        names = [line.split(b":", 1)[0].strip().lower() for line in lines[1:]]
+        assert b"x-injected" not in names, (where, lines)
+        for line in lines[1:]:
+            assert all(b >= 0x20 or b == 0x09 for b in line), (where, line)
+        if where == "path":
+            # The Hub's own 404, its message with the control characters kept encoded.
+            assert lines[0].startswith(b"HTTP/1.1 404 "), lines
+            assert b"X-Error-Code: EntryNotFound" in lines
+            message = next(line for line in lines if line.startswith(b"X-Error-Message: "))
+            assert message.startswith(b"X-Error-Message: x%0D%0AX-Injected: 1%0D%0A"), message
+            assert strict_json(body)["error"].startswith("x%0D%0AX-Injected: 1")
+    # The message was made safe where it was built: nothing reached the last-resort check.
+    metrics = requests.get(served.url("/_hubcache/metrics"), timeout=10).text
+    assert "hubcache_unsafe_headers_dropped_total" not in metrics or \
+        "hubcache_unsafe_headers_dropped_total 0" in metrics
+    assert requests.get(served.url("/_hubcache/health"), timeout=10).status_code == 200
