@@ -402,20 +402,21 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   const AccessObserver& seen = e.observer;
   // CONNECT tunnels present a leaf of the store's CA, made on the first tunnel.
   const auto ca_dir = e.store->layout().ca_dir();
-  server_options.tls_identities = [ca_dir, ca = std::make_shared<CaSlot>()](
-                                      const std::string& host) -> std::optional<http::TlsIdentity> {
+  server_options.tls_identities =
+      [ca_dir, ca = std::make_shared<CaSlot>()](
+          const util::HostName& host) -> std::optional<http::TlsIdentity> {
     std::lock_guard lock(ca->mutex);
     if (!ca->authority) {
       auto opened = proxy::CertificateAuthority::open_or_create(ca_dir);
       if (!opened) {
-        notice("CONNECT " + host + " refused: " + opened.error().message);
+        notice("CONNECT " + host.text() + " refused: " + opened.error().message);
         return std::nullopt;
       }
       ca->authority = std::move(*opened);
     }
     auto leaf = ca->authority->leaf_for(host);
     if (!leaf) {
-      notice("CONNECT " + host + " refused: " + leaf.error().message);
+      notice("CONNECT " + host.text() + " refused: " + leaf.error().message);
       return std::nullopt;
     }
     return http::TlsIdentity{(*leaf)->certificate_pem, (*leaf)->key_pem};

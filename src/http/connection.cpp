@@ -309,12 +309,20 @@ awaitable<void> Connection::serve() {
         co_await reject(405, why);
         break;
       }
+      // The host names a certificate and a cache slot: it is a DNS name or an IP literal
+      // before anything else sees it (issue 14: "a,DNS:*.example.com" minted a wildcard).
+      const std::optional<util::Authority> authority = util::parse_authority(request.target);
+      if (!authority) {
+        const std::string not_a_host =
+            "hubcache: CONNECT takes host:port, the host a DNS name or an IP address";
+        co_await reject(400, not_a_host);
+        break;
+      }
       // The router decides (allowed host or 403); an allowed one becomes a tunnel.
       clear_deadline();
       Response verdict = co_await dispatch(request);
       if (verdict.status == 200) {
-        const std::string authority = request.target;
-        co_await open_tunnel(authority);
+        co_await open_tunnel(*authority);
         break;
       }
       AccessRecord refused;
@@ -364,30 +372,22 @@ awaitable<void> Connection::serve() {
   auto last_reference = std::move(m_serving);
 }
 
-awaitable<void> Connection::open_tunnel(const std::string& authority) {
-  // host:port; the origin keeps the port only when it is not 443.
-  std::string host = authority;
-  std::string port = "443";
-  if (const auto colon = authority.rfind(':');
-      colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  const std::string bare_host =
-      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+awaitable<void> Connection::open_tunnel(const util::Authority& authority) {
+  const std::string& host = authority.host.text();
   std::shared_ptr<asio::ssl::context> tls;
   {
     std::lock_guard lock(m_context.tls_mutex);
-    auto& slot = m_context.tls_contexts[bare_host];
-    if (!slot) {
-      if (auto identity = m_context.options.tls_identities(bare_host)) {
-        if (auto made = make_tls_context(*identity)) slot = *made;
+    if (auto* cached = m_context.tls_contexts.find(host)) {
+      tls = std::static_pointer_cast<asio::ssl::context>(*cached);
+    } else if (auto identity = m_context.options.tls_identities(authority.host)) {
+      if (auto made = make_tls_context(*identity)) {
+        tls = *made;
+        m_context.tls_contexts.put(host, tls);
       }
     }
-    tls = std::static_pointer_cast<asio::ssl::context>(slot);
   }
   if (!tls) {
-    const std::string why = "hubcache: no TLS identity for " + bare_host;
+    const std::string why = "hubcache: no TLS identity for " + host;
     co_await reject(502, why);
     co_return;
   }
@@ -400,7 +400,9 @@ awaitable<void> Connection::open_tunnel(const std::string& authority) {
     abort();
     co_return;
   }
-  const std::string origin = "https://" + host + (port == "443" ? "" : ":" + port);
+  // The origin keeps the port only when it is not 443.
+  const std::string origin = "https://" + authority.host.url_host() +
+                             (authority.port == 443 ? "" : ":" + std::to_string(authority.port));
   auto tunnel = std::make_shared<Tunnel>(std::move(m_socket), m_strand, m_context, tls, origin);
   m_closed = true;  // the socket is the tunnel's now
   if (m_context.adopt) m_context.adopt(tunnel);

@@ -5,6 +5,7 @@
 
 #include "http/message.hpp"
 #include "http/router.hpp"
+#include "util/host_name.hpp"
 #include "util/metrics.hpp"
 #include "util/result.hpp"
 
@@ -23,7 +24,7 @@ struct TlsIdentity {
   std::string key_pem;
 };
 // The identity for `host`, or std::nullopt to refuse the tunnel. Called from any thread.
-using TlsIdentities = std::function<std::optional<TlsIdentity>(const std::string& host)>;
+using TlsIdentities = std::function<std::optional<TlsIdentity>(const util::HostName& host)>;
 // Takes one line for the operator (stderr); called from any thread.
 using Notice = std::function<void(const std::string& line)>;
 

@@ -1,11 +1,13 @@
-"""What hubcache writes from hostile input (issue 14, findings 1 and 3): a URL that is not
+"""What hubcache writes from hostile input (issue 14, findings 1, 3 and 9): a URL that is not
 UTF-8 stops nothing and every JSON it writes stays JSON; a decoded CR LF never splits a
-response."""
+response; a CONNECT host never reaches a certificate unchecked, and endless CONNECT hosts do
+not grow the server without bound."""
 
 import json
 import socket
 import subprocess
 import sys
+import time
 
 import requests
 
@@ -165,4 +167,78 @@ def test_issue14_a_decoded_crlf_never_splits_a_response(hubcache, fake_hub, serv
     metrics = requests.get(served.url("/_hubcache/metrics"), timeout=10).text
     assert "hubcache_unsafe_headers_dropped_total" not in metrics or \
         "hubcache_unsafe_headers_dropped_total 0" in metrics
+    assert requests.get(served.url("/_hubcache/health"), timeout=10).status_code == 200
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def connect(port, authority: bytes):
+    """Sends CONNECT, returns the status line and whether the server closed the socket after
+    its answer (True) or left a tunnel open (False)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (authority, authority))
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        status = data.split(b"\r\n", 1)[0]
+        if status.startswith(b"HTTP/1.1 200"):
+            return status, False
+        sock.settimeout(5)
+        try:
+            while sock.recv(4096):
+                pass
+            closed = True
+        except socket.timeout:
+            closed = False
+        return status, closed
+
+
+# Measured on the build before the bounds: 19 -> 154 MB for 6,000 hosts, ~22 KB a host (a
+# leaf, its key, a TLS context), growing linearly. With 512 leaves and 512 contexts kept, at
+# most ~512 x 22 KB = 11 MB of them are live whatever the number of hosts (measured: +13 MB,
+# flat from the 600th host on). The bounds leave room for the allocator's slack and stay far
+# below what the unbounded build takes: 135 MB in all, 110 MB from the 1,000th host on.
+HOSTS = 6000
+RSS_GROWTH_BOUND_KB = 48 * 1024
+RSS_PLATEAU_BOUND_KB = 16 * 1024  # from the 1,000th host to the last
+
+
+def test_issue14_connect_hosts_are_validated_and_certificates_bounded(serve, origin):
+    """Finding 9: CONNECT a,DNS:*.example.com:443 minted a wildcard SAN (the host went into an
+    OpenSSL config string), and every leaf and TLS context was kept forever."""
+    served = serve(origin.url(), "--allow-host", "*")
+    for hostile in (b"a,DNS:*.example.com:443", b"*.example.com:443", b"a,IP:127.0.0.1:443",
+                    b"example.com", b"example.com:0", b"under_score.test:443"):
+        status, closed = connect(served.port, hostile)
+        assert status.startswith(b"HTTP/1.1 400 "), (hostile, status)
+        assert closed, hostile  # refused: no tunnel
+    metrics = requests.get(served.url("/_hubcache/metrics"), timeout=10).text
+    assert 'hubcache_bad_requests_total{status="400"} 6' in metrics, metrics
+
+    # A valid host still gets its tunnel.
+    status, _ = connect(served.port, b"Good.Example.test:443")
+    assert status == b"HTTP/1.1 200 Connection Established"
+
+    before = rss_kb(served.proc.pid)
+    started = time.monotonic()
+    for i in range(HOSTS):
+        status, _ = connect(served.port, b"h%d.example.test:443" % i)
+        assert status == b"HTTP/1.1 200 Connection Established", (i, status)
+        assert time.monotonic() - started < 300, f"only {i} hosts in 300 s"
+        if i == 999:
+            plateau = rss_kb(served.proc.pid)
+    time.sleep(0.5)  # let the last tunnels' failed handshakes end
+    after = rss_kb(served.proc.pid)
+    print(f"RSS {before} kB -> {plateau} kB (1,000 hosts) -> {after} kB ({HOSTS} hosts) "
+          f"in {time.monotonic() - started:.1f} s")
+    assert after - before < RSS_GROWTH_BOUND_KB, (before, after)
+    assert after - plateau < RSS_PLATEAU_BOUND_KB, (plateau, after)
     assert requests.get(served.url("/_hubcache/health"), timeout=10).status_code == 200
