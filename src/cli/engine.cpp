@@ -17,6 +17,7 @@
 #include "upstream/signed_url.hpp"
 #include "util/duration.hpp"
 #include "util/json_line.hpp"
+#include "util/json_text.hpp"
 #include "util/ndjson_log.hpp"
 
 #include <cstdio>
@@ -263,15 +264,17 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   util::NdjsonLog& log_file = *e.log;
   e.fetcher = std::make_unique<upstream::Fetcher>(
       fetcher_options, e.metrics, e.stop, [&log_file](const upstream::ThrottleEvent& t) {
-        nlohmann::json line = {{"event", "throttle"},
-                               {"ts", util::format_iso8601(util::SystemClock::instance().now())},
-                               {"url", t.url},
-                               {"attempt", t.attempt},
-                               {"status", t.status ? nlohmann::json(*t.status) : nlohmann::json(nullptr)},
-                               {"wait_s", static_cast<double>(t.wait.count()) / 1000.0},
-                               {"source", upstream::to_string(t.source)}};
-        if (!t.error.empty()) line["error"] = t.error;
-        log_file.write(line.dump());
+        // JsonLine, not nlohmann: a URL that is not UTF-8 made dump() throw here (issue 14).
+        util::JsonLine line;
+        line.add("event", "throttle")
+            .add("ts", util::format_iso8601(util::SystemClock::instance().now()))
+            .add("url", t.url)
+            .add("attempt", t.attempt)
+            .add("status", t.status)
+            .add("wait_s", static_cast<double>(t.wait.count()) / 1000.0)
+            .add("source", upstream::to_string(t.source));
+        if (!t.error.empty()) line.add("error", t.error);
+        log_file.write(line.str());
       });
 
   const std::string record_hint = "run hubcache with --mode record (upstream " +
@@ -343,9 +346,8 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   http::install_admin(
       e.router, metrics,
       [mode_name, upstream_text] {
-        return nlohmann::json{{"status", "ok"}, {"version", hubcache::k_version},
-                              {"mode", mode_name}, {"upstream", upstream_text}}
-            .dump();
+        return util::to_json_text(nlohmann::json{{"status", "ok"}, {"version", hubcache::k_version},
+                                                 {"mode", mode_name}, {"upstream", upstream_text}});
       },
       [&metrics, mode_name, upstream_text, store_text] {
         auto stats = nlohmann::json::parse(metrics.json());
@@ -371,7 +373,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
         stats["mode"] = mode_name;
         stats["upstream"] = upstream_text;
         stats["store"] = store_text;
-        return stats.dump();
+        return util::to_json_text(stats);
       });
   // Origin-form requests are the mirror's; absolute-form ones (an HTTP_PROXY's) the proxy's,
   // for the same hosts the fetcher may reach.
@@ -398,23 +400,25 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   server_options.idle_timeout = seconds(options.client_timeout);
   server_options.write_timeout = seconds(options.client_timeout);
   server_options.drain_timeout = seconds(options.drain_timeout);
+  server_options.notice = notice;
   const AccessObserver& seen = e.observer;
   // CONNECT tunnels present a leaf of the store's CA, made on the first tunnel.
   const auto ca_dir = e.store->layout().ca_dir();
-  server_options.tls_identities = [ca_dir, ca = std::make_shared<CaSlot>()](
-                                      const std::string& host) -> std::optional<http::TlsIdentity> {
+  server_options.tls_identities =
+      [ca_dir, ca = std::make_shared<CaSlot>()](
+          const util::HostName& host) -> std::optional<http::TlsIdentity> {
     std::lock_guard lock(ca->mutex);
     if (!ca->authority) {
       auto opened = proxy::CertificateAuthority::open_or_create(ca_dir);
       if (!opened) {
-        notice("CONNECT " + host + " refused: " + opened.error().message);
+        notice("CONNECT " + host.text() + " refused: " + opened.error().message);
         return std::nullopt;
       }
       ca->authority = std::move(*opened);
     }
     auto leaf = ca->authority->leaf_for(host);
     if (!leaf) {
-      notice("CONNECT " + host + " refused: " + leaf.error().message);
+      notice("CONNECT " + host.text() + " refused: " + leaf.error().message);
       return std::nullopt;
     }
     return http::TlsIdentity{(*leaf)->certificate_pem, (*leaf)->key_pem};

@@ -1,13 +1,14 @@
 #include "cli/output.hpp"
 
 #include "util/clock.hpp"
+#include "util/json_text.hpp"
 
 #include <cstdio>
 
 namespace cli {
 
 void print_json(const nlohmann::json& value) {
-  const std::string text = value.dump(2);
+  const std::string text = util::to_json_text(value, 2);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fputc('\n', stdout);
 }

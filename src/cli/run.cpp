@@ -7,6 +7,7 @@
 #include "upstream/url.hpp"
 #include "util/clock.hpp"
 #include "util/file.hpp"
+#include "util/json_text.hpp"
 #include "util/size.hpp"
 
 #include <spawn.h>
@@ -204,7 +205,8 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
         {"served", nlohmann::json::array()}};
     for (const auto& r : misses) report["missed"].push_back(request_json(r));
     for (const auto& r : tally.requests()) report["served"].push_back(request_json(r));
-    if (auto written = util::write_file_atomically(options.report, report.dump(2) + "\n");
+    if (auto written =
+            util::write_file_atomically(options.report, util::to_json_text(report, 2) + "\n");
         !written) {
       return cli::report(written.error());
     }

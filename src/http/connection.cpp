@@ -1,11 +1,15 @@
 #include "http/connection.hpp"
 #include "http/tunnel.hpp"
 
+#include "http/header_check.hpp"
 #include "http/range.hpp"
 #include "http/request_checks.hpp"
 #include "util/clock.hpp"
+#include "util/percent.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <exception>
 #include <mutex>
 #include <sstream>
 #include <sys/sendfile.h>
@@ -81,6 +85,14 @@ util::Counter& ResponseCounters::served_bytes(const std::string& source) {
   if (source == "upstream") return *m_from_upstream;
   if (source == "remote") return *m_from_remote;
   return *m_generated;
+}
+
+void ServerContext::notice(const std::string& line) const {
+  if (options.notice) {
+    options.notice(line);
+  } else {
+    std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+  }
 }
 
 Connection::Connection(tcp::socket socket, Strand strand, ServerContext& context,
@@ -176,6 +188,7 @@ namespace {
 // without suspending; one that answers later (a fetch) finds `resume` set and posts it.
 struct PendingResponse {
   std::mutex mutex;
+  bool answered = false;  // the first answer wins; a later one is dropped
   std::optional<Response> ready;
   std::function<void(Response)> resume;
 };
@@ -187,8 +200,10 @@ struct PendingResponse {
 // pointers, trivially destructible; the strand and the pending state outlive the call.
 awaitable<Response> Connection::dispatch(const Request& request) {
   auto pending = std::make_shared<PendingResponse>();
-  m_context.router.dispatch(request, [pending, strand = m_strand](Response response) {
+  Respond respond = [pending, strand = m_strand](Response response) {
     std::unique_lock lock(pending->mutex);
+    if (pending->answered) return;
+    pending->answered = true;
     if (!pending->resume) {
       pending->ready = std::move(response);
       return;
@@ -198,7 +213,27 @@ awaitable<Response> Connection::dispatch(const Request& request) {
     asio::post(strand, [resume = std::move(resume), response = std::move(response)]() mutable {
       resume(std::move(response));
     });
-  });
+  };
+  // A handler that throws (a bug, or input nobody foresaw) costs its request a 500, never
+  // the server (issue 14): exceptions must not leave a coroutine on the io_context's threads.
+  std::optional<std::string> failure;
+  try {
+    m_context.router.dispatch(request, respond);
+  } catch (const std::exception& error) {
+    failure = error.what();
+  } catch (...) {
+    failure = "an unknown exception";
+  }
+  if (failure) {
+    m_context.metrics
+        .counter("hubcache_internal_errors_total",
+                 "Requests whose handler failed with an exception (answered 500)")
+        .add();
+    m_context.notice("internal error answering " + request.method + " " +
+                     util::percent_encode_controls(request.target) + ": " +
+                     util::percent_encode_controls(*failure));
+    respond(Response::text(500, "hubcache: internal error (see the server's log)\n"));
+  }
   {
     std::lock_guard lock(pending->mutex);
     if (pending->ready) co_return std::move(*pending->ready);
@@ -274,12 +309,20 @@ awaitable<void> Connection::serve() {
         co_await reject(405, why);
         break;
       }
+      // The host names a certificate and a cache slot: it is a DNS name or an IP literal
+      // before anything else sees it (issue 14: "a,DNS:*.example.com" minted a wildcard).
+      const std::optional<util::Authority> authority = util::parse_authority(request.target);
+      if (!authority) {
+        const std::string not_a_host =
+            "hubcache: CONNECT takes host:port, the host a DNS name or an IP address";
+        co_await reject(400, not_a_host);
+        break;
+      }
       // The router decides (allowed host or 403); an allowed one becomes a tunnel.
       clear_deadline();
       Response verdict = co_await dispatch(request);
       if (verdict.status == 200) {
-        const std::string authority = request.target;
-        co_await open_tunnel(authority);
+        co_await open_tunnel(*authority);
         break;
       }
       AccessRecord refused;
@@ -329,30 +372,22 @@ awaitable<void> Connection::serve() {
   auto last_reference = std::move(m_serving);
 }
 
-awaitable<void> Connection::open_tunnel(const std::string& authority) {
-  // host:port; the origin keeps the port only when it is not 443.
-  std::string host = authority;
-  std::string port = "443";
-  if (const auto colon = authority.rfind(':');
-      colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  const std::string bare_host =
-      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+awaitable<void> Connection::open_tunnel(const util::Authority& authority) {
+  const std::string& host = authority.host.text();
   std::shared_ptr<asio::ssl::context> tls;
   {
     std::lock_guard lock(m_context.tls_mutex);
-    auto& slot = m_context.tls_contexts[bare_host];
-    if (!slot) {
-      if (auto identity = m_context.options.tls_identities(bare_host)) {
-        if (auto made = make_tls_context(*identity)) slot = *made;
+    if (auto* cached = m_context.tls_contexts.find(host)) {
+      tls = std::static_pointer_cast<asio::ssl::context>(*cached);
+    } else if (auto identity = m_context.options.tls_identities(authority.host)) {
+      if (auto made = make_tls_context(*identity)) {
+        tls = *made;
+        m_context.tls_contexts.put(host, tls);
       }
     }
-    tls = std::static_pointer_cast<asio::ssl::context>(slot);
   }
   if (!tls) {
-    const std::string why = "hubcache: no TLS identity for " + bare_host;
+    const std::string why = "hubcache: no TLS identity for " + host;
     co_await reject(502, why);
     co_return;
   }
@@ -365,7 +400,9 @@ awaitable<void> Connection::open_tunnel(const std::string& authority) {
     abort();
     co_return;
   }
-  const std::string origin = "https://" + host + (port == "443" ? "" : ":" + port);
+  // The origin keeps the port only when it is not 443.
+  const std::string origin = "https://" + authority.host.url_host() +
+                             (authority.port == 443 ? "" : ":" + std::to_string(authority.port));
   auto tunnel = std::make_shared<Tunnel>(std::move(m_socket), m_strand, m_context, tls, origin);
   m_closed = true;  // the socket is the tunnel's now
   if (m_context.adopt) m_context.adopt(tunnel);
@@ -428,9 +465,11 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   res.version(11);
   res.result(static_cast<unsigned>(status));
   for (const auto& [name, value] : response.headers) {
-    if (!server_owned(name)) res.insert(name, value);
+    if (!server_owned(name) && writable(request, name, value)) res.insert(name, value);
   }
-  if (!response.cache.empty()) res.set("X-Hubcache", response.cache);
+  if (!response.cache.empty() && writable(request, "X-Hubcache", response.cache)) {
+    res.set("X-Hubcache", response.cache);
+  }
   if (content_range) res.set(bhttp::field::content_range, *content_range);
   if (has_body && size && response.status == 200) res.set(bhttp::field::accept_ranges, "bytes");
   const bool chunked = has_body && !count && !head_only;
@@ -441,7 +480,7 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   } else if (has_body) {
     if (!head_only) res.chunked(true);
   } else if (auto length = util::find_header(response.headers, "Content-Length");
-             length && head_only) {
+             length && head_only && writable(request, "Content-Length", *length)) {
     res.set(bhttp::field::content_length, *length);  // a recorded HEAD: the entity's length
   } else {
     res.content_length(0);
@@ -491,6 +530,22 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   }
   if (ok && chunked) ok = co_await write_all(asio::buffer("0\r\n\r\n", 5));
   co_return ok;
+}
+
+// Beast writes a header as it is given; the check is ours, at the last point before the wire.
+bool Connection::writable(const Request& request, std::string_view name, std::string_view value) {
+  if (is_header_name(name) && is_header_value(value)) return true;
+  m_context.metrics
+      .counter("hubcache_unsafe_headers_dropped_total",
+               "Response headers not written: a name that is no token, or a control character "
+               "(CR, LF, NUL...) in the value")
+      .add();
+  m_context.notice("dropped the response header " +
+                   util::percent_encode_controls(std::string(name)) + " to " + request.method +
+                   " " + util::percent_encode_controls(request.target) +
+                   (is_header_name(name) ? ": its value holds a control character"
+                                         : ": its name is not an HTTP token"));
+  return false;
 }
 
 awaitable<bool> Connection::write_all(asio::const_buffer buffer) {

@@ -5,6 +5,7 @@
 
 #include "http/message.hpp"
 #include "http/router.hpp"
+#include "util/host_name.hpp"
 #include "util/metrics.hpp"
 #include "util/result.hpp"
 
@@ -23,7 +24,9 @@ struct TlsIdentity {
   std::string key_pem;
 };
 // The identity for `host`, or std::nullopt to refuse the tunnel. Called from any thread.
-using TlsIdentities = std::function<std::optional<TlsIdentity>(const std::string& host)>;
+using TlsIdentities = std::function<std::optional<TlsIdentity>(const util::HostName& host)>;
+// Takes one line for the operator (stderr); called from any thread.
+using Notice = std::function<void(const std::string& line)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -40,6 +43,9 @@ struct ServerOptions {
   // CONNECT: when the router answers it 200, the server terminates TLS with this identity
   // and serves the tunnel's requests as absolute-form https:// requests. Unset: no CONNECT.
   TlsIdentities tls_identities;
+  // Where the server reports what it refused to write or a handler that threw; unset:
+  // "hubcache: " lines on stderr.
+  Notice notice;
 };
 
 using AccessLog = std::function<void(const AccessRecord&)>;

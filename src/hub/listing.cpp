@@ -1,6 +1,7 @@
 #include "hub/listing.hpp"
 
 #include "util/headers.hpp"
+#include "util/json_text.hpp"
 #include "util/percent.hpp"
 #include "util/sha256.hpp"
 
@@ -98,7 +99,7 @@ std::string repo_info_json(store::RepoType type, const store::RepoId& repo_id,
                {"tags", json::array()},
                {"siblings", std::move(siblings)}};
   if (type == store::RepoType::model) info["modelId"] = repo_id.str();
-  return info.dump();
+  return util::to_json_text(info);
 }
 
 std::string tree_json(const std::string& folder, const std::vector<store::HubObject>& files,
@@ -126,7 +127,7 @@ std::string tree_json(const std::string& folder, const std::vector<store::HubObj
             [](const auto& a, const auto& b) { return a.first < b.first; });
   json out = json::array();
   for (auto& [path, entry] : entries) out.push_back(std::move(entry));
-  return out.dump();
+  return util::to_json_text(out);
 }
 
 std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::string_view content_type) {
@@ -178,7 +179,7 @@ std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store
       out.push_back(directory_entry(path));
     }
   }
-  return out.dump();
+  return util::to_json_text(out);
 }
 
 std::string repo_info_sha(std::string_view json) {

@@ -12,6 +12,7 @@
 #include "hub/file_meta.hpp"
 #include "hub/xet.hpp"
 #include "util/json_line.hpp"
+#include "util/percent.hpp"
 
 namespace hub {
 

@@ -1,5 +1,7 @@
 #include "hub/xet.hpp"
 
+#include "util/json_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace hub {
@@ -76,7 +78,7 @@ std::string strip_xet_json(std::string_view json) {
   auto value = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return std::string(json);
   strip(value);
-  return value.dump();
+  return util::to_json_text(value);
 }
 
 util::Headers rewrite_origin(const util::Headers& headers, std::string_view upstream_origin,

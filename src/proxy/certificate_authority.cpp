@@ -154,12 +154,44 @@ util::Result<Created> create_ca() {
   return Created{*cert_pem, *key_pem};
 }
 
-bool is_ip_literal(const std::string& host) {
-  ASN1_OCTET_STRING* address = a2i_IPADDRESS(host.c_str());
-  ERR_clear_error();
-  const bool is_ip = address != nullptr;
-  ASN1_OCTET_STRING_free(address);
-  return is_ip;
+struct GeneralNamesFree {
+  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
+};
+
+// subjectAltName = exactly `host`, made with the X509v3 API: a value pasted into an OpenSSL
+// config string ("DNS:" + host) let "a,DNS:*.example.com" add a wildcard (issue 14).
+bool add_subject_alt_name(X509* cert, const util::HostName& host) {
+  std::unique_ptr<GENERAL_NAMES, GeneralNamesFree> names(sk_GENERAL_NAME_new_null());
+  GENERAL_NAME* name = GENERAL_NAME_new();
+  if (!names || !name) {
+    GENERAL_NAME_free(name);
+    return false;
+  }
+  if (host.is_ip()) {
+    ASN1_OCTET_STRING* address = ASN1_OCTET_STRING_new();
+    const auto bytes = host.address();
+    if (!address ||
+        ASN1_OCTET_STRING_set(address, bytes.data(), static_cast<int>(bytes.size())) != 1) {
+      ASN1_OCTET_STRING_free(address);
+      GENERAL_NAME_free(name);
+      return false;
+    }
+    GENERAL_NAME_set0_value(name, GEN_IPADD, address);
+  } else {
+    ASN1_IA5STRING* dns = ASN1_IA5STRING_new();
+    if (!dns ||
+        ASN1_STRING_set(dns, host.text().data(), static_cast<int>(host.text().size())) != 1) {
+      ASN1_IA5STRING_free(dns);
+      GENERAL_NAME_free(name);
+      return false;
+    }
+    GENERAL_NAME_set0_value(name, GEN_DNS, dns);
+  }
+  if (sk_GENERAL_NAME_push(names.get(), name) == 0) {
+    GENERAL_NAME_free(name);
+    return false;
+  }
+  return X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) == 1;
 }
 
 } // namespace
@@ -170,14 +202,15 @@ struct CertificateAuthority::Keys {
 };
 
 CertificateAuthority::CertificateAuthority(fs::path certificate_path, std::string certificate_pem,
-                                           std::unique_ptr<Keys> keys)
+                                           std::unique_ptr<Keys> keys, std::size_t max_leaves)
     : m_certificate_path(std::move(certificate_path)),
-      m_certificate_pem(std::move(certificate_pem)), m_keys(std::move(keys)) {}
+      m_certificate_pem(std::move(certificate_pem)), m_keys(std::move(keys)),
+      m_leaves(max_leaves) {}
 
 CertificateAuthority::~CertificateAuthority() = default;
 
 util::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open_or_create(
-    const fs::path& dir) {
+    const fs::path& dir, std::size_t max_leaves) {
   if (auto made = util::make_dirs(dir); !made) return tl::unexpected(made.error());
   ::chmod(dir.c_str(), 0700);
   const fs::path cert_path = dir / "ca.pem";
@@ -216,31 +249,29 @@ util::Result<std::unique_ptr<CertificateAuthority>> CertificateAuthority::open_o
                           "to make a new one, then hand the new ca.pem to your clients");
   }
   return std::unique_ptr<CertificateAuthority>(
-      new CertificateAuthority(cert_path, std::move(*cert_pem), std::move(keys)));
+      new CertificateAuthority(cert_path, std::move(*cert_pem), std::move(keys), max_leaves));
 }
 
 util::Result<std::shared_ptr<const LeafCertificate>> CertificateAuthority::leaf_for(
-    const std::string& host) {
+    const util::HostName& host) {
+  const std::string& text = host.text();
   std::lock_guard lock(m_mutex);
-  if (auto found = m_leaves.find(host); found != m_leaves.end()) return found->second;
-  if (host.empty() || host.size() > 253) {
-    return util::fail(util::Errc::invalid_argument, "no certificate for host '" + host + "'");
-  }
+  if (auto* found = m_leaves.find(text)) return *found;
+  // The CN is informative only (clients match the SAN); it holds at most 64 characters.
   auto key = new_key();
   if (!key) return tl::unexpected(key.error());
-  auto cert = new_certificate(key->get(), host.size() <= 64 ? host : "hubcache leaf", k_leaf_days);
+  auto cert = new_certificate(key->get(), text.size() <= 64 ? text : "hubcache leaf", k_leaf_days);
   if (!cert) return tl::unexpected(cert.error());
   X509* ca = m_keys->cert.get();
   X509_set_issuer_name(cert->get(), X509_get_subject_name(ca));
-  const std::string san = (is_ip_literal(host) ? "IP:" : "DNS:") + host;
   if (!add_extension(cert->get(), ca, NID_basic_constraints, "critical,CA:FALSE") ||
       !add_extension(cert->get(), ca, NID_key_usage, "critical,digitalSignature") ||
       !add_extension(cert->get(), ca, NID_ext_key_usage, "serverAuth") ||
-      !add_extension(cert->get(), ca, NID_subject_alt_name, san) ||
+      !add_subject_alt_name(cert->get(), host) ||
       !add_extension(cert->get(), ca, NID_subject_key_identifier, "hash") ||
       !add_extension(cert->get(), ca, NID_authority_key_identifier, "keyid:always") ||
       X509_sign(cert->get(), m_keys->key.get(), EVP_sha256()) == 0) {
-    return tl::unexpected(openssl_error("cannot sign a certificate for " + host));
+    return tl::unexpected(openssl_error("cannot sign a certificate for " + text));
   }
   auto leaf = std::make_shared<LeafCertificate>();
   auto cert_pem = pem_of([&](BIO* bio) { return PEM_write_bio_X509(bio, cert->get()); });
@@ -251,8 +282,13 @@ util::Result<std::shared_ptr<const LeafCertificate>> CertificateAuthority::leaf_
   if (!key_pem) return tl::unexpected(key_pem.error());
   leaf->certificate_pem = std::move(*cert_pem);
   leaf->key_pem = std::move(*key_pem);
-  m_leaves.emplace(host, leaf);
+  m_leaves.put(text, leaf);
   return std::shared_ptr<const LeafCertificate>(leaf);
+}
+
+std::size_t CertificateAuthority::cached_leaves() const {
+  std::lock_guard lock(m_mutex);
+  return m_leaves.size();
 }
 
 fs::path default_system_bundle() { return "/etc/ssl/certs/ca-certificates.crt"; }

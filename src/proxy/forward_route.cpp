@@ -1,6 +1,7 @@
 #include "proxy/forward_route.hpp"
 
 #include "hub/target.hpp"
+#include "util/host_name.hpp"
 
 namespace proxy {
 
@@ -24,9 +25,14 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
     if (request.method == "CONNECT") {
       // host:port. The server terminates TLS for an allowed host and sends each request
       // inside as an absolute-form https:// one, which comes back through here.
-      std::string host = request.target.substr(0, request.target.rfind(':'));
-      if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-      if (host.empty() || !upstream::host_allowed(options.allow_hosts, host)) {
+      const auto authority = util::parse_authority(request.target);
+      if (!authority) {
+        respond(http::Response::text(400, "hubcache: CONNECT takes host:port, the host a DNS "
+                                          "name or an IP address\n"));
+        return;
+      }
+      const std::string& host = authority->host.text();
+      if (!upstream::host_allowed(options.allow_hosts, host)) {
         respond(http::Response::text(403, refusal(host)));
         return;
       }

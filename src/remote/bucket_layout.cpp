@@ -1,5 +1,7 @@
 #include "remote/bucket_layout.hpp"
 
+#include "util/json_text.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace remote {
@@ -67,8 +69,10 @@ util::Result<json> parse(std::string_view text, const char* what) {
 } // namespace
 
 std::string encode_file(const store::HubObject& object) {
-  return json{{"blob", object.blob.hex()}, {"etag", object.etag.str()}, {"size", object.size}, {"lfs", object.lfs}}
-      .dump();
+  return util::to_json_text(json{{"blob", object.blob.hex()},
+                                 {"etag", object.etag},
+                                 {"size", object.size},
+                                 {"lfs", object.lfs}});
 }
 
 util::Result<store::HubObject> decode_file(std::string_view text, const store::HubObjectKey& key) {
@@ -94,7 +98,7 @@ std::string encode_exchange(const store::Exchange& exchange) {
            {"headers", headers_json(exchange.headers)},
            {"size", exchange.body_size}};
   if (exchange.blob) doc["blob"] = exchange.blob->hex();
-  return doc.dump();
+  return util::to_json_text(doc);
 }
 
 util::Result<store::Exchange> decode_exchange(std::string_view text) {
@@ -122,7 +126,7 @@ util::Result<store::Exchange> decode_exchange(std::string_view text) {
 }
 
 std::string encode_ref(const store::Ref& ref) {
-  return json{{"commit", ref.commit.str()}, {"learned_at", ref.learned_at}}.dump();
+  return util::to_json_text(json{{"commit", ref.commit}, {"learned_at", ref.learned_at}});
 }
 
 util::Result<store::Ref> decode_ref(std::string_view text, store::RepoType type,

@@ -2,6 +2,7 @@
 
 #include "hubcache/version.hpp"
 #include "store/index_schema.hpp"
+#include "util/json_text.hpp"
 
 #include <chrono>
 #include <limits>
@@ -22,7 +23,7 @@ std::string headers_to_json(const Headers& headers) {
   auto array = nlohmann::json::array();
   for (const auto& [name, value] : headers)
     array.push_back({name, value});
-  return array.dump();
+  return util::to_json_text(array);
 }
 
 // nullopt unless it is an array of [name, value] string pairs.

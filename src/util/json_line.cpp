@@ -1,5 +1,7 @@
 #include "util/json_line.hpp"
 
+#include "util/utf8.hpp"
+
 #include <cstdio>
 
 namespace util {
@@ -8,7 +10,22 @@ std::string json_quote(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 2);
   out.push_back('"');
-  for (unsigned char c : text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // JSON is UTF-8 (RFC 8259 §8.1): bytes from outside (a URL, a header) that are not
+      // are replaced, never passed on to make the whole line unreadable.
+      const int length = utf8_sequence_length(text.substr(i));
+      if (length > 0) {
+        out.append(text.substr(i, static_cast<std::size_t>(length)));
+        i += static_cast<std::size_t>(length);
+      } else {
+        out.append("\xef\xbf\xbd");  // U+FFFD
+        i += static_cast<std::size_t>(-length);
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
     case '"': out += "\\\""; break;
     case '\\': out += "\\\\"; break;
@@ -21,7 +38,7 @@ std::string json_quote(std::string_view text) {
         std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
         out += escaped;
       } else {
-        out.push_back(static_cast<char>(c));  // UTF-8 passes through; invalid bytes too
+        out.push_back(static_cast<char>(c));
       }
     }
   }

@@ -10,7 +10,8 @@
 namespace util {
 
 // Appends "key": value pairs in order; str() closes the object. Keys are written as given
-// (callers pass literals); string values are escaped.
+// (callers pass literals); string values are escaped (see json_quote). Never throws but
+// std::bad_alloc.
 class JsonLine {
 public:
   JsonLine& add(std::string_view key, std::string_view value);
@@ -31,7 +32,10 @@ private:
   std::string m_text = "{";
 };
 
-// `text` as a JSON string literal, quotes included.
+// `text` as a JSON string literal, quotes included: always valid JSON, whatever `text` holds.
+// Control characters are escaped; valid UTF-8 passes through; each invalid UTF-8 sequence
+// (a bad lead or continuation byte, an overlong form, a surrogate, a code point past
+// U+10FFFF, a sequence cut short) becomes one U+FFFD per maximal subpart (Unicode §3.9).
 std::string json_quote(std::string_view text);
 
 } // namespace util

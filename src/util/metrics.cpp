@@ -1,5 +1,7 @@
 #include "util/metrics.hpp"
 
+#include "util/json_text.hpp"
+
 #include <cmath>
 #include <cstdio>
 
@@ -102,7 +104,7 @@ std::string Metrics::json() const {
       by_labels[key] = counter->value();
     }
   }
-  return out.dump();
+  return to_json_text(out);
 }
 
 std::uint64_t Metrics::value(const std::string& name, const Labels& labels) const {

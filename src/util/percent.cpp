@@ -6,6 +6,8 @@ namespace util {
 
 namespace {
 
+constexpr char k_hex[] = "0123456789ABCDEF";
+
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -42,7 +44,6 @@ std::string form_decode(std::string_view text) {
 }
 
 std::string percent_encode(std::string_view text, bool keep_slash) {
-  static constexpr char k_hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
     if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || (keep_slash && c == '/')) {
@@ -51,6 +52,21 @@ std::string percent_encode(std::string_view text, bool keep_slash) {
       out.push_back('%');
       out.push_back(k_hex[c >> 4]);
       out.push_back(k_hex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+std::string percent_encode_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      out.push_back('%');
+      out.push_back(k_hex[c >> 4]);
+      out.push_back(k_hex[c & 0xf]);
+    } else {
+      out.push_back(static_cast<char>(c));
     }
   }
   return out;

@@ -6,11 +6,17 @@
 
 namespace util {
 
-// True when `text` is well-formed UTF-8: no stray continuation bytes, no overlong forms, no
-// surrogates (U+D800..U+DFFF), nothing past U+10FFFF, no sequence cut short.
+// The length of the well-formed sequence at the start of `text` (Unicode 15, table 3-7), or,
+// when there is none, minus the length of its maximal subpart: the bytes one U+FFFD replaces
+// (at least one). Overlongs, surrogates, code points past U+10FFFF, stray continuation bytes
+// and a sequence cut short each give a negative length. `text` must not be empty.
+int utf8_sequence_length(std::string_view text);
+
+// True when `text` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view text);
 
-// `text` with each ill-formed sequence replaced by U+FFFD (the replacement character).
+// `text` with each ill-formed sequence (each maximal subpart) replaced by U+FFFD, as
+// WHATWG's decoder does.
 std::string to_valid_utf8(std::string_view text);
 
 } // namespace util

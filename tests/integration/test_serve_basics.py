@@ -2,6 +2,7 @@
 admin routes and the access log (issue 4, "What the user sees")."""
 
 import hashlib
+import json
 import os
 import subprocess
 
@@ -46,7 +47,9 @@ def test_hop_by_hop_headers_are_not_forwarded_either_way(serve, origin):
     assert "Keep-Alive" not in response.headers
     assert response.headers["X-End-To-End"] == "yes"
     seen = origin.requests_for("/h")[0].headers
-    assert "X-Secret" not in seen and seen.get("X-Client") == "e2e"
+    # Issue 14: a header that is neither keyed nor a credential never goes upstream, so no
+    # client's header makes an answer that another client is then served.
+    assert "X-Secret" not in seen and "X-Client" not in seen
     assert seen.get("Accept-Encoding") == "identity"
 
 
@@ -145,11 +148,30 @@ def test_access_log_has_a_line_per_response(serve, origin):
     assert isinstance(lines[0]["upstream_ms"], int) and lines[1]["upstream_ms"] is None
 
 
-def test_signed_url_parameters_never_enter_the_key(serve, origin):
+def test_issue14_a_presigned_urls_answer_is_served_only_to_that_signed_url(serve, origin, hubcache):
     origin.add("/s", b"signed content")
     served = serve(origin.url())
-    a = requests.get(served.url("/s?a=1&X-Amz-Signature=abc&Expires=1&Signature=x&Policy=p"
-                                "&Key-Pair-Id=k&X-Amz-Date=2026"))
+    signed = "/s?a=1&X-Amz-Date=2026&X-Amz-Signature=abc&X-Amz-Security-Token=tok&Expires=1"
+    a = requests.get(served.url(signed))
+    again = requests.get(served.url(signed.replace("X-Amz-Date=2026", "X-Amz-Date=2027")))
+    assert a.headers["X-Hubcache"] == "stored" and again.headers["X-Hubcache"] == "hit"
+    # Without the signature, or with another one, the answer is not handed out.
+    unsigned = requests.get(served.url("/s?a=1"))
+    other = requests.get(served.url("/s?X-Amz-Signature=zzz&a=1"))
+    assert unsigned.headers["X-Hubcache"] == "stored" and other.headers["X-Hubcache"] == "stored"
+    assert origin.count("/s") == 3
+    served.stop()
+    # The secrets are written nowhere: not the access log, not the index.
+    logged = served.log_path.read_text()
+    assert "abc" not in logged and "tok" not in logged and "zzz" not in logged
+    listed = json.dumps(hubcache.json("ls"))
+    assert "X-Amz-Signature" not in listed and "tok" not in listed and "abc" not in listed
+
+
+def test_issue14_share_private_serves_a_presigned_answer_to_any_signature(serve, origin):
+    origin.add("/s", b"signed content")
+    served = serve(origin.url(), "--share-private")
+    a = requests.get(served.url("/s?a=1&X-Amz-Signature=abc&Expires=1"))
     b = requests.get(served.url("/s?X-Amz-Signature=zzz&a=1&Expires=2"))
     assert a.headers["X-Hubcache"] == "stored" and b.headers["X-Hubcache"] == "hit"
     assert origin.count("/s") == 1

@@ -82,4 +82,11 @@ TEST(PercentSha1, KnownDigests) {
   EXPECT_EQ(util::sha1_hex("blob 0\0"s), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
 }
 
+// Issue 14, finding 3: what makes a decoded path safe for X-Error-Message.
+TEST(PercentEncodeControls, EncodesControlCharactersOnly) {
+  EXPECT_EQ(util::percent_encode_controls("x\r\nX-Injected: 1"), "x%0D%0AX-Injected: 1");
+  EXPECT_EQ(util::percent_encode_controls("a\0b\tc\x7f"s), "a%00b%09c%7F");
+  EXPECT_EQ(util::percent_encode_controls("dir/caf\xc3\xa9 %41.txt"), "dir/caf\xc3\xa9 %41.txt");
+}
+
 } // namespace
