@@ -189,6 +189,18 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
   flight.finish(std::move(*committed), upstream_ms);
 }
 
+bool Cache::holds_origin(const upstream::Url& origin) {
+  for (const char* method : {"GET", "HEAD", "POST"}) {
+    auto held = m_store.index().has_exchange_with_prefix(origin_key_prefix(method, origin));
+    if (!held) {
+      if (m_notice) m_notice("store read failed: " + held.error().message);
+      return false;
+    }
+    if (*held) return true;
+  }
+  return false;
+}
+
 void Cache::handle(const http::Request& request, const upstream::Url& url, http::Respond respond) {
   const bool head_only = request.method == "HEAD";
   const auto scope = m_scopes.of(request);

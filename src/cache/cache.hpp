@@ -44,6 +44,11 @@ public:
   // once. Credentials in `request` are forwarded upstream and scope the key, never stored.
   void handle(const http::Request& request, const upstream::Url& url, http::Respond respond);
 
+  // Whether the local store holds an exchange recorded from `origin`'s scheme, host and port
+  // (its path and query are not looked at): an origin replay may open a CONNECT tunnel to.
+  // Cheap (a range scan of the index); a store error counts as no.
+  bool holds_origin(const upstream::Url& origin);
+
   Mode mode() const { return m_options.mode; }
   const CacheOptions& options() const { return m_options; }
 

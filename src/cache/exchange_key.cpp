@@ -53,6 +53,11 @@ std::string exchange_key(std::string_view method, const upstream::Url& url,
   return key;
 }
 
+std::string origin_key_prefix(std::string_view method, const upstream::Url& url) {
+  // exchange_key() writes the origin, then the path, which always starts with '/'.
+  return std::string(method) + " " + url.origin() + "/";
+}
+
 std::string credential_scope(std::string_view salt, std::string_view authorization,
                              std::string_view cookie) {
   if (authorization.empty() && cookie.empty()) return "";
