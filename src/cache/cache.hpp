@@ -65,8 +65,9 @@ private:
               const std::optional<util::Sha256>& expected);
   std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
   // A local miss: answers from the remote tier if it knows `key` (or `fallback_key`).
+  // `what`: the request, for a failure's message.
   bool try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                  const http::Respond& respond);
+                  const std::string& what, const http::Respond& respond);
   http::Response from_store(const Stored& stored, std::string cache_result);
   http::Response from_upstream(const std::shared_ptr<InFlight>& flight,
                                const upstream::ResponseHead& head, bool head_only);

@@ -128,6 +128,24 @@ def test_issue14_authorization_does_not_follow_a_change_of_scheme(serve, test_ca
         both.stop()
 
 
+def test_issue14_an_unreachable_upstream_is_upstream_failed_without_socket_detail(serve,
+                                                                                 origin):
+    closed = free_port()
+    served = serve(f"http://127.0.0.1:{closed}", "--retries", "0")
+    failed = requests.get(served.url("/x.bin"))
+    assert failed.status_code == 502
+    assert failed.text == f"hubcache: upstream failed: GET http://127.0.0.1:{closed}/x.bin\n"
+    # Through the proxy, to an allowed port that is closed: the same words.
+    proxy = serve(origin.url(), "--retries", "0", "--allow-host", f"127.0.0.1:{closed}")
+    via_proxy = requests.get(f"http://127.0.0.1:{closed}/y", proxies={"http": proxy.base})
+    assert via_proxy.status_code == 502
+    assert via_proxy.text == f"hubcache: upstream failed: GET http://127.0.0.1:{closed}/y\n"
+    # The operator still learns why.
+    for server in (served, proxy):
+        assert "upstream failed: GET" in server.stderr
+        assert "onnect" in server.stderr  # curl's "Couldn't connect", "Connection refused"
+
+
 def test_issue14_replay_tunnels_only_to_origins_the_store_knows(serve, https_origin, origin,
                                                                 test_ca, hubcache, tmp_path):
     https_origin.add("/data.bin", b"recorded through a tunnel")

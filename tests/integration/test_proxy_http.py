@@ -50,6 +50,9 @@ def test_hosts_outside_the_allow_list_are_refused(serve, origin):
     tried = requests.get("http://example.invalid/model.bin", proxies={"http": allowed.base})
     assert tried.status_code in (502, 504)
     assert "not proxying" not in tried.text
+    # Issue 14: what failed is said, not how (no resolver or socket detail).
+    assert tried.text.startswith("hubcache: upstream failed")
+    assert "resolve" not in tried.text.lower()
 
 
 def test_hub_urls_through_the_proxy_share_the_hub_object_model(fake_hub, serve, hubcache):
