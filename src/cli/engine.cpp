@@ -377,11 +377,10 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   // Origin-form requests are the mirror's; absolute-form ones (an HTTP_PROXY's) the proxy's,
   // for the same hosts the fetcher may reach.
   proxy::ForwardOptions forward;
-  forward.allow = fetcher_options.allow;
   // Replay reaches no upstream, so answering any origin is no open proxy: what was recorded
   // (by `preload`, or a run with --allow-host) replays without repeating --allow-host, and
-  // everything else is a miss that says how to record it.
-  forward.replay = options.mode == cache::Mode::replay;
+  // everything else is a miss that says how to record it (see ForwardOptions::allow).
+  forward.allow = fetcher_options.allow;
   forward.hub_upstream = e.upstream_url;
   e.router.set_fallback(proxy::forward_handler(
       std::move(forward), *e.exchanges, *e.hub,

@@ -41,10 +41,11 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
         return;
       }
       // Replay answers from the store only, so it tunnels to what the store knows.
+      const bool replay = exchanges.mode() == cache::Mode::replay;
       const bool accepted = upstream::allowed(options.allow, *origin) ||
-                            (options.replay && exchanges.holds_origin(*origin));
+                            (replay && exchanges.holds_origin(*origin));
       if (!accepted) {
-        const auto why = options.replay ? replay_refusal(*origin) : refusal(*origin);
+        const auto why = replay ? replay_refusal(*origin) : refusal(*origin);
         respond(http::Response::text(403, why));
         return;
       }
@@ -60,7 +61,7 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
       respond(http::Response::text(400, "hubcache: " + url.error().message + "\n"));
       return;
     }
-    if (!options.replay && !upstream::allowed(options.allow, *url)) {
+    if (exchanges.mode() != cache::Mode::replay && !upstream::allowed(options.allow, *url)) {
       respond(http::Response::text(403, refusal(*url)));
       return;
     }

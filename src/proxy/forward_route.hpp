@@ -16,12 +16,12 @@
 namespace proxy {
 
 struct ForwardOptions {
-  // Origins that may be proxied: --allow-host, the upstream's, the Hub's CDNs.
+  // Origins that may be proxied: --allow-host, the upstream's, the Hub's CDNs. In replay
+  // (the mode of `exchanges`), which opens no connection, absolute-form requests are answered
+  // for any origin (from the store; the rest is a miss), and a CONNECT is accepted for an
+  // allowed origin or one the store holds exchanges from: a tunnel costs a certificate and a
+  // TLS context, so not for any name a client makes up.
   upstream::AllowList allow;
-  // Replay opens no connection, so absolute-form requests are answered for any origin (from
-  // the store; the rest is a miss). A CONNECT is still accepted only for an allowed origin or
-  // one the store holds exchanges from: a tunnel costs a certificate and a TLS context.
-  bool replay = false;
   // The Hub that `hub` mirrors: absolute-form requests to its origin go to `hub`.
   upstream::Url hub_upstream;
 };
