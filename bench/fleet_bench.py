@@ -49,7 +49,7 @@ def serve_hub(queue, stop, data):
     from fake_hub import FakeHub
     hub = FakeHub()
     hub.add_repo(REPO, {"model.safetensors": data, "config.json": b'{"model_type": "bert"}'})
-    queue.put((hub.url, hub.repos[("model", REPO)].refs["main"]))
+    queue.put((hub.url, hub.allow_args(), hub.repos[("model", REPO)].refs["main"]))
     stop.wait()
     hub.stop()
 
@@ -105,13 +105,14 @@ def main():
         stop = ctx.Event()
         hub_proc = ctx.Process(target=serve_hub, args=(queue, stop, data), daemon=True)
         hub_proc.start()
-        hub_url, commit = queue.get(timeout=120)
+        hub_url, allow_cdn, commit = queue.get(timeout=120)
         del data
         manifest = work / "fleet.txt"
         manifest.write_text(f"{REPO}\n")
         t0 = time.perf_counter()
         subprocess.run([HUBCACHE, "--store", str(work / "writer"), "preload", "--upstream", hub_url,
-                        "--publish", f"s3://{bucket}/ci", str(manifest)], check=True, env=env,
+                        *allow_cdn, "--publish", f"s3://{bucket}/ci", str(manifest)], check=True,
+                       env=env,
                        capture_output=True)
         publish_s = time.perf_counter() - t0
         stop.set()

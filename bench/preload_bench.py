@@ -101,7 +101,7 @@ def main():
         manifest = work / "models.txt"
         manifest.write_text("".join(f"{repo}\n" for repo in MODEL_SET))
         store = work / "store"
-        preload = [HUBCACHE, "preload", "--store", str(store), "--upstream", hub.url, "--jobs", "4",
+        preload = [HUBCACHE, "preload", "--store", str(store), *hub.upstream_args(), "--jobs", "4",
                    "--json", str(manifest)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
         env.update({"HF_ENDPOINT": hub.url, "HF_HOME": str(work / "hf-home"),

@@ -89,7 +89,7 @@ def hubcache(work, mode, store, ca):
     port = free_port()
     return Process([HUBCACHE, "serve", "--store", str(store), "--listen", f"127.0.0.1:{port}",
                     "--upstream", "https://127.0.0.2", "--upstream-ca", str(ca), "--allow-host",
-                    "127.0.0.2", "--mode", mode, "--log", str(work / "hubcache.ndjson")],
+                    "https://127.0.0.2:*", "--mode", mode, "--log", str(work / "hubcache.ndjson")],
                    port, work / f"hubcache-{mode}.log")
 
 

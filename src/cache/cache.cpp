@@ -69,7 +69,7 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
 }
 
 bool Cache::try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                       const http::Respond& respond) {
+                       const std::string& what, const http::Respond& respond) {
   auto& remote = *m_options.remote;
   std::optional<store::Exchange> exchange;
   for (const auto* candidate : {&key, &fallback_key}) {
@@ -118,7 +118,7 @@ bool Cache::try_remote(const std::string& key, const std::string& fallback_key, 
       },
       m_metrics, m_notice);
   if (!flight) return false;
-  respond_remote(flight, exchange->status, exchange->headers, m_metrics, respond);
+  respond_remote(flight, exchange->status, exchange->headers, m_metrics, m_notice, what, respond);
   return true;
 }
 
@@ -193,6 +193,18 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
   flight.finish(std::move(*committed), upstream_ms);
 }
 
+bool Cache::holds_origin(const upstream::Url& origin) {
+  for (const char* method : {"GET", "HEAD", "POST"}) {
+    auto held = m_store.index().has_exchange_with_prefix(origin_key_prefix(method, origin));
+    if (!held) {
+      if (m_notice) m_notice("store read failed: " + held.error().message);
+      return false;
+    }
+    if (*held) return true;
+  }
+  return false;
+}
+
 void Cache::handle(const http::Request& request, const upstream::Url& url, http::Respond respond) {
   const bool head_only = request.method == "HEAD";
   // A presigned URL's signature scopes what it fetched like a token does, unless the
@@ -207,7 +219,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   const auto get_key =
       head_only ? exchange_key("GET", url, scope, m_options.ignored_query) + variant : key;
   // What may be written of the URL: no signature, no token (issue 14).
-  const std::string url_text = upstream::redact_url(url.to_string());
+  const std::string what = request.method + " " + upstream::redact_url(url.to_string());
   const auto expected = expected_sha256(request.headers);
   if (!expected) {
     respond(http::Response::text(400, expected.error().message + "\n"));
@@ -217,7 +229,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   if (m_options.locked_keys &&
       (request.method == "POST" ||
        !m_options.locked_keys->count(exchange_key("GET", url, {}, m_options.ignored_query)))) {
-    respond(lock_refusal(m_metrics, request.method + " " + url_text, m_options.lock_path));
+    respond(lock_refusal(m_metrics, what, m_options.lock_path));
     return;
   }
   const bool ask_first = m_options.mode == Mode::refresh ||
@@ -227,9 +239,11 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     respond(from_store(*stored, "hit"));
     return;
   }
-  if (!stored && !ask_first && m_options.remote && try_remote(key, get_key, head_only, respond)) return;
+  if (!stored && !ask_first && m_options.remote &&
+      try_remote(key, get_key, head_only, what, respond)) {
+    return;
+  }
   if (m_options.mode == Mode::replay) {
-    const std::string what = request.method + " " + url_text;
     if (m_notice) m_notice("replay miss: " + what);
     respond(replay_miss(m_metrics, what, m_options.record_hint));
     return;
@@ -250,7 +264,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     }
     auto joined = m_fetches.join_or_start(
         key, fetch,
-        [this, method = request.method, url_text, expected = *expected](
+        [this, method = request.method, url_text = upstream::redact_url(url.to_string()), expected = *expected](
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
           record(f, head, method, url_text, ms, expected);
         },
@@ -264,11 +278,12 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     flight = joined.flight;
   }
   if (!flight) {
-    respond(upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+    respond(upstream_failure(m_metrics, m_notice, what,
+                             {util::Errc::io, "the store cannot take a new blob"}));
     return;
   }
   std::optional<Stored> fallback = std::move(stored);
-  flight->wait_for_head([this, flight, respond, head_only, fallback](
+  flight->wait_for_head([this, flight, respond, head_only, fallback, what](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (fallback && upstream_failed(head)) {
       count_stale_answer(m_metrics);
@@ -276,7 +291,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
       return;
     }
     if (!head) {
-      respond(upstream_failure(m_metrics, *error));
+      respond(upstream_failure(m_metrics, m_notice, what, *error));
       return;
     }
     respond(from_upstream(flight, *head, head_only));

@@ -47,6 +47,11 @@ public:
   // once. Credentials in `request` are forwarded upstream and scope the key, never stored.
   void handle(const http::Request& request, const upstream::Url& url, http::Respond respond);
 
+  // Whether the local store holds an exchange recorded from `origin`'s scheme, host and port
+  // (its path and query are not looked at): an origin replay may open a CONNECT tunnel to.
+  // Cheap (a range scan of the index); a store error counts as no.
+  bool holds_origin(const upstream::Url& origin);
+
   Mode mode() const { return m_options.mode; }
   const CacheOptions& options() const { return m_options; }
 
@@ -63,8 +68,9 @@ private:
               const std::optional<util::Sha256>& expected);
   std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
   // A local miss: answers from the remote tier if it knows `key` (or `fallback_key`).
+  // `what`: the request, for a failure's message.
   bool try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                  const http::Respond& respond);
+                  const std::string& what, const http::Respond& respond);
   http::Response from_store(const Stored& stored, std::string cache_result);
   http::Response from_upstream(const std::shared_ptr<InFlight>& flight,
                                const upstream::ResponseHead& head, bool head_only);

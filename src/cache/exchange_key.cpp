@@ -47,6 +47,11 @@ std::string exchange_key(std::string_view method, const upstream::Url& url,
   return key;
 }
 
+std::string origin_key_prefix(std::string_view method, const upstream::Url& url) {
+  // exchange_key() writes the origin, then the path, which always starts with '/'.
+  return std::string(method) + " " + url.origin() + "/";
+}
+
 std::string credential_scope(std::string_view salt, std::string_view authorization,
                              std::string_view cookie, std::string_view signature) {
   if (authorization.empty() && cookie.empty() && signature.empty()) return "";

@@ -21,6 +21,10 @@ std::string exchange_key(std::string_view method, const upstream::Url& url,
                          std::string_view credential_scope = {},
                          const std::vector<std::string>& ignored_query = {});
 
+// The start every exchange_key(method, u, ...) has for a URL `u` of `url`'s origin (scheme,
+// host and port): "GET https://host:8443/". For asking the index what an origin holds.
+std::string origin_key_prefix(std::string_view method, const upstream::Url& url);
+
 // A salted hash of the request's credentials (Authorization, Cookie, and the secret
 // parameters of a presigned URL), or "" if it has none. The credential itself is never
 // stored; equal credentials give equal scopes in one store.

@@ -38,17 +38,20 @@ std::shared_ptr<InFlight> start_remote_fill(Fetches& fetches, remote::RemoteTier
 }
 
 void respond_remote(const std::shared_ptr<InFlight>& flight, int status, util::Headers headers,
-                    util::Metrics& metrics, http::Respond respond) {
-  flight->wait_for_head([flight, status, headers = std::move(headers), &metrics, respond](
-                            const upstream::ResponseHead* head, const util::Error* error) mutable {
+                    util::Metrics& metrics, const Notice& notice, const std::string& what,
+                    http::Respond respond) {
+  flight->wait_for_head([flight, status, headers = std::move(headers), &metrics, notice, what,
+                         respond](const upstream::ResponseHead* head,
+                                  const util::Error* error) mutable {
     if (!head) {
-      respond(upstream_failure(metrics, *error));
+      respond(upstream_failure(metrics, notice, what, *error));
       return;
     }
     if (head->status != 200) {
-      respond(upstream_failure(metrics, {util::Errc::upstream_unreachable,
-                                         "the remote tier answered " + std::to_string(head->status) +
-                                             " for a blob it names"}));
+      respond(upstream_failure(
+          metrics, notice, what,
+          {util::Errc::upstream_unreachable,
+           "the remote tier answered " + std::to_string(head->status) + " for a blob it names"}));
       return;
     }
     http::Response response;

@@ -23,8 +23,9 @@ std::shared_ptr<InFlight> start_remote_fill(Fetches& fetches, remote::RemoteTier
 
 // The response for a remote hit: `status` and `headers` as recorded, the body following the
 // fill. It waits for the bucket's answer first: a bucket that lost the blob or refuses us
-// is a 502 naming it, never a body.
+// is a 502 naming `what` (the request), never a body; the reason goes to `notice`.
 void respond_remote(const std::shared_ptr<InFlight>& flight, int status, util::Headers headers,
-                    util::Metrics& metrics, http::Respond respond);
+                    util::Metrics& metrics, const Notice& notice, const std::string& what,
+                    http::Respond respond);
 
 } // namespace cache

@@ -32,13 +32,19 @@ void count_stale_answer(util::Metrics& metrics) {
       .add();
 }
 
-http::Response upstream_failure(util::Metrics& metrics, const util::Error& error) {
+http::Response upstream_failure(util::Metrics& metrics, const Notice& notice,
+                                const std::string& what, const util::Error& error) {
   metrics.counter("hubcache_upstream_failures_total", "Requests the upstream could not answer")
       .add();
   const int status = error.code == util::Errc::timeout ? 504
                      : error.code == util::Errc::io   ? 500
                                                       : 502;
-  auto response = http::Response::text(status, "hubcache: upstream failed: " + error.message + "\n");
+  const char* why = status == 504   ? "upstream failed (timed out)"
+                    : status == 500 ? "could not store the answer"
+                                    : "upstream failed";
+  if (notice) notice(std::string(why) + ": " + what + ": " + error.message);
+  auto response =
+      http::Response::text(status, "hubcache: " + std::string(why) + ": " + what + "\n");
   response.cache = "miss";
   return response;
 }

@@ -1,6 +1,7 @@
 // The answers hubcache makes up itself, shared by the mirror and the Hub routes.
 #pragma once
 
+#include "cache/fetches.hpp"
 #include "http/message.hpp"
 #include "upstream/fetcher.hpp"
 #include "util/metrics.hpp"
@@ -23,7 +24,12 @@ http::Response lock_refusal(util::Metrics& metrics, const std::string& what,
 bool upstream_failed(const upstream::ResponseHead* head);
 void count_stale_answer(util::Metrics& metrics);
 
-// The upstream could not answer: 502 (unreachable), 504 (timeout), 500 (our store failed).
-http::Response upstream_failure(util::Metrics& metrics, const util::Error& error);
+// A fetch could not answer `what` (the request as the client made it, "GET URL"): 502 when
+// the upstream (or the remote tier) was unreachable, 504 when it timed out, 500 when our
+// store failed. The body names `what` and says which, never `error`'s detail: curl's words,
+// addresses and ports would tell any client what listens where (issue 14). The detail goes
+// to the operator, through `notice` (and the fetcher's throttle log lines).
+http::Response upstream_failure(util::Metrics& metrics, const Notice& notice,
+                                const std::string& what, const util::Error& error);
 
 } // namespace cache

@@ -25,6 +25,21 @@ void add_duration_option(CLI::App& app, const std::string& name, std::chrono::mi
       ->type_name("DURATION");
 }
 
+void add_allow_host_option(CLI::App& app, upstream::AllowList& out, const std::string& help) {
+  app.add_option_function<std::vector<std::string>>(
+         "--allow-host",
+         [&out](const std::vector<std::string>& texts) {
+           for (const auto& text : texts) {
+             auto pattern = upstream::OriginPattern::parse(text);
+             if (!pattern) throw CLI::ValidationError("--allow-host", pattern.error().message);
+             out.push_back(std::move(*pattern));
+           }
+         },
+         help)
+      ->type_name("PATTERN")
+      ->allow_extra_args(false);  // one value per flag: a MANIFEST after it stays positional
+}
+
 std::filesystem::path default_store_dir() {
   if (const char* store = std::getenv("HUBCACHE_STORE"); store && *store) return store;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "store/store.hpp"
+#include "upstream/allow_list.hpp"
 #include "util/result.hpp"
 
 #include <chrono>
@@ -63,6 +64,10 @@ void add_size_option(CLI::App& app, const std::string& name, std::optional<std::
 // Adds `--name DURATION` ("1s", "500ms", "2m").
 void add_duration_option(CLI::App& app, const std::string& name, std::chrono::milliseconds& out,
                          const std::string& help);
+
+// Adds `--allow-host PATTERN` (repeatable): each value parsed into `out` as it is read (see
+// upstream::OriginPattern); a malformed one is a usage error quoting it.
+void add_allow_host_option(CLI::App& app, upstream::AllowList& out, const std::string& help);
 
 // The default store: $HUBCACHE_STORE, else $XDG_CACHE_HOME/hubcache, else ~/.cache/hubcache.
 std::filesystem::path default_store_dir();

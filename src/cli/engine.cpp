@@ -109,10 +109,11 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
          "record (default): miss -> fetch and store; replay: never go online; refresh: ask "
          "upstream first, stored answer if it fails")
       ->type_name("MODE");
-  app.add_option("--allow-host", options.allow_hosts,
-                 "Also proxy, and follow redirects to, hosts matching PATTERN (exact, *.example.com, "
-                 "or *); replay answers any host from the store")
-      ->type_name("PATTERN");
+  add_allow_host_option(
+      app, options.allow_hosts,
+      "Also proxy, and follow redirects to, origins matching PATTERN: [http(s)://]HOST[:PORT], "
+      "HOST exact, *.example.com or *, PORT a number or * (none: 80 for http, 443 for https); "
+      "replay answers any origin from the store");
   app.add_option("--lock", options.lock,
                  "Answer only what this lockfile names (replay; see 'hubcache lock')")
       ->type_name("FILE")
@@ -157,7 +158,7 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
 namespace {
 
 // Where the Hub keeps LFS and Xet bodies: followed from huggingface.co without --allow-host.
-const std::vector<std::string> k_hub_cdn_hosts = {"*.huggingface.co", "*.hf.co"};
+const char* const k_hub_cdn_hosts[] = {"https://*.huggingface.co", "https://*.hf.co"};
 
 } // namespace
 
@@ -253,11 +254,13 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
       std::max(std::chrono::seconds(1),
                std::chrono::duration_cast<std::chrono::seconds>(options.stall_time));
   fetcher_options.max_per_host = options.max_upstream_per_host;
-  fetcher_options.allow_hosts = options.allow_hosts;
-  fetcher_options.allow_hosts.push_back(e.upstream_url.host);
+  // The upstream's own origin exactly: not the other ports of its host (issue 14).
+  fetcher_options.allow = options.allow_hosts;
+  fetcher_options.allow.push_back(upstream::OriginPattern::exactly(e.upstream_url));
   if (e.upstream_url.host == "huggingface.co" || e.upstream_url.host.ends_with(".huggingface.co")) {
-    fetcher_options.allow_hosts.insert(fetcher_options.allow_hosts.end(), k_hub_cdn_hosts.begin(),
-                                       k_hub_cdn_hosts.end());
+    for (const char* cdn : k_hub_cdn_hosts) {
+      fetcher_options.allow.push_back(*upstream::OriginPattern::parse(cdn));
+    }
   }
   fetcher_options.user_agent = std::string("hubcache/") + hubcache::k_version;
   fetcher_options.ca_file = options.upstream_ca;
@@ -378,11 +381,10 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   // Origin-form requests are the mirror's; absolute-form ones (an HTTP_PROXY's) the proxy's,
   // for the same hosts the fetcher may reach.
   proxy::ForwardOptions forward;
-  forward.allow_hosts = fetcher_options.allow_hosts;
-  // Replay reaches no upstream, so answering any host is no open proxy: what was recorded
+  // Replay reaches no upstream, so answering any origin is no open proxy: what was recorded
   // (by `preload`, or a run with --allow-host) replays without repeating --allow-host, and
-  // everything else is a miss that says how to record it.
-  if (options.mode == cache::Mode::replay) forward.allow_hosts = {"*"};
+  // everything else is a miss that says how to record it (see ForwardOptions::allow).
+  forward.allow = fetcher_options.allow;
   forward.hub_upstream = e.upstream_url;
   e.router.set_fallback(proxy::forward_handler(
       std::move(forward), *e.exchanges, *e.hub,

@@ -20,7 +20,7 @@ struct EngineOptions {
   std::string listen = "127.0.0.1:8780";
   std::string upstream = "https://huggingface.co";
   cache::Mode mode = cache::Mode::record;
-  std::vector<std::string> allow_hosts;
+  upstream::AllowList allow_hosts;  // --allow-host; the upstream's origin is added by open()
   std::vector<std::string> ignore_query;  // query parameter names left out of exchange keys
   std::string log;  // NDJSON log; default STORE/logs/hubcache.ndjson
   std::string port_file;

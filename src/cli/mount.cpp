@@ -49,7 +49,8 @@ int run_mount(const GlobalOptions& global, const MountCliOptions& options) {
   std::unique_ptr<cache::Fetches> fetches;
   if (*remote) {
     upstream::FetcherOptions fetcher_options;
-    fetcher_options.allow_hosts = {(*remote)->client().location().endpoint.host};
+    fetcher_options.allow = {
+        upstream::OriginPattern::exactly((*remote)->client().location().endpoint)};
     fetcher_options.ca_file = options.remote.s3_ca;
     fetcher_options.retry.max_retries = 3;
     fetcher = std::make_unique<upstream::Fetcher>(fetcher_options, metrics, stop, [](const upstream::ThrottleEvent& t) {

@@ -17,7 +17,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <set>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +36,7 @@ struct PreloadCliOptions {
   bool check = false;
   std::string publish;        // s3://BUCKET/PREFIX: the refresh job's bucket
   RemoteCliOptions remote;    // --remote (a node warming its tier), --s3-endpoint, --s3-ca
+  upstream::AllowList allow_hosts;  // --allow-host: where the upstream's redirects may lead
 };
 
 // A bucket's refs and files, for `--check --publish`: drift against what the fleet reads.
@@ -261,22 +261,22 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   engine_options.retries = options.retries;
   engine_options.threads = 2;
   engine_options.remote = options.remote;
-  // The manifest is the operator's word: its URLs' hosts are allowed.
-  std::set<std::string> hosts;
+  // The manifest is the operator's word: its URLs' origins are allowed (exactly: scheme, host
+  // and port), besides --allow-host.
+  engine_options.allow_hosts = options.allow_hosts;
   bool any_url = false;
-  for (const auto& entry : entries) {
-    if (const auto* url = std::get_if<preload::UrlEntry>(&entry.what)) {
-      any_url = true;
-      if (auto parsed = upstream::parse_url(url->url)) hosts.insert(parsed->host);
+  const auto allow_origin = [&](const std::string& text) {
+    any_url = true;
+    if (auto parsed = upstream::parse_url(text)) {
+      engine_options.allow_hosts.push_back(upstream::OriginPattern::exactly(*parsed));
     }
+  };
+  for (const auto& entry : entries) {
+    if (const auto* url = std::get_if<preload::UrlEntry>(&entry.what)) allow_origin(url->url);
   }
   if (lock) {
-    for (const auto& url : lock->urls()) {
-      any_url = true;
-      if (auto parsed = upstream::parse_url(url.url)) hosts.insert(parsed->host);
-    }
+    for (const auto& url : lock->urls()) allow_origin(url.url);
   }
-  engine_options.allow_hosts.assign(hosts.begin(), hosts.end());
   auto engine = Engine::open(global, engine_options, /*handle_signals=*/false);
   if (!engine) {
     std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
@@ -419,6 +419,9 @@ Command add_preload(CLI::App& parent, GlobalOptions& global) {
                   "Trust these CAs (PEM) for https upstreams instead of the system's")
       ->type_name("FILE")
       ->check(CLI::ExistingFile);
+  add_allow_host_option(*app, options->allow_hosts,
+                        "Also follow the upstream's redirects to origins matching PATTERN "
+                        "([http(s)://]HOST[:PORT], as for serve); a manifest's URLs are allowed");
   app->add_option("--jobs,-j", options->jobs, "Files fetched at once")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

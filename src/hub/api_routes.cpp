@@ -145,6 +145,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     return;
   }
   const auto scope = m_scopes.of(request);
+  const std::string what = request.method + " " + upstream::redact_url(url->to_string());
   std::string key = api_key(request.method == "HEAD" ? "GET" : request.method, *url, scope);
   if (post) {
     // The same question asked as a form or as JSON is one key.
@@ -164,12 +165,15 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   if (auto found = open_exchange(key, &from_remote, true); found && *found) {
     stored = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
   }
-  const auto from_store = [this, request](const store::Found<store::Exchange>& found,
-                                          std::string cache_result) -> http::Response {
+  const auto from_store = [this, request, what](const store::Found<store::Exchange>& found,
+                                                std::string cache_result) -> http::Response {
     std::string body;
     if (found.body) {
       auto read = read_all(found.body->fd(), found.body->size());
-      if (!read) return cache::upstream_failure(m_metrics, {util::Errc::io, "cannot read a listing"});
+      if (!read) {
+        return cache::upstream_failure(m_metrics, m_notice, what,
+                                       {util::Errc::io, "cannot read a listing"});
+      }
       body = std::move(*read);
     }
     // Links name the upstream the listing was recorded from, which may not be today's.
@@ -195,7 +199,6 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       respond(std::move(*made));
       return;
     }
-    const std::string what = request.method + " " + upstream::redact_url(url->to_string());
     if (m_notice) m_notice("replay miss: " + what);
     respond(from_lock ? cache::lock_refusal(m_metrics, what, m_options.lock_path)
                       : cache::replay_miss(m_metrics, what, m_options.record_hint));
@@ -231,10 +234,11 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   }
   auto flight = joined.flight;
   if (!flight) {
-    respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+    respond(cache::upstream_failure(m_metrics, m_notice, what,
+                                    {util::Errc::io, "the store cannot take a new blob"}));
     return;
   }
-  flight->wait_for_head([this, flight, respond, request, stored, from_store](
+  flight->wait_for_head([this, flight, respond, request, stored, from_store, what](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (cache::upstream_failed(head) && stored) {
       cache::count_stale_answer(m_metrics);
@@ -242,16 +246,17 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       return;
     }
     if (!head) {
-      respond(cache::upstream_failure(m_metrics, *error));
+      respond(cache::upstream_failure(m_metrics, m_notice, what, *error));
       return;
     }
     // A listing is rewritten before it goes out, so it is sent once whole.
     const upstream::ResponseHead head_copy = *head;
-    flight->wait_for_end([this, flight, respond, request, head_copy](bool whole) {
+    flight->wait_for_end([this, flight, respond, request, head_copy, what](bool whole) {
       auto body = whole ? read_all(flight->fd(), flight->received()) : std::nullopt;
       if (!body) {
         respond(cache::upstream_failure(
-            m_metrics, {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
+            m_metrics, m_notice, what,
+            {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
         return;
       }
       respond(api_answer(head_copy.status, head_copy.headers, *body, request, m_upstream.origin(),

@@ -198,7 +198,12 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     respond(known.response("hit"));
     return;
   }
-  if (!known.any() && m_options.remote && try_remote(target, scope, commit, head_only, respond)) return;
+  const std::string what =
+      request.method + " " + upstream::redact_url(m_upstream.origin() + request.target);
+  if (!known.any() && m_options.remote &&
+      try_remote(target, scope, commit, head_only, what, respond)) {
+    return;
+  }
   if (m_options.mode == cache::Mode::replay) {
     respond(unrecorded(request, target, scope, commit));
     return;
@@ -250,11 +255,12 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   }
   auto flight = joined.flight;
   if (!flight) {
-    respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+    respond(cache::upstream_failure(m_metrics, m_notice, what,
+                                    {util::Errc::io, "the store cannot take a new blob"}));
     return;
   }
   auto fallback = std::make_shared<Known>(std::move(known));
-  flight->wait_for_head([this, flight, respond, target, head_only, fallback](
+  flight->wait_for_head([this, flight, respond, target, head_only, fallback, what](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (cache::upstream_failed(head) && fallback->any()) {
       cache::count_stale_answer(m_metrics);
@@ -262,7 +268,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
       return;
     }
     if (!head) {
-      respond(cache::upstream_failure(m_metrics, *error));
+      respond(cache::upstream_failure(m_metrics, m_notice, what, *error));
       return;
     }
     respond(resolved(flight, *head, target, head_only));
@@ -331,7 +337,7 @@ util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_excha
 
 bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
                            const std::optional<store::CommitId>& commit, bool head_only,
-                           const http::Respond& respond) {
+                           const std::string& what, const http::Respond& respond) {
   auto& remote = *m_options.remote;
   if (commit) {
     auto file = remote.find_file({target.type, target.repo_id, *commit, target.path, scope});
@@ -368,7 +374,7 @@ bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
           },
           m_metrics, m_notice);
       if (!flight) return false;
-      cache::respond_remote(flight, 200, file_headers(object), m_metrics, respond);
+      cache::respond_remote(flight, 200, file_headers(object), m_metrics, m_notice, what, respond);
       return true;
     }
   }

@@ -60,9 +60,10 @@ private:
                   const std::string& method, const std::string& url, const Target& target,
                   const std::string& scope, std::int64_t upstream_ms);
   // A local miss: answers from the remote tier if it knows the file or the Hub's answer.
+  // `what`: the request, for a failure's message.
   bool try_remote(const FileTarget& target, const std::string& scope,
                   const std::optional<store::CommitId>& commit, bool head_only,
-                  const http::Respond& respond);
+                  const std::string& what, const http::Respond& respond);
   // A stored exchange, pulled from the remote tier on a local miss (`pulled` says so). With
   // `remote_first`, also when the bucket's answer differs from the local one.
   util::Result<std::optional<store::Found<store::Exchange>>> open_exchange(const std::string& key,

@@ -1,7 +1,6 @@
 #include "proxy/forward_route.hpp"
 
 #include "hub/target.hpp"
-#include "util/host_name.hpp"
 
 namespace proxy {
 
@@ -13,27 +12,41 @@ bool is_absolute_form(std::string_view target) {
 
 } // namespace
 
-std::string refusal(const std::string& host) {
-  return "hubcache: not proxying " + host + ": it is not an allowed host (start hubcache with "
-         "--allow-host " + host + ", or --allow-host '*' for any)\n";
+std::string refusal(const upstream::Url& origin) {
+  const std::string pattern = upstream::OriginPattern::exactly(origin).to_string();
+  return "hubcache: not proxying " + origin.origin() + ": it is not an allowed origin (start "
+         "hubcache with --allow-host " + pattern + " to allow it)\n";
 }
+
+namespace {
+
+std::string replay_refusal(const upstream::Url& origin) {
+  return "hubcache: no tunnel to " + origin.origin() + " in replay mode: nothing recorded from "
+         "it is in the store (record it first), and it is not an allowed origin (--allow-host " +
+         upstream::OriginPattern::exactly(origin).to_string() + " allows it)\n";
+}
+
+} // namespace
 
 http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
                               hub::HubRoutes& hub, http::Handler origin_form) {
   return [options = std::move(options), &exchanges, &hub,
           origin_form = std::move(origin_form)](http::Request request, http::Respond respond) {
     if (request.method == "CONNECT") {
-      // host:port. The server terminates TLS for an allowed host and sends each request
-      // inside as an absolute-form https:// one, which comes back through here.
-      const auto authority = util::parse_authority(request.target);
-      if (!authority) {
-        respond(http::Response::text(400, "hubcache: CONNECT takes host:port, the host a DNS "
-                                          "name or an IP address\n"));
+      // host:port, an https origin. The server terminates TLS for an accepted one and sends
+      // each request inside as an absolute-form https:// one, which comes back through here.
+      const auto origin = upstream::parse_connect_target(request.target);
+      if (!origin) {
+        respond(http::Response::text(400, "hubcache: " + origin.error().message + "\n"));
         return;
       }
-      const std::string& host = authority->host.text();
-      if (!upstream::host_allowed(options.allow_hosts, host)) {
-        respond(http::Response::text(403, refusal(host)));
+      // Replay answers from the store only, so it tunnels to what the store knows.
+      const bool replay = exchanges.mode() == cache::Mode::replay;
+      const bool accepted = upstream::allowed(options.allow, *origin) ||
+                            (replay && exchanges.holds_origin(*origin));
+      if (!accepted) {
+        const auto why = replay ? replay_refusal(*origin) : refusal(*origin);
+        respond(http::Response::text(403, why));
         return;
       }
       respond(http::Response::text(200, ""));
@@ -48,8 +61,8 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
       respond(http::Response::text(400, "hubcache: " + url.error().message + "\n"));
       return;
     }
-    if (!upstream::host_allowed(options.allow_hosts, url->host)) {
-      respond(http::Response::text(403, refusal(url->host)));
+    if (exchanges.mode() != cache::Mode::replay && !upstream::allowed(options.allow, *url)) {
+      respond(http::Response::text(403, refusal(*url)));
       return;
     }
     if (url->origin() == options.hub_upstream.origin()) {

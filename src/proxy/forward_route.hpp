@@ -1,32 +1,38 @@
 // The forward proxy's front door for absolute-form requests (`GET http://host/path`, what
-// clients send to an HTTP_PROXY): only hosts matching --allow-host are proxied (no open
-// proxy); the Hub's own URLs land on the Hub object model, so a file is stored once whether
-// it came through HF_ENDPOINT or the proxy; anything else is a recorded exchange.
+// clients send to an HTTP_PROXY) and CONNECT: only allowed origins (scheme, host and port,
+// --allow-host) are proxied (no open proxy, and no way to the other ports of an allowed host);
+// the Hub's own URLs land on the Hub object model, so a file is stored once whether it came
+// through HF_ENDPOINT or the proxy; anything else is a recorded exchange.
 #pragma once
 
 #include "cache/cache.hpp"
 #include "http/router.hpp"
 #include "hub/routes.hpp"
+#include "upstream/allow_list.hpp"
 #include "upstream/url.hpp"
 
 #include <string>
-#include <vector>
 
 namespace proxy {
 
 struct ForwardOptions {
-  // Hosts that may be proxied: exact, "*.example.com" or "*" (--allow-host).
-  std::vector<std::string> allow_hosts;
+  // Origins that may be proxied: --allow-host, the upstream's, the Hub's CDNs. In replay
+  // (the mode of `exchanges`), which opens no connection, absolute-form requests are answered
+  // for any origin (from the store; the rest is a miss), and a CONNECT is accepted for an
+  // allowed origin or one the store holds exchanges from: a tunnel costs a certificate and a
+  // TLS context, so not for any name a client makes up.
+  upstream::AllowList allow;
   // The Hub that `hub` mirrors: absolute-form requests to its origin go to `hub`.
   upstream::Url hub_upstream;
 };
 
-// A handler for absolute-form requests that passes origin-form ones to `origin_form`.
-// `exchanges` and `hub` must outlive it.
+// A handler for absolute-form requests and CONNECT that passes origin-form ones to
+// `origin_form`. `exchanges` and `hub` must outlive it.
 http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
                               hub::HubRoutes& hub, http::Handler origin_form);
 
-// The message of the 403 for a host outside the allow-list, naming the flag that allows it.
-std::string refusal(const std::string& host);
+// The body of the 403 for an origin outside the allow-list: it names the origin and the
+// exact --allow-host pattern that would allow it.
+std::string refusal(const upstream::Url& origin);
 
 } // namespace proxy

@@ -542,6 +542,29 @@ util::Result<std::optional<Exchange>> Index::find_exchange(const std::string& ke
   return std::move(*row);
 }
 
+util::Result<bool> Index::has_exchange_with_prefix(const std::string& prefix) {
+  // The keys starting with `prefix` are those in [prefix, prefix with its last byte + 1):
+  // BINARY collation compares bytes, and the range is what the key's b-tree can seek.
+  std::string end = prefix;
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  std::lock_guard lock(m_mutex);
+  if (end.empty()) {
+    auto stmt = prepare("SELECT 1 FROM exchanges WHERE key >= ? LIMIT 1");
+    if (!stmt.ok()) return tl::unexpected(error("prepare"));
+    stmt.bind(1, prefix);
+    const int rc = stmt.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tl::unexpected(error("find exchanges"));
+    return rc == SQLITE_ROW;
+  }
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  auto stmt = prepare("SELECT 1 FROM exchanges WHERE key >= ? AND key < ? LIMIT 1");
+  if (!stmt.ok()) return tl::unexpected(error("prepare"));
+  stmt.bind(1, prefix).bind(2, end);
+  const int rc = stmt.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tl::unexpected(error("find exchanges"));
+  return rc == SQLITE_ROW;
+}
+
 util::Result<void> Index::touch_hub_object(const HubObjectKey& key, util::UnixMillis now) {
   std::lock_guard lock(m_mutex);
   const util::UnixMillis stale_before = now - k_touch_granularity_ms;

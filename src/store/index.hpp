@@ -73,6 +73,9 @@ public:
                                                       const std::string& credential,
                                                       CredentialMatch match);
   util::Result<std::optional<Exchange>> find_exchange(const std::string& key);
+  // Whether any exchange's key starts with `prefix` (non-empty): a range scan of the primary
+  // key, as cheap in a large store as in a small one.
+  util::Result<bool> has_exchange_with_prefix(const std::string& prefix);
 
   // Records an access for LRU on the entry and its blob. Coarse: a time within
   // k_touch_granularity_ms of the stored one is not written again.

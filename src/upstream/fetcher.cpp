@@ -293,17 +293,19 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     t.head = &head;
 
     curl_slist* raw_list = nullptr;
-    const bool same_host = url.host == request.url.host && url.port == request.url.port;
+    // Credentials go to the origin they were meant for, never to a CDN it redirects to, nor
+    // to another port of its host, nor over http after https (issue 14).
+    const bool same_origin = url.scheme == request.url.scheme && url.host == request.url.host &&
+                             url.port == request.url.port;
     for (const auto& [name, value] : request.headers) {
       if (dropped_request_header(name)) continue;
-      // Credentials go to the host they were meant for, never to a CDN it redirects to.
-      if (!same_host && (util::iequals(name, "Authorization") || util::iequals(name, "Cookie"))) {
+      if (!same_origin && (util::iequals(name, "Authorization") || util::iequals(name, "Cookie"))) {
         continue;
       }
       raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
     }
     raw_list = curl_slist_append(raw_list, "Accept-Encoding: identity");
-    if (request.aws_sigv4 && same_host) {
+    if (request.aws_sigv4 && same_origin) {
       // curl 7.88 signs this header's value as the payload hash but does not add it itself.
       raw_list = curl_slist_append(raw_list, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
       if (!request.aws_sigv4->session_token.empty()) {
@@ -333,7 +335,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     }
-    if (request.aws_sigv4 && same_host) {
+    if (request.aws_sigv4 && same_origin) {
       curl_easy_setopt(e, CURLOPT_AWS_SIGV4, request.aws_sigv4->provider.c_str());
       curl_easy_setopt(e, CURLOPT_USERNAME, request.aws_sigv4->access_key.c_str());
       curl_easy_setopt(e, CURLOPT_PASSWORD, request.aws_sigv4->secret_key.c_str());
@@ -384,7 +386,10 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
 
     if (code == CURLE_OK && t.role == Role::redirect) {
       auto next = resolve_url(url, util::find_header(t.headers, "Location").value_or(""));
-      if (next && host_allowed(m_options.allow_hosts, next->host) && ++hops <= m_options.max_redirects) {
+      // An allowed origin only (not any port of an allowed host), and no downgrade to http.
+      const bool follow = next && allowed(m_options.allow, *next) &&
+                          !(url.scheme == "https" && next->scheme == "http");
+      if (follow && ++hops <= m_options.max_redirects) {
         head.redirects.push_back({t.status, t.headers, redact_url(url_text)});
         if (t.status == 303) method = "GET";
         url = *next;

@@ -1,7 +1,8 @@
-// Every upstream call goes through here: libcurl, the retry policy, redirects followed for
-// allowed hosts only, a per-host cap, a stall watchdog, and resume with Range + If-Range.
+// Every upstream call goes through here: libcurl, the retry policy, redirects followed to
+// allowed origins only, a per-host cap, a stall watchdog, and resume with Range + If-Range.
 #pragma once
 
+#include "upstream/allow_list.hpp"
 #include "upstream/host_limiter.hpp"
 #include "upstream/retry_policy.hpp"
 #include "upstream/url.hpp"
@@ -33,6 +34,8 @@ struct FetchRequest {
   Url url;
   util::Headers headers;  // end-to-end request headers to forward (Authorization included)
   std::string body;       // POST only
+  // Credentials (Authorization, Cookie, aws_sigv4) go to `url`'s exact origin only (scheme,
+  // host and port), never to where it redirects.
   // Whether a failed attempt may be retried. GET and HEAD always are; a POST only when the
   // caller knows it reads (the Hub's paths-info).
   bool idempotent_post = false;
@@ -95,7 +98,9 @@ struct ThrottleEvent {
 
 struct FetcherOptions {
   RetryPolicy retry;
-  std::vector<std::string> allow_hosts;  // redirects to other hosts are not followed
+  // Where a redirect is followed: an allowed origin (scheme, host and port), and never from
+  // https to http. Any other redirect is the answer, passed on as the upstream gave it.
+  AllowList allow;
   std::uint64_t min_rate = 1000;         // bytes/s; slower than this for stall_time aborts
   std::chrono::seconds stall_time{30};
   std::chrono::seconds connect_timeout{30};

@@ -1,5 +1,7 @@
 #include "upstream/url.hpp"
 
+#include "util/host_name.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <memory>
@@ -86,21 +88,70 @@ util::Result<Url> resolve_url(const Url& base, std::string_view reference) {
   return from_handle(handle.get(), reference);
 }
 
-bool host_matches(std::string_view pattern, std::string_view host) {
-  const std::string p = lower(pattern);
-  const std::string h = lower(host);
-  if (p == "*") return true;
-  if (p.rfind("*.", 0) == 0) {
-    const std::string suffix = p.substr(1);  // ".example.com"
-    return h == p.substr(2) ||
-           (h.size() > suffix.size() && h.compare(h.size() - suffix.size(), suffix.size(), suffix) == 0);
+std::optional<Authority> split_authority(std::string_view text) {
+  Authority out;
+  std::string_view rest;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    out.host = std::string(text.substr(1, close - 1));
+    rest = text.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return std::nullopt;
+  } else {
+    const auto colon = text.find(':');
+    if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos) {
+      return std::nullopt;  // an IPv6 address must be bracketed to carry a port
+    }
+    out.host = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) rest = text.substr(colon);
   }
-  return p == h;
+  if (!rest.empty()) out.port = std::string(rest.substr(1));
+  return out;
 }
 
-bool host_allowed(const std::vector<std::string>& patterns, std::string_view host) {
-  return std::any_of(patterns.begin(), patterns.end(),
-                     [&](const std::string& p) { return host_matches(p, host); });
+bool is_host_name(std::string_view host) {
+  if (host.empty() || host.size() > 253) return false;
+  const auto is_hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  if (host.find(':') != std::string_view::npos) {
+    return std::all_of(host.begin(), host.end(),
+                       [&](char c) { return is_hex(c) || c == ':' || c == '.'; });
+  }
+  std::size_t label = 0;
+  for (const char c : host) {
+    if (c == '.') {
+      if (label == 0) return false;
+      label = 0;
+      continue;
+    }
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    if (!ok || ++label > 63) return false;
+  }
+  return label > 0;
+}
+
+std::optional<int> parse_port(std::string_view text) {
+  if (text.empty() || text.size() > 5 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  const int port = std::stoi(std::string(text));
+  if (port < 1 || port > 65535) return std::nullopt;
+  return port;
+}
+
+util::Result<Url> parse_connect_target(std::string_view authority) {
+  // One grammar for CONNECT targets: the server checks the same before any handler runs.
+  const auto parsed = util::parse_authority(authority);
+  if (!parsed) {
+    return util::fail(util::Errc::invalid_argument,
+                      "not a CONNECT target (host:port): " + std::string(authority));
+  }
+  Url url;
+  url.scheme = "https";
+  url.host = parsed->host.text();
+  url.port = parsed->port;
+  url.path = "/";
+  return url;
 }
 
 } // namespace upstream

@@ -1,5 +1,5 @@
-// URLs as the upstream layer needs them: split, resolved against a base, matched against
-// host patterns. Parsing is libcurl's URL API (curl stays in the .cpp).
+// URLs as the upstream layer needs them: split, resolved against a base, and the authority of
+// a CONNECT. Parsing is libcurl's URL API (curl stays in the .cpp).
 #pragma once
 
 #include "util/result.hpp"
@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace upstream {
 
@@ -30,9 +29,26 @@ util::Result<Url> parse_url(std::string_view text);
 // `base`.
 util::Result<Url> resolve_url(const Url& base, std::string_view reference);
 
-// Host patterns for --allow-host: "*" (any host), "*.example.com" (subdomains, and
-// example.com itself), or an exact host. Case-insensitive.
-bool host_matches(std::string_view pattern, std::string_view host);
-bool host_allowed(const std::vector<std::string>& patterns, std::string_view host);
+// An authority split into its host (brackets of an IPv6 literal removed) and the port text
+// after its ':' (std::nullopt when there is none). Nothing is validated but the shape:
+// std::nullopt for an unclosed '[', text after ']' that is not ":PORT", or a bare IPv6.
+struct Authority {
+  std::string host;
+  std::optional<std::string> port;
+};
+std::optional<Authority> split_authority(std::string_view text);
+
+// Whether `host` is a host name or address as an authority may carry it (IPv6 without its
+// brackets): DNS labels of letters, digits, '-' and '_' joined by single dots, or hex digits,
+// ':' and '.' with at least one ':'. Nothing else: no userinfo, '/', '%', space or control.
+bool is_host_name(std::string_view host);
+
+// A port as an authority writes it: 1 to 5 digits, 1-65535. std::nullopt otherwise.
+std::optional<int> parse_port(std::string_view text);
+
+// The https origin a `CONNECT host:port` names ("example.com:443", "[::1]:8443"), as
+// util::parse_authority reads it (the port required, the host a DNS name or an IP literal),
+// host lower-cased, path "/". Errc::invalid_argument otherwise.
+util::Result<Url> parse_connect_target(std::string_view authority);
 
 } // namespace upstream

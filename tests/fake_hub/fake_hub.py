@@ -4,9 +4,11 @@ separate CDN port with signed, expiring URLs, Xet headers, X-Error-Code errors, 
 paginated tree listings, paths-info (form and JSON), gated and private repos, and 429s with
 Retry-After on demand. Standard library only, so any venv can run it.
 
-    python tests/fake_hub/fake_hub.py --demo [--port 0] [--port-file FILE]
+    python tests/fake_hub/fake_hub.py --demo [--port 0] [--cdn-port 0] [--port-file FILE]
+                                              [--cdn-port-file FILE]
 
-starts it with the demo repositories (see demo_repos()).
+starts it with the demo repositories (see demo_repos()). hubcache recording from it needs
+`--allow-host http://127.0.0.1:CDN_PORT` (FakeHub.allow_args()) to follow redirects to the CDN.
 """
 
 import argparse
@@ -107,6 +109,20 @@ class FakeHub:
     def url(self):
         return f"{self.scheme}://{self.url_host}:{self.port}"
 
+    @property
+    def cdn_origin(self):
+        return f"http://{self.host}:{self.cdn_port}"
+
+    def allow_args(self):
+        """The hubcache flags that let it follow the Hub's redirects to this CDN: hubcache
+        follows redirects to allowed origins only (scheme, host and port), and the CDN has a
+        port of its own. Pass them to every serve, run or preload that records from here."""
+        return ["--allow-host", self.cdn_origin]
+
+    def upstream_args(self):
+        """`--upstream` this Hub, and allow_args()."""
+        return ["--upstream", self.url, *self.allow_args()]
+
     def add_repo(self, repo_id, files, repo_type="model", branch="main", **options):
         repo = Repo(repo_type, repo_id, **options)
         with self.lock:
@@ -159,7 +175,7 @@ class FakeHub:
             "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Expires": str(self.url_lifetime),
             "X-Amz-Signature": self.sign(path, expires), "Expires": str(expires),
             "Key-Pair-Id": "K" + digest[:8]})
-        return f"http://{self.host}:{self.cdn_port}{path}?{query}"
+        return f"{self.cdn_origin}{path}?{query}"
 
     def blob(self, digest):
         with self.lock:
@@ -602,16 +618,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--port-file")
+    parser.add_argument("--cdn-port", type=int, default=0,
+                        help="the CDN's port (default: any free one); hubcache follows the "
+                             "Hub's redirects there with --allow-host http://HOST:CDN_PORT")
+    parser.add_argument("--port-file", help="write the Hub's port here once listening")
+    parser.add_argument("--cdn-port-file", help="write the CDN's port here once listening")
     parser.add_argument("--demo", action="store_true", help="serve the demo repositories")
     args = parser.parse_args()
-    hub = FakeHub(args.host, args.port)
+    hub = FakeHub(args.host, args.port, args.cdn_port)
     if args.demo:
         demo_repos(hub)
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as f:
-            f.write(f"{hub.port}\n")
-        os.replace(args.port_file + ".tmp", args.port_file)
+    # The CDN's port first: a reader that sees the Hub's port file can read both.
+    for path, port in ((args.cdn_port_file, hub.cdn_port), (args.port_file, hub.port)):
+        if path:
+            with open(path + ".tmp", "w") as f:
+                f.write(f"{port}\n")
+            os.replace(path + ".tmp", path)
     print(f"fake hub on {hub.url} (cdn on port {hub.cdn_port})", flush=True)
     try:
         threading.Event().wait()

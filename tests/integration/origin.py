@@ -174,12 +174,24 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     tls = None  # an ssl.SSLContext: HTTPS, the handshake in the handler's thread
+    plain_too = False  # with tls: also plain HTTP on the same port, told apart by the first byte
 
     def get_request(self):
         sock, address = super().get_request()
-        if self.tls is not None:
+        if self.tls is not None and (not self.plain_too or self._speaks_tls(sock)):
             sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, address
+
+    @staticmethod
+    def _speaks_tls(sock):
+        """Whether the client's first byte starts a TLS handshake (record type 22)."""
+        sock.settimeout(5)
+        try:
+            first = sock.recv(1, socket.MSG_PEEK)
+        except OSError:
+            first = b""
+        sock.settimeout(None)
+        return first == b"\x16"
 
     def handle_error(self, request, client_address):
         pass  # a client that hangs up (or fails the handshake) is not the test's failure
@@ -188,8 +200,9 @@ class _Server(http.server.ThreadingHTTPServer):
 class Origin:
     """Usage: origin = Origin(); origin.add("/x", body=b"..."); origin.url("/x")."""
 
-    def __init__(self, host="127.0.0.1", port=0, tls=None):
-        """`tls`: (certificate file, key file) to serve HTTPS."""
+    def __init__(self, host="127.0.0.1", port=0, tls=None, plain_too=False):
+        """`tls`: (certificate file, key file) to serve HTTPS; `plain_too`: and plain HTTP on
+        the same port (a scheme change that keeps host and port)."""
         self.host = host
         self.scheme = "https" if tls else "http"
         self.lock = threading.Lock()
@@ -203,6 +216,7 @@ class Origin:
             import ssl
             self.server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.server.tls.load_cert_chain(*tls)
+            self.server.plain_too = plain_too
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -16,7 +16,8 @@ def preload(hubcache_bin, store, hub, tmp_path, text):
     manifest = tmp_path / f"manifest-{abs(hash(text))}.txt"
     manifest.write_text(text)
     done = subprocess.run([str(hubcache_bin), "preload", "--store", str(store), "--upstream",
-                           hub.url, str(manifest)], capture_output=True, text=True)
+                           hub.url, *hub.allow_args(), str(manifest)], capture_output=True,
+                          text=True)
     assert done.returncode == 0, done.stderr
 
 

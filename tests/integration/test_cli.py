@@ -25,8 +25,8 @@ CONTRACT = {
                "--s3-endpoint"],
     "ca": ["--store", "--bundle", "--json"],
     "env": ["--store", "--endpoint", "--format"],
-    "preload": ["--store", "--upstream", "--upstream-ca", "--jobs", "--retries", "--json",
-                "--lock", "--check", "--publish", "--remote", "--s3-endpoint"],
+    "preload": ["--store", "--upstream", "--upstream-ca", "--allow-host", "--jobs", "--retries",
+                "--json", "--lock", "--check", "--publish", "--remote", "--s3-endpoint"],
     "lock": ["--store", "--from-report", "--output", "--json"],
     "bake": ["--store", "--output", "--repo", "--dockerfile", "--json"],
     "import": ["--store", "--json"],
@@ -84,6 +84,12 @@ def test_help_lists_exactly_the_contract(hubcache):
     (["preload", "--jobs", "0", "/dev/null"], "--jobs"),
     (["serve", "--upstream", "http://x", "--mode", "online"], "'online' is not record"),
     (["serve", "--upstream", "http://x", "--retry-floor", "soon"], "'soon' is not a duration"),
+    # Issue 14: an allow-list entry is [http(s)://]HOST[:PORT], checked as it is read.
+    (["serve", "--allow-host", "localhost:99999"],
+     "'localhost:99999' is not [http(s)://]HOST[:PORT]"),
+    (["run", "--allow-host", "ftp://cdn.test", "--", "true"], "'ftp://cdn.test' is not"),
+    (["serve", "--allow-host", "cdn.test/path"], "'cdn.test/path' is not"),
+    (["preload", "--allow-host", "", "/dev/null"], "'' is not [http(s)://]HOST[:PORT]"),
 ])
 def test_usage_errors_exit_2_with_one_line(hubcache, args, message):
     done = hubcache.run(*args, store=False)

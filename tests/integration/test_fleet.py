@@ -20,7 +20,7 @@ BIG = "fleet-demo/big-model"
 
 
 def publish(hubcache, hub, radosgw, bucket, manifest, *extra, store=None, check=True):
-    args = ["preload", "--upstream", hub.url, "--publish", f"s3://{bucket}/ci", "--json",
+    args = ["preload", *hub.upstream_args(), "--publish", f"s3://{bucket}/ci", "--json",
             *extra, manifest]
     if store:
         args[0:0] = ["--store", store]
@@ -113,7 +113,7 @@ def test_node_credentials_are_read_only_and_wrong_ones_fail_clearly(hubcache, fa
     bucket = radosgw.new_bucket()
     path = manifest(tmp_path, f"{BERT} include=config.json\n")
     # A node's read-only key cannot publish: the writer finds out before fetching anything.
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci",
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--publish", f"s3://{bucket}/ci",
                         path, env=radosgw.env(ro=True))
     assert done.returncode == 1
     assert "403" in done.stderr and "AccessDenied" in done.stderr
@@ -215,7 +215,7 @@ def test_two_publishers_at_once_leave_a_consistent_bucket(hubcache, fake_hub, ra
     procs = []
     for n in range(2):
         argv = [str(hubcache.binary), "preload", "--store", str(tmp_path / f"writer{n}"),
-                "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci", "--json", str(path)]
+                *fake_hub.upstream_args(), "--publish", f"s3://{bucket}/ci", "--json", str(path)]
         procs.append(subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       text=True, env={**os.environ, **radosgw.env()}))
     for proc in procs:
@@ -241,7 +241,8 @@ def test_a_publish_killed_half_way_leaves_the_previous_refs(hubcache, fake_hub, 
     new = fake_hub.commit(BIG, new_files)
     before = set(radosgw.keys(bucket, "ci/blobs/"))
     argv = [str(hubcache.binary), "preload", "--store", str(tmp_path / "writer"), "--upstream",
-            fake_hub.url, "--publish", f"s3://{bucket}/ci", "--jobs", "1", str(path)]
+            fake_hub.url, *fake_hub.allow_args(), "--publish", f"s3://{bucket}/ci", "--jobs", "1",
+            str(path)]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, **radosgw.env()})
     deadline = time.time() + 120
@@ -258,7 +259,7 @@ def test_a_publish_killed_half_way_leaves_the_previous_refs(hubcache, fake_hub, 
     assert status == 200 and headers["X-Repo-Commit"] == old
     assert body == big_model["model-00.safetensors"]
     # --check against the bucket sees the move; a full publish then moves the ref.
-    check = hubcache.run("preload", "--upstream", fake_hub.url, "--check", "--publish",
+    check = hubcache.run("preload", *fake_hub.upstream_args(), "--check", "--publish",
                          f"s3://{bucket}/ci", path, env=radosgw.env())
     assert check.returncode == 3, check.stdout + check.stderr
     assert "moved" in check.stdout
@@ -379,7 +380,7 @@ def test_the_mount_gives_eio_in_an_outage_and_never_a_corrupt_file(
 
 def test_export_publishes_a_plain_hf_cache_to_the_bucket(hubcache, fake_hub, radosgw, hf_client,
                                                          tmp_path):
-    done = hubcache.run("preload", "--upstream", fake_hub.url, manifest(tmp_path, f"{BERT}\n"))
+    done = hubcache.run("preload", *fake_hub.upstream_args(), manifest(tmp_path, f"{BERT}\n"))
     assert done.returncode == 0, done.stderr
     bucket = radosgw.new_bucket()
     refused = hubcache.run("export", "--to", f"s3://{bucket}/hf", env=radosgw.env())
@@ -413,11 +414,11 @@ def test_a_gated_repo_published_with_a_token_is_read_by_nodes_without_one(
     from test_hub_clients import GATED, TOKEN
     bucket = radosgw.new_bucket()
     path = manifest(tmp_path, f"{GATED}\n")
-    refused = hubcache.run("preload", "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci",
+    refused = hubcache.run("preload", *fake_hub.upstream_args(), "--publish", f"s3://{bucket}/ci",
                            path, env=radosgw.env())
     assert refused.returncode == 1 and "nothing published" in refused.stderr
     assert radosgw.keys(bucket) == []
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--publish", f"s3://{bucket}/ci",
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--publish", f"s3://{bucket}/ci",
                         path, env={**radosgw.env(), "HF_TOKEN": TOKEN})
     assert done.returncode == 0, done.stderr
     assert TOKEN not in "".join(radosgw.get(bucket, k).decode("latin-1")

@@ -70,7 +70,7 @@ def test_record_then_replay_with_the_hub_stopped(hf_client, fake_hub, serve, sen
     expected = actions_for(fake_hub)
     actions = [action for action, _ in expected]
 
-    recording = serve(fake_hub.url)
+    recording = serve(fake_hub.url, *fake_hub.allow_args())
     check(hf_client.run(actions, endpoint=recording.base, cache=tmp_path / "c1"), expected)
     assert recording.stop() == 0
     # LFS bodies came through hubcache, never from the CDN directly: the client saw no CDN URL.
@@ -88,7 +88,8 @@ def test_record_then_replay_with_the_hub_stopped(hf_client, fake_hub, serve, sen
 
 def test_transformers_record_replay_and_export_offline(hf_client, fake_hub, serve, hubcache,
                                                        tmp_path):
-    want = hf_client.run([{"op": "auto", "repo": BERT}], endpoint=serve(fake_hub.url).base,
+    recording = serve(fake_hub.url, *fake_hub.allow_args())
+    want = hf_client.run([{"op": "auto", "repo": BERT}], endpoint=recording.base,
                          cache=tmp_path / "c1")[0]
     assert want.get("model_type") == "bert", want
     assert want["ids"][0] == 2 and want["ids"][-1] == 3  # [CLS] ... [SEP]
@@ -110,7 +111,8 @@ def test_gated_files_replay_only_to_the_same_token(fake_hub, serve, tmp_path):
     from conftest import HfClient, CLIENT_VENVS
     client = HfClient("hub-latest", CLIENT_VENVS["hub-latest"], tmp_path / "home")
     weights = {"op": "download", "repo": GATED, "file": "weights.bin", "token": TOKEN}
-    good = client.run([weights], endpoint=serve(fake_hub.url).base, cache=tmp_path / "c1")[0]
+    recording = serve(fake_hub.url, *fake_hub.allow_args())
+    good = client.run([weights], endpoint=recording.base, cache=tmp_path / "c1")[0]
     assert good["size"] == 20_000
     fake_hub.stop()
 
@@ -132,7 +134,7 @@ def test_gated_files_replay_only_to_the_same_token(fake_hub, serve, tmp_path):
 def test_eight_clients_on_a_cold_repo_fetch_each_object_once(fake_hub, serve, tmp_path):
     import concurrent.futures
     from conftest import HfClient, CLIENT_VENVS
-    served = serve(fake_hub.url)
+    served = serve(fake_hub.url, *fake_hub.allow_args())
     actions = [{"op": "download", "repo": BERT, "file": "model.safetensors"},
                {"op": "download", "repo": BERT, "file": "onnx/model.onnx"}]
 
@@ -167,7 +169,7 @@ def test_node_clients_record_then_replay(js_client, fake_hub, serve, sentinel, t
          {"model_type": "bert", "ids": [2, 5, 6, 7, 8, 3]}),
     ]
     actions = [action for action, _ in expected]
-    recording = serve(fake_hub.url)
+    recording = serve(fake_hub.url, *fake_hub.allow_args())
     check(js_client.run(actions, recording.base, tmp_path / "c1"), expected)
     assert recording.stop() == 0
 
@@ -193,7 +195,7 @@ def http_get(url, method="GET"):
 
 def test_encodings_route_the_same_and_headers_are_the_hubs(fake_hub, serve):
     fake_hub.commit(BERT, {"dir/ünï code+plus.txt": b"unicode and plus\n"})
-    served = serve(fake_hub.url)
+    served = serve(fake_hub.url, *fake_hub.allow_args())
     commit = fake_hub.repos[("model", BERT)].refs["main"]
     pr = fake_hub.repos[("model", BERT)].refs["refs/pr/1"]
     forms = [f"/{BERT}/resolve/refs%2Fpr%2F1/README.md", f"/{BERT}/resolve/refs/pr/1/README.md",
@@ -233,7 +235,7 @@ def test_encodings_route_the_same_and_headers_are_the_hubs(fake_hub, serve):
 def test_replay_makes_listings_from_the_files_it_holds(hf_client, fake_hub, serve, tmp_path):
     """No listing was recorded, only two files: replay answers model_info, list_repo_files and
     snapshot_download from the object model, as the Hub would for those files."""
-    recording = serve(fake_hub.url)
+    recording = serve(fake_hub.url, *fake_hub.allow_args())
     got = hf_client.run([{"op": "download", "repo": BERT, "file": "config.json"},
                          {"op": "download", "repo": BERT, "file": "onnx/model.onnx"}],
                         endpoint=recording.base, cache=tmp_path / "c1")

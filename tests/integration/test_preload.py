@@ -44,7 +44,7 @@ dataset:{DATA} exclude=docs/
 {far_origin.url('/whisper/tiny.pt')} sha256={hashlib.sha256(weights).hexdigest()}
 {far_origin.url('/img/cat.jpg')}
 """)
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"],
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"],
                         "--json", path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -104,7 +104,7 @@ print(hashlib.sha256(requests.get({far_origin.url('/img/cat.jpg')!r}, stream=Tru
 def test_rerun_skips_what_is_present_and_a_failed_entry_spares_the_others(hubcache, fake_hub,
                                                                           tmp_path):
     path = manifest(tmp_path, f"acme/does-not-exist\n{BERT} include=*.json\n")
-    first = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    first = hubcache.run("preload", *fake_hub.upstream_args(), "--json", path)
     assert first.returncode == 1
     result = json.loads(first.stdout)
     assert result["failed"] == 1
@@ -114,14 +114,14 @@ def test_rerun_skips_what_is_present_and_a_failed_entry_spares_the_others(hubcac
     cdn_before = len(fake_hub.requests(server="cdn"))
     resolves_before = len([r for r in fake_hub.requests() if "/resolve/" in r.path])
 
-    again = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    again = hubcache.run("preload", *fake_hub.upstream_args(), "--json", path)
     assert again.returncode == 1
     bert = json.loads(again.stdout)["results"][1]
     assert bert["fetched"] == 0 and bert["present"] == bert["files"]
     assert len(fake_hub.requests(server="cdn")) == cdn_before
     assert len([r for r in fake_hub.requests() if "/resolve/" in r.path]) == resolves_before
     # People get a one-line reason naming the manifest line.
-    plain = hubcache.run("preload", "--upstream", fake_hub.url, path)
+    plain = hubcache.run("preload", *fake_hub.upstream_args(), path)
     assert f"acme/does-not-exist@main ({path}:1)" in plain.stderr
     assert "1 failed" in plain.stdout
 
@@ -132,7 +132,7 @@ def test_a_killed_preload_resumes_where_it_stopped(hubcache, fake_hub, hubcache_
     fake_hub.add_repo("acme/sharded", files)
     fake_hub.cdn_rate = 400_000  # 0.5 s a shard
     path = manifest(tmp_path, "acme/sharded\n")
-    argv = [str(hubcache_bin), "preload", "--store", str(store), "--upstream", fake_hub.url,
+    argv = [str(hubcache_bin), "preload", "--store", str(store), *fake_hub.upstream_args(),
             "--jobs", "1", str(path)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     fetched = 0
@@ -145,7 +145,7 @@ def test_a_killed_preload_resumes_where_it_stopped(hubcache, fake_hub, hubcache_
     assert fetched == 1
     fake_hub.cdn_rate = None
 
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--json", path)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)["results"][0]
     assert result["files"] == 4 and result["present"] >= 1 and result["fetched"] <= 3
@@ -156,10 +156,10 @@ def test_a_killed_preload_resumes_where_it_stopped(hubcache, fake_hub, hubcache_
 
 def test_gated_repos_take_hf_token(hubcache, fake_hub, tmp_path):
     path = manifest(tmp_path, f"{GATED}\n")
-    refused = hubcache.run("preload", "--upstream", fake_hub.url, path, env={"HF_TOKEN": ""})
+    refused = hubcache.run("preload", *fake_hub.upstream_args(), path, env={"HF_TOKEN": ""})
     assert refused.returncode == 1
     assert "GatedRepo" in refused.stderr or "restricted" in refused.stderr, refused.stderr
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path,
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--json", path,
                         env={"HF_TOKEN": TOKEN})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["fetched"] == len(repo_files(fake_hub, GATED))
@@ -169,7 +169,7 @@ def test_a_body_that_does_not_match_its_sha256_is_not_kept(hubcache, fake_hub, f
                                                            test_ca, tmp_path):
     far_origin.add("/w.bin", b"the real bytes")
     path = manifest(tmp_path, f"{far_origin.url('/w.bin')} sha256={'ab' * 32}\n")
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"],
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"],
                         path)
     assert done.returncode == 1
     assert far_origin.url("/w.bin") in done.stderr
@@ -182,12 +182,12 @@ def test_a_bad_manifest_is_reported_line_by_line_and_nothing_happens(hubcache, f
     good = manifest(tmp_path, f"{BERT}\n", "good.txt")
     bad = manifest(tmp_path, f"# fine\n{BERT} include=\nweird:acme/x\nhttps://x.org/a sha256=12\n",
                    "bad.txt")
-    done = hubcache.run("preload", "--upstream", fake_hub.url, good, bad)
+    done = hubcache.run("preload", *fake_hub.upstream_args(), good, bad)
     assert done.returncode == 2
     errors = [line for line in done.stderr.splitlines() if line.startswith("hubcache: error:")]
     assert [e.split(": ")[2] for e in errors] == [f"{bad}:2", f"{bad}:3", f"{bad}:4"], errors
     assert fake_hub.requests() == []
-    assert hubcache.run("preload", "--upstream", fake_hub.url, tmp_path / "none.txt").returncode == 2
+    assert hubcache.run("preload", *fake_hub.upstream_args(), tmp_path / "none.txt").returncode == 2
 
 
 def lock_lines(text, kind):
@@ -201,7 +201,7 @@ def test_lock_round_trip_and_replay_answers_only_what_the_lock_names(
     far_origin.add("/other.bin", b"not locked")
     path = manifest(tmp_path, f"{BERT} include=*.json,*.txt\n{far_origin.url('/w.bin')}\n"
                               f"{far_origin.url('/other.bin')}\n")
-    flags = ["--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"]]
+    flags = [*fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"]]
     assert hubcache.run("preload", *flags, path).returncode == 0
     lockfile = tmp_path / "hubcache.lock"
     done = hubcache.run("lock", "-o", lockfile, "--json")
@@ -268,7 +268,7 @@ print(other.status_code, other.text.splitlines()[0])
 
 def test_lock_from_a_run_report_names_only_what_the_run_used(hubcache, fake_hub, tmp_path):
     path = manifest(tmp_path, f"{BERT}\n")
-    assert hubcache.run("preload", "--upstream", fake_hub.url, path).returncode == 0
+    assert hubcache.run("preload", *fake_hub.upstream_args(), path).returncode == 0
     report = tmp_path / "report.json"
     script = ("from huggingface_hub import hf_hub_download as d; "
               f"d({BERT!r}, 'config.json'); d({BERT!r}, 'vocab.txt')")
@@ -290,8 +290,8 @@ def test_lock_from_a_run_report_names_only_what_the_run_used(hubcache, fake_hub,
 
 def test_check_reports_a_moved_branch_and_fetches_no_body(hubcache, fake_hub, tmp_path):
     path = manifest(tmp_path, f"{BERT} include=*.json,*.txt\ndataset:{DATA}\n{BERT}@v1.0\n")
-    assert hubcache.run("preload", "--upstream", fake_hub.url, path).returncode == 0
-    quiet = hubcache.run("preload", "--check", "--upstream", fake_hub.url, path)
+    assert hubcache.run("preload", *fake_hub.upstream_args(), path).returncode == 0
+    quiet = hubcache.run("preload", "--check", *fake_hub.upstream_args(), path)
     assert quiet.returncode == 0, quiet.stdout + quiet.stderr
     assert "0 of 3 branches moved" in quiet.stdout
 
@@ -302,7 +302,7 @@ def test_check_reports_a_moved_branch_and_fetches_no_body(hubcache, fake_hub, tm
     new = fake_hub.repos[("model", BERT)].refs["main"]
     cdn_before = len(fake_hub.requests(server="cdn"))
     resolves_before = len([r for r in fake_hub.requests() if "/resolve/" in r.path])
-    done = hubcache.run("preload", "--check", "--upstream", fake_hub.url, "--json", path)
+    done = hubcache.run("preload", "--check", *fake_hub.upstream_args(), "--json", path)
     assert done.returncode == 3, done.stderr
     result = json.loads(done.stdout)
     assert result["moved"] == 1
@@ -314,7 +314,7 @@ def test_check_reports_a_moved_branch_and_fetches_no_body(hubcache, fake_hub, tm
     assert len(fake_hub.requests(server="cdn")) == cdn_before
     assert len([r for r in fake_hub.requests() if "/resolve/" in r.path]) == resolves_before
     # Nothing was written: replay still serves the recorded commit.
-    plain = hubcache.run("preload", "--check", "--upstream", fake_hub.url, path)
+    plain = hubcache.run("preload", "--check", *fake_hub.upstream_args(), path)
     assert f"{old[:12]} -> {new[:12]}" in plain.stdout
     listing = hubcache.json("ls")
     assert [r["commit"] for r in listing["refs"] if r["repo_id"] == BERT and r["ref"] == "main"] \
@@ -324,7 +324,7 @@ def test_check_reports_a_moved_branch_and_fetches_no_body(hubcache, fake_hub, tm
 def test_a_stored_body_is_checked_against_a_sha256_given_later(hubcache, fake_hub, far_origin,
                                                                test_ca, tmp_path):
     far_origin.add("/w.bin", b"the real bytes")
-    flags = ["--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"]]
+    flags = [*fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"]]
     plain = manifest(tmp_path, f"{far_origin.url('/w.bin')}\n", "plain.txt")
     assert hubcache.run("preload", *flags, plain).returncode == 0
     pinned = manifest(tmp_path, f"{far_origin.url('/w.bin')} sha256={'cd' * 32}\n", "pinned.txt")
@@ -343,7 +343,7 @@ def test_preload_again_follows_a_moved_branch_and_keeps_urls_as_hits(hubcache, f
                                                                      tmp_path):
     far_origin.add("/w.bin", b"weights")
     path = manifest(tmp_path, f"{BERT} include=*.json\n{far_origin.url('/w.bin')}\n")
-    flags = ["--upstream", fake_hub.url, "--upstream-ca", test_ca["ca"]]
+    flags = [*fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"]]
     assert hubcache.run("preload", *flags, path).returncode == 0
     old = fake_hub.repos[("model", BERT)].refs["main"]
     fake_hub.commit(BERT, {"config.json": b'{"model_type": "bert", "v": 2}'}, parent=old)
@@ -362,7 +362,7 @@ def test_a_file_cut_by_a_kill_resumes_from_its_partial_bytes(hubcache, fake_hub,
     fake_hub.add_repo("acme/one-big-file", {"model.safetensors": big})
     fake_hub.cdn_rate = 1_000_000  # 3 s for the file
     path = manifest(tmp_path, "acme/one-big-file\n")
-    argv = [str(hubcache_bin), "preload", "--store", str(store), "--upstream", fake_hub.url,
+    argv = [str(hubcache_bin), "preload", "--store", str(store), *fake_hub.upstream_args(),
             str(path)]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     partial = store / "tmp" / f"partial-{sha(big)}"
@@ -376,7 +376,7 @@ def test_a_file_cut_by_a_kill_resumes_from_its_partial_bytes(hubcache, fake_hub,
     assert 1_000_000 <= kept < len(big)
     fake_hub.cdn_rate = None
 
-    done = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--json", path)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["fetched"] == 1
     ranges = [r.headers.get("Range") for r in fake_hub.requests(server="cdn")]
@@ -395,9 +395,9 @@ def test_a_partial_file_with_wrong_bytes_is_thrown_away(hubcache, fake_hub, stor
     partial = store / "tmp" / f"partial-{sha(big)}"
     partial.write_bytes(b"not the right bytes" * 1000)
     path = manifest(tmp_path, "acme/other-big-file\n")
-    first = hubcache.run("preload", "--upstream", fake_hub.url, path)
+    first = hubcache.run("preload", *fake_hub.upstream_args(), path)
     assert first.returncode == 1, first.stderr  # the resumed body does not hash right
     assert not partial.exists(), first.stderr
-    second = hubcache.run("preload", "--upstream", fake_hub.url, "--json", path)
+    second = hubcache.run("preload", *fake_hub.upstream_args(), "--json", path)
     assert second.returncode == 0, second.stderr
     assert json.loads(second.stdout)["fetched"] == 1

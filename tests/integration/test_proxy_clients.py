@@ -22,21 +22,23 @@ def far_origin(test_ca):
     server.stop()
 
 
-def flags(test_ca, *more):
-    return ["--allow-host", "127.0.0.2", "--upstream-ca", str(test_ca["ca"]), *more]
+def flags(test_ca, allow, *more):
+    """`allow`: the origin the clients reach through the proxy (scheme, host and port)."""
+    return ["--allow-host", allow, "--upstream-ca", str(test_ca["ca"]), *more]
 
 
 def record_then_replay(hubcache, origin, test_ca, command, replay_command=None):
     """Runs `command` under `hubcache run` online, then (or `replay_command`) replayed with
     the origin gone."""
-    recorded = hubcache.run("run", *flags(test_ca), "--", *command, timeout=300)
+    recorded = hubcache.run("run", *flags(test_ca, origin.url()), "--", *command, timeout=300)
     assert recorded.returncode == 0, recorded.stderr[-3000:]
     port = origin.port
     origin.stop()
     watch = CountingListener(port, host="127.0.0.2")
     try:
-        replayed = hubcache.run("run", *flags(test_ca, "--mode", "replay", "--strict"), "--",
-                                *(replay_command or command), timeout=300)
+        replay_flags = flags(test_ca, origin.url(), "--mode", "replay", "--strict")
+        replayed = hubcache.run("run", *replay_flags, "--", *(replay_command or command),
+                                timeout=300)
         assert replayed.returncode == 0, replayed.stderr[-3000:]
         assert watch.connections == 0
     finally:
@@ -139,8 +141,8 @@ def test_node_hub_client_through_https_proxy(hubcache, test_ca, tmp_path):
     want = [{"sha256": sha(files["config.json"]), "size": len(files["config.json"])},
             {"files": sorted(files)}]
     try:
-        recorded = hubcache.run("run", *flags(test_ca), "--upstream", hub.url, "--", *command,
-                                timeout=300)
+        recorded = hubcache.run("run", *flags(test_ca, hub.cdn_origin), "--upstream", hub.url,
+                                "--", *command, timeout=300)
         assert recorded.returncode == 0, recorded.stderr[-3000:]
         assert json.loads(recorded.stdout.strip().splitlines()[-1]) == want
         assert len(hub.requests("hub", f"/{BERT}/resolve/main/config.json")) == 1
@@ -148,8 +150,9 @@ def test_node_hub_client_through_https_proxy(hubcache, test_ca, tmp_path):
         hub.stop()
     watch = CountingListener(hub.port, host="127.0.0.2")
     try:
-        replayed = hubcache.run("run", *flags(test_ca, "--mode", "replay", "--strict"),
-                                "--upstream", hub.url, "--", *command, timeout=300)
+        replay_flags = flags(test_ca, hub.cdn_origin, "--mode", "replay", "--strict")
+        replayed = hubcache.run("run", *replay_flags, "--upstream", hub.url, "--", *command,
+                                timeout=300)
         assert replayed.returncode == 0, replayed.stderr[-3000:]
         assert json.loads(replayed.stdout.strip().splitlines()[-1]) == want
         assert watch.connections == 0

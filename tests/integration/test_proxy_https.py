@@ -12,9 +12,10 @@ from origin import CountingListener
 
 
 def start(serve, https_origin, test_ca, *args):
-    # The mirror's own upstream does not matter here; the tunnel's host must be allowed.
+    # The mirror's own upstream does not matter here; the tunnel's origin must be allowed
+    # (here every port of localhost: the tests use several).
     return serve(https_origin.url(), "--upstream-ca", str(test_ca["ca"]),
-                 "--allow-host", "localhost", *args)
+                 "--allow-host", "localhost:*", *args)
 
 
 def bundle_for(hubcache, tmp_path):
@@ -72,13 +73,14 @@ def test_connect_to_a_host_outside_the_allow_list_is_refused(serve, https_origin
             answer += chunk
         answer = answer.decode()
     assert answer.startswith("HTTP/1.1 403")
-    assert "--allow-host example.invalid" in answer
+    assert "--allow-host https://example.invalid " in answer
 
 
 def test_the_upstream_is_verified_normally(serve, https_origin, test_ca, hubcache, tmp_path):
     """Without --upstream-ca the test origin's certificate is not trusted: 502, not a body."""
     https_origin.add("/x", b"secret")
-    served = serve(https_origin.url(), "--allow-host", "localhost", "--retries", "0")
+    served = serve(https_origin.url(), "--allow-host", f"https://localhost:{https_origin.port}",
+                   "--retries", "0")
     bundle = bundle_for(hubcache, tmp_path)
     answer = requests.get(f"https://localhost:{https_origin.port}/x",
                           proxies={"https": served.base}, verify=bundle)
@@ -124,7 +126,7 @@ def test_hub_urls_through_connect_land_on_the_hub_object_model(serve, test_ca, h
     hub = FakeHub(tls=tls, url_host="localhost")
     try:
         demo_repos(hub)
-        served = serve(hub.url, "--upstream-ca", str(test_ca["ca"]))
+        served = serve(hub.url, "--upstream-ca", str(test_ca["ca"]), *hub.allow_args())
         bundle = bundle_for(hubcache, tmp_path)
         proxies = {"https": served.base}
         config = repo_files(hub, BERT)["config.json"]
@@ -163,7 +165,7 @@ def test_run_points_every_client_at_the_proxy(hubcache, test_ca, tmp_path):
               "os.environ['HF_ENDPOINT'], os.environ['NO_PROXY'])\n"
               "print(os.environ['PIP_CERT'] == os.environ['REQUESTS_CA_BUNDLE'] == "
               "os.environ['SSL_CERT_FILE'] == os.environ['NODE_EXTRA_CA_CERTS'])\n")
-    flags = ["--allow-host", "127.0.0.2", "--upstream-ca", str(test_ca["ca"])]
+    flags = ["--allow-host", https_origin.url(), "--upstream-ca", str(test_ca["ca"])]
     done = hubcache.run("run", *flags, "--", sys.executable, "-c", script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"200 stored {len(body)} {len(body)}",

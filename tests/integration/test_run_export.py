@@ -28,7 +28,7 @@ def test_run_records_then_replays_strictly(hubcache, fake_hub, tmp_path):
     actions = [{"op": "snapshot", "repo": BERT}, {"op": "list_files", "repo": DATA, "type": "dataset"}]
     report = tmp_path / "report.json"
     fake_hub.throttle(1, retry_after="1", path_prefix="/api/")
-    done = run_cmd(hubcache, "--upstream", fake_hub.url, "--report", str(report), "--retry-floor",
+    done = run_cmd(hubcache, *fake_hub.upstream_args(), "--report", str(report), "--retry-floor",
                    "100ms", "--", *client_cmd(actions, tmp_path / "c1"))
     assert done.returncode == 0, done.stderr
     recorded = json.loads(done.stdout.strip().splitlines()[-1])
@@ -113,7 +113,7 @@ def git_or_lfs_etag(path, data, hub):
 
 
 def test_export_file_by_file_both_layouts_idempotent(hubcache, fake_hub, serve, tmp_path):
-    served = serve(fake_hub.url)
+    served = serve(fake_hub.url, *fake_hub.allow_args())
     client = HfClient("hub-latest", CLIENT_VENVS["hub-latest"], tmp_path / "home")
     got = client.run([{"op": "snapshot", "repo": BERT},
                       {"op": "download", "repo": BERT, "file": "config.json", "revision": "v1.0"},
@@ -165,7 +165,7 @@ def test_export_file_by_file_both_layouts_idempotent(hubcache, fake_hub, serve, 
 
 
 def test_export_one_repo_and_an_unknown_one(hubcache, fake_hub, serve, tmp_path):
-    served = serve(fake_hub.url)
+    served = serve(fake_hub.url, *fake_hub.allow_args())
     client = HfClient("hub-latest", CLIENT_VENVS["hub-latest"], tmp_path / "home")
     client.run([{"op": "download", "repo": BERT, "file": "config.json"},
                 {"op": "download", "repo": DATA, "type": "dataset", "file": "data/test.csv"}],

@@ -192,7 +192,7 @@ def test_redirects_are_followed_for_allowed_hosts_only(serve, origin):
         assert cdn.count("/blob/abc") == 0
         served.stop()
 
-        allowed = serve(origin.url(), "--allow-host", "127.0.0.2")
+        allowed = serve(origin.url(), "--allow-host", cdn.url())
         got = requests.get(allowed.url("/resolve/main/w.bin"), allow_redirects=False,
                            headers={"Authorization": "Bearer secret"})
         assert got.status_code == 200 and got.content == body

@@ -81,8 +81,11 @@ def test_record_reports_an_unreachable_upstream_as_502(serve, tmp_path):
     response = requests.get(served.url("/x"))
     assert response.status_code == 502
     assert response.headers["X-Hubcache"] == "miss"
-    assert "Couldn't connect" in response.text or "refused" in response.text.lower()
+    # What failed, for the client; why (a closed port), for the operator only (issue 14).
+    assert response.text == f"hubcache: upstream failed: GET http://127.0.0.1:{port}/x\n"
     served.stop()
+    assert "Couldn't connect" in served.stderr or "refused" in served.stderr.lower()
     throttles = served.log("throttle")
     assert [t["attempt"] for t in throttles] == [1, 2]
     assert all(t["source"] == "backoff" and t["status"] is None for t in throttles)
+    assert all("onnect" in t["error"] for t in throttles)

@@ -42,6 +42,21 @@ TEST(ExchangeKey, CredentialsScopeTheKeyWithoutAppearingInIt) {
   EXPECT_NE(key, cache::exchange_key("GET", url("http://o.test/f")));
 }
 
+TEST(ExchangeKey, EveryKeyOfAnOriginStartsWithItsPrefix) {
+  const auto prefix = cache::origin_key_prefix("GET", url("https://o.test:8443/"));
+  EXPECT_EQ(prefix, "GET https://o.test:8443/");
+  for (const char* text : {"https://o.test:8443/", "https://o.test:8443/a/b?x=1&Expires=2"}) {
+    EXPECT_EQ(cache::exchange_key("GET", url(text), "scope").rfind(prefix, 0), 0u) << text;
+  }
+  // Another port, scheme or host (even one that starts the same) is another origin.
+  for (const char* text : {"https://o.test/", "http://o.test:8443/", "https://o.test.evil:8443/"}) {
+    EXPECT_NE(cache::exchange_key("GET", url(text)).rfind(prefix, 0), 0u) << text;
+  }
+  const auto shorter_port = cache::origin_key_prefix("GET", url("https://o.test:844/"));
+  EXPECT_NE(cache::exchange_key("GET", url("https://o.test:8443/x")).rfind(shorter_port, 0), 0u);
+  EXPECT_EQ(cache::origin_key_prefix("HEAD", url("http://o.test/x")), "HEAD http://o.test/");
+}
+
 } // namespace
 
 namespace {

@@ -82,6 +82,28 @@ TEST(Index, ExchangeKeepsHeadersInOrderAndMayHaveNoBody) {
   EXPECT_EQ(found->status, 200);
 }
 
+TEST(Index, FindsWhetherAnyExchangeKeyStartsWithAPrefix) {
+  TempDir dir;
+  auto index = store::Index::open(dir.path() / "index.db").value();
+  for (const char* key : {"GET https://a.test:8443/x", "HEAD https://b.test/y?z=1",
+                          "GET https://c.test/\xff\xff"}) {
+    store::Exchange e;
+    e.key = key;
+    e.method = "GET";
+    e.url = "u";
+    e.status = 200;
+    ASSERT_TRUE(index->put_exchange(e));
+  }
+  EXPECT_TRUE(index->has_exchange_with_prefix("GET https://a.test:8443/").value());
+  EXPECT_FALSE(index->has_exchange_with_prefix("GET https://a.test/").value());
+  EXPECT_FALSE(index->has_exchange_with_prefix("GET https://a.test:844/").value());
+  EXPECT_FALSE(index->has_exchange_with_prefix("HEAD https://a.test:8443/").value());
+  EXPECT_TRUE(index->has_exchange_with_prefix("HEAD https://b.test/").value());
+  EXPECT_FALSE(index->has_exchange_with_prefix("HEAD https://b.test/y?z=2").value());
+  EXPECT_TRUE(index->has_exchange_with_prefix("GET https://c.test/\xff").value());
+  EXPECT_FALSE(index->has_exchange_with_prefix("GET https://d.test/").value());
+}
+
 TEST(Index, DeletingABlobRemovesEveryEntryNamingIt) {
   TempDir dir;
   auto index = store::Index::open(dir.path() / "index.db").value();
