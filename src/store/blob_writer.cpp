@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace store {
@@ -60,6 +61,13 @@ util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
     discard();
     return util::fail(util::Errc::corrupt, "sha256 mismatch: expected " + expect.sha256->hex() +
                                                ", got " + digest.hex());
+  }
+  // A blob never changes once named: read-only, so an export or a tool that opens it by a
+  // hard link cannot edit the store's content in place (issue 14).
+  if (::fchmod(m_fd.get(), 0444) != 0) {
+    auto error = util::fail_errno("make the temp blob read-only");
+    discard();
+    return error;
   }
   if (::fsync(m_fd.get()) != 0) {
     auto error = util::fail_errno("fsync temp blob");

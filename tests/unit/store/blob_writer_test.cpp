@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 namespace {
 
 using testutil::TestStore;
@@ -27,6 +29,19 @@ TEST(BlobWriter, CommitPlacesTheBlobUnderItsDigest) {
   EXPECT_EQ(reader->size(), 11u);
   EXPECT_EQ(testutil::read_file(s->layout().blob_path(reader->digest())), "hello world");
   EXPECT_EQ(tmp_files(*s), 0u);
+}
+
+// Issue 14: a placed blob is read-only, so nothing that reaches it by a hard link (an
+// export, a tool) edits the store's content in place.
+TEST(BlobWriter, Issue14APlacedBlobIsReadOnly) {
+  TestStore s;
+  auto writer = s->begin_blob().value();
+  ASSERT_TRUE(writer.write("content"));
+  auto reader = writer.commit();
+  ASSERT_TRUE(reader);
+  struct stat info {};
+  ASSERT_EQ(::stat(s->layout().blob_path(reader->digest()).c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0444u);
 }
 
 TEST(BlobWriter, SizeMismatchIsRefusedAndNothingIsKept) {
