@@ -185,7 +185,15 @@ util::Result<Lockfile> parse_lockfile(std::string_view text, const std::string& 
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
-    if (auto r = parse_line(line, lock); !r) {
+    // A lock is text for review, and a field ending in '\r' would not read back as itself
+    // once rendered (issue 14): no control character but the tabs between fields.
+    const bool control = std::any_of(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+    });
+    if (auto r = control ? util::fail(util::Errc::invalid_argument,
+                                      "a control character in a field (only tabs separate them)")
+                         : parse_line(line, lock);
+        !r) {
       if (!errors.empty()) errors += '\n';
       errors += file + ":" + std::to_string(number) + ": " + r.error().message;
     }

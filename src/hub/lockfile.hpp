@@ -79,7 +79,8 @@ private:
   std::map<std::string, std::size_t> m_url_index;
 };
 
-// Parses a lockfile. Errc::invalid_argument with one "FILE:LINE: what" line per bad line.
+// Parses a lockfile. Errc::invalid_argument with one "FILE:LINE: what" line per bad line;
+// a line holding a control character other than the tabs between fields is a bad line.
 util::Result<Lockfile> parse_lockfile(std::string_view text, const std::string& file);
 
 // What the store holds: every ref, every Hub file, and every recorded 2xx GET with a body
