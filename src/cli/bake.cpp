@@ -37,7 +37,7 @@ int run_bake(const GlobalOptions& global, const BakeCliOptions& options) {
     auto repo = store::parse_repo_spec(wanted);
     if (!repo) {
       std::fprintf(stderr, "hubcache: error: --repo '%s' is not org/name or dataset:org/name "
-                           "(see 'hubcache bake --help')\n", store::printable(wanted).c_str());
+                           "(see 'hubcache bake --help')\n", util::printable(wanted).c_str());
       return k_exit_usage;
     }
     bake_options.repos.push_back(std::move(*repo));

@@ -2,6 +2,7 @@
 
 #include "util/duration.hpp"
 #include "util/size.hpp"
+#include "util/utf8.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -76,7 +77,9 @@ void add_size_option(CLI::App& app, const std::string& name, std::optional<std::
 }
 
 int report(const util::Error& error) {
-  std::fprintf(stderr, "hubcache: error: %s\n", error.message.c_str());
+  // Messages name outside input (URLs, paths, upstream text): printed safe for a terminal.
+  std::fprintf(stderr, "hubcache: error: %s\n",
+               util::printable(error.message, std::string_view::npos).c_str());
   return k_exit_failure;
 }
 

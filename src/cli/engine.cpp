@@ -19,6 +19,7 @@
 #include "util/json_line.hpp"
 #include "util/json_text.hpp"
 #include "util/ndjson_log.hpp"
+#include "util/utf8.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -72,7 +73,8 @@ struct CaSlot {
 
 void notice(const std::string& line) {
   std::lock_guard lock(g_stderr_mutex);
-  std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+  // A notice names outside input (a URL, an upstream's error): never raw bytes on a terminal.
+  std::fprintf(stderr, "hubcache: %s\n", util::printable(line, std::string_view::npos).c_str());
 }
 
 } // namespace

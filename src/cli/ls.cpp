@@ -109,7 +109,7 @@ int run_ls(const GlobalOptions& global, const LsOptions& options) {
           // A URL is the upstream's or a client's text: shown with control characters escaped.
           print_row("exchange", e.blob ? util::format_size(e.body_size) : "-",
                     util::format_iso8601(e.last_access),
-                    e.method + " " + store::printable(e.url) + " (" + std::to_string(e.status) + ")");
+                    e.method + " " + util::printable(e.url) + " (" + std::to_string(e.status) + ")");
         },
         damaged);
   }

@@ -9,6 +9,7 @@
 #include "upstream/fetcher.hpp"
 #include "util/metrics.hpp"
 #include "util/stop_signal.hpp"
+#include "util/utf8.hpp"
 
 #include <cstdio>
 
@@ -25,7 +26,7 @@ struct MountCliOptions {
 };
 
 void notice(const std::string& line) {
-  std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+  std::fprintf(stderr, "hubcache: %s\n", util::printable(line, std::string_view::npos).c_str());
   std::fflush(stderr);
 }
 

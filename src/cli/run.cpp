@@ -9,6 +9,7 @@
 #include "util/file.hpp"
 #include "util/json_text.hpp"
 #include "util/size.hpp"
+#include "util/utf8.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -131,7 +132,8 @@ void print_summary(const cache::RunTotals& totals, const std::vector<cache::RunR
   if (misses.empty()) return;
   std::fprintf(stderr, "hubcache: missed:\n");
   for (std::size_t i = 0; i < misses.size() && i < k_misses_shown; ++i) {
-    std::fprintf(stderr, "  %s %s (%d)\n", misses[i].method.c_str(), misses[i].url.c_str(),
+    std::fprintf(stderr, "  %s %s (%d)\n", misses[i].method.c_str(),
+                 util::printable(misses[i].url, std::string_view::npos).c_str(),
                  misses[i].status);
   }
   if (misses.size() > k_misses_shown) {

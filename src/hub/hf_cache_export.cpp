@@ -60,7 +60,7 @@ util::Result<fs::path> inside(const fs::path& root, const fs::path& relative) {
   const fs::path back = joined.lexically_relative(root.lexically_normal());
   if (relative.is_absolute() || back.empty() || *back.begin() == "..") {
     return util::fail(util::Errc::invalid_argument,
-                      "'" + store::printable(relative.string()) + "' would leave " + root.string());
+                      "'" + util::printable(relative.string()) + "' would leave " + root.string());
   }
   return joined;
 }

@@ -53,7 +53,7 @@ util::Result<void> parse_line(std::string_view line, Lockfile& lock) {
     const auto f = split_tabs(line, 5);
     if (f.size() != 5) return bad("a ref line has 5 tab-separated fields: ref TYPE REPO NAME COMMIT");
     const auto type = store::parse_repo_type(f[1]);
-    if (!type) return bad("unknown repo type '" + store::printable(f[1]) + "'");
+    if (!type) return bad("unknown repo type '" + util::printable(f[1]) + "'");
     auto repo_id = store::RepoId::from(f[2]);
     if (!repo_id) return tl::unexpected(repo_id.error());
     auto name = store::Revision::from(f[3]);
@@ -69,15 +69,15 @@ util::Result<void> parse_line(std::string_view line, Lockfile& lock) {
       return bad("a file line has 7 tab-separated fields: file TYPE REPO COMMIT SHA256 SIZE PATH");
     }
     const auto type = store::parse_repo_type(f[1]);
-    if (!type) return bad("unknown repo type '" + store::printable(f[1]) + "'");
+    if (!type) return bad("unknown repo type '" + util::printable(f[1]) + "'");
     auto repo_id = store::RepoId::from(f[2]);
     if (!repo_id) return tl::unexpected(repo_id.error());
     auto commit = store::CommitId::from(f[3]);
     if (!commit) return tl::unexpected(commit.error());
     const auto digest = util::Sha256::from_hex(f[4]);
-    if (!digest) return bad("'" + store::printable(f[4]) + "' is not a sha256 (64 hex digits)");
+    if (!digest) return bad("'" + util::printable(f[4]) + "' is not a sha256 (64 hex digits)");
     const auto size = parse_size(f[5]);
-    if (!size) return bad("'" + store::printable(f[5]) + "' is not a size in bytes");
+    if (!size) return bad("'" + util::printable(f[5]) + "' is not a size in bytes");
     auto path = store::RepoPath::from(f[6]);
     if (!path) return tl::unexpected(path.error());
     lock.add(LockedFile{*type, std::move(*repo_id), std::move(*commit), std::move(*path), *digest, *size});
@@ -87,14 +87,14 @@ util::Result<void> parse_line(std::string_view line, Lockfile& lock) {
     const auto f = split_tabs(line, 4);
     if (f.size() != 4) return bad("a url line has 4 tab-separated fields: url SHA256 SIZE URL");
     const auto digest = util::Sha256::from_hex(f[1]);
-    if (!digest) return bad("'" + store::printable(f[1]) + "' is not a sha256 (64 hex digits)");
+    if (!digest) return bad("'" + util::printable(f[1]) + "' is not a sha256 (64 hex digits)");
     const auto size = parse_size(f[2]);
-    if (!size) return bad("'" + store::printable(f[2]) + "' is not a size in bytes");
-    if (!is_lockable_url(f[3])) return bad("'" + store::printable(f[3]) + "' is not an http(s) URL");
+    if (!size) return bad("'" + util::printable(f[2]) + "' is not a size in bytes");
+    if (!is_lockable_url(f[3])) return bad("'" + util::printable(f[3]) + "' is not an http(s) URL");
     lock.add(LockedUrl{f[3], *digest, *size});
     return {};
   }
-  return bad("unknown line kind '" + store::printable(kind) + "' (ref, file or url)");
+  return bad("unknown line kind '" + util::printable(kind) + "' (ref, file or url)");
 }
 
 // The exchange key a recorded GET of `url` has, without a credential.
@@ -202,7 +202,15 @@ util::Result<Lockfile> parse_lockfile(std::string_view text, const std::string& 
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
-    if (auto r = parse_line(line, lock); !r) {
+    // A lock is text for review, and a field ending in '\r' would not read back as itself
+    // once rendered (issue 14): no control character but the tabs between fields.
+    const bool control = std::any_of(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+    });
+    if (auto r = control ? util::fail(util::Errc::invalid_argument,
+                                      "a control character in a field (only tabs separate them)")
+                         : parse_line(line, lock);
+        !r) {
       if (!errors.empty()) errors += '\n';
       errors += file + ":" + std::to_string(number) + ": " + r.error().message;
     }

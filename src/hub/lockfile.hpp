@@ -80,7 +80,8 @@ private:
 };
 
 // Parses a lockfile. Errc::invalid_argument with one "FILE:LINE: what" line per bad line
-// (every name is validated: a lockfile may come from a pull request).
+// (every name is validated: a lockfile may come from a pull request); a line holding a
+// control character other than the tabs between fields is a bad line.
 util::Result<Lockfile> parse_lockfile(std::string_view text, const std::string& file);
 
 // What the store holds: every ref, every Hub file, and every recorded 2xx GET with a body

@@ -8,6 +8,9 @@ namespace hub {
 
 namespace {
 
+// The Hub's answers nest a few levels (a listing's "lfs" object in an entry in an array).
+constexpr int k_max_json_depth = 256;
+
 bool is_xet_link(std::string_view entry) {
   return entry.find("rel=\"xet-") != std::string_view::npos ||
          entry.find("rel=xet-") != std::string_view::npos;
@@ -75,8 +78,17 @@ util::Headers strip_xet(const util::Headers& headers) {
 
 std::string strip_xet_json(std::string_view json) {
   if (json.find("xetHash") == std::string_view::npos) return std::string(json);
-  auto value = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) return std::string(json);
+  // strip() and dump() recurse: a body nested deeper than any Hub answer is would overflow
+  // the stack and stop the server (issue 14), so it is passed on as it is.
+  bool too_deep = false;
+  auto value = nlohmann::json::parse(
+      json,
+      [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > k_max_json_depth) too_deep = true;
+        return true;
+      },
+      /*allow_exceptions=*/false);
+  if (value.is_discarded() || too_deep) return std::string(json);
   strip(value);
   return util::to_json_text(value);
 }

@@ -13,7 +13,8 @@ namespace hub {
 // Without X-Xet-* headers and without the xet-auth / xet-reconstruction-info Link entries.
 util::Headers strip_xet(const util::Headers& headers);
 
-// `json` without any "xetHash" member (at any depth). Text that is not JSON is returned as is.
+// `json` without any "xetHash" member (at any depth). Text that is not JSON, or JSON nested
+// deeper than 256 levels, is returned as is.
 std::string strip_xet_json(std::string_view json);
 
 // Link and Location values starting with `upstream_origin` start with `own_origin` instead.

@@ -36,7 +36,7 @@ util::Result<std::vector<Listed>> list_tree(const EngineClient& client, const Re
       auto path = store::RepoPath::parse(text(item, "path"));
       if (!path) {
         return util::fail(util::Errc::upstream_status,
-                          "the tree listing names '" + store::printable(text(item, "path")) +
+                          "the tree listing names '" + util::printable(text(item, "path")) +
                               "', which is not a path in a repository");
       }
       Listed file{std::move(*path), number(item, "size").value_or(0), std::nullopt, text(item, "oid")};

@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+#include <utility>
+
 namespace remote {
 
 using nlohmann::json;
@@ -66,6 +69,25 @@ util::Result<json> parse(std::string_view text, const char* what) {
   return doc;
 }
 
+// The integer `value` holds, if it is one that fits T. nlohmann's get<T>() converts a float,
+// or an integer out of range, unchecked (1e300 into an int is undefined behaviour): a row
+// others wrote must not get that far (issue 14).
+template <typename T> std::optional<T> integer(const json& value) {
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<std::uint64_t>();
+    if (std::in_range<T>(v)) return static_cast<T>(v);
+  } else if (value.is_number_integer()) {
+    const auto v = value.get<std::int64_t>();
+    if (std::in_range<T>(v)) return static_cast<T>(v);
+  }
+  return std::nullopt;
+}
+
+tl::unexpected<util::Error> not_integer(const char* row, const char* field) {
+  return util::fail(util::Errc::corrupt, std::string(row) + " in the bucket is malformed: \"" + field +
+                                             "\" is not an integer in range");
+}
+
 } // namespace
 
 std::string encode_file(const store::HubObject& object) {
@@ -83,8 +105,9 @@ util::Result<store::HubObject> decode_file(std::string_view text, const store::H
     if (!blob) return util::fail(util::Errc::corrupt, "a file row in the bucket names a bad blob");
     auto etag = store::Etag::parse(doc->at("etag").get<std::string>());
     if (!etag) return util::fail(util::Errc::corrupt, "a file row in the bucket has a bad etag");
-    return store::HubObject{key, *blob, std::move(*etag), doc->at("size").get<std::uint64_t>(),
-                            doc->at("lfs").get<bool>()};
+    const auto size = integer<std::uint64_t>(doc->at("size"));
+    if (!size) return not_integer("a file row", "size");
+    return store::HubObject{key, *blob, std::move(*etag), *size, doc->at("lfs").get<bool>()};
   } catch (const json::exception& e) {
     return util::fail(util::Errc::corrupt, std::string("a file row in the bucket is malformed: ") + e.what());
   }
@@ -109,11 +132,15 @@ util::Result<store::Exchange> decode_exchange(std::string_view text) {
     exchange.key = doc->at("key").get<std::string>();
     exchange.method = doc->at("method").get<std::string>();
     exchange.url = doc->at("url").get<std::string>();
-    exchange.status = doc->at("status").get<int>();
+    const auto status = integer<int>(doc->at("status"));
+    if (!status) return not_integer("an exchange row", "status");
+    exchange.status = *status;
     for (const auto& pair : doc->at("headers")) {
       exchange.headers.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<std::string>());
     }
-    exchange.body_size = doc->at("size").get<std::uint64_t>();
+    const auto size = integer<std::uint64_t>(doc->at("size"));
+    if (!size) return not_integer("an exchange row", "size");
+    exchange.body_size = *size;
     if (doc->contains("blob")) {
       const auto blob = util::Sha256::from_hex(doc->at("blob").get<std::string>());
       if (!blob) return util::fail(util::Errc::corrupt, "an exchange row in the bucket names a bad blob");
@@ -134,10 +161,13 @@ util::Result<store::Ref> decode_ref(std::string_view text, store::RepoType type,
   auto doc = parse(text, "ref");
   if (!doc) return tl::unexpected(doc.error());
   try {
+    const auto learned_at = doc->contains("learned_at")
+                                ? integer<util::UnixMillis>(doc->at("learned_at"))
+                                : util::UnixMillis{0};
+    if (!learned_at) return not_integer("a ref", "learned_at");
     auto commit = store::CommitId::parse(doc->at("commit").get<std::string>());
     if (!commit) return util::fail(util::Errc::corrupt, "a ref in the bucket names a bad commit");
-    return store::Ref{type, repo_id, name, std::move(*commit),
-                      doc->value("learned_at", util::UnixMillis{0}), {}};
+    return store::Ref{type, repo_id, name, std::move(*commit), *learned_at, {}};
   } catch (const json::exception& e) {
     return util::fail(util::Errc::corrupt, std::string("a ref in the bucket is malformed: ") + e.what());
   }

@@ -429,7 +429,7 @@ util::Result<ImportTotals> import_bake(Store& target, const fs::path& archive_pa
   note((*baked)->for_each_exchange(
       [&](const Exchange& e) {
         if (is_private_key(e.key)) {
-          totals.errors.push_back(printable(e.key) + ": recorded with a credential; not imported");
+          totals.errors.push_back(util::printable(e.key) + ": recorded with a credential; not imported");
           return;
         }
         if (!e.blob) {
@@ -439,7 +439,7 @@ util::Result<ImportTotals> import_bake(Store& target, const fs::path& archive_pa
         }
         auto body = pin(*e.blob);
         if (!body) {
-          totals.errors.push_back(printable(e.key) + ": its blob was not verified; not imported");
+          totals.errors.push_back(util::printable(e.key) + ": its blob was not verified; not imported");
           return;
         }
         note(target.put(&*body, e));

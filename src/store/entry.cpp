@@ -12,6 +12,8 @@ std::string repo_folder(RepoType type, const RepoId& repo_id) {
 }
 
 std::optional<std::pair<RepoType, RepoId>> parse_repo_folder(std::string_view folder) {
+  // repo_folder never writes '/': a name holding one is a path, not a folder (issue 14).
+  if (folder.find('/') != std::string_view::npos) return std::nullopt;
   const auto first = folder.find("s--");
   if (first == std::string_view::npos) return std::nullopt;
   const auto type = parse_repo_type(folder.substr(0, first));

@@ -354,7 +354,7 @@ constexpr const char* k_hub_object_columns =
 // read as the bytes stored and validated into entry values, or refused as Errc::corrupt.
 tl::unexpected<util::Error> bad_row(const char* table, const char* column, std::string_view value) {
   return util::fail(util::Errc::corrupt, std::string("a row of ") + table + " has a bad " +
-                                             column + " '" + printable(value) + "'");
+                                             column + " '" + util::printable(value) + "'");
 }
 
 util::Result<HubObject> hub_object_from_row(sqlite3_stmt* stmt) {
@@ -658,8 +658,11 @@ util::Result<std::optional<BlobRow>> Index::find_blob(const util::Sha256& digest
 util::Result<std::vector<BlobRow>> Index::blobs_by_access(std::size_t limit,
                                                           const std::optional<BlobRow>& after) {
   std::lock_guard lock(m_mutex);
+  // Only rows named by a sha256 (64 lower-case hex): another name reads back as some other
+  // digest, and a cursor made from it would return the same page forever (issue 14).
   auto stmt = prepare("SELECT digest, size, stored_at, last_access FROM blobs "
-                      "WHERE (last_access, digest) > (?, ?) ORDER BY last_access, digest LIMIT ?");
+                      "WHERE (last_access, digest) > (?, ?) AND length(digest) = 64 "
+                      "AND digest NOT GLOB '*[^0-9a-f]*' ORDER BY last_access, digest LIMIT ?");
   if (!stmt.ok()) return tl::unexpected(error("prepare"));
   stmt.bind(1, after ? after->last_access : std::numeric_limits<std::int64_t>::min())
       .bind(2, after ? after->digest.hex() : std::string())
@@ -740,7 +743,13 @@ util::Result<IndexCounts> Index::counts() {
   if (stmt.step() != SQLITE_ROW) return tl::unexpected(error("count"));
   sqlite3_stmt* s = stmt.get();
   counts.blobs = static_cast<std::uint64_t>(sqlite3_column_int64(s, 0));
-  counts.blob_bytes = static_cast<std::uint64_t>(sqlite3_column_double(s, 1));
+  // total() is a double: in a damaged index it may be negative or past 2^64, where a cast
+  // would be undefined behaviour (issue 14). A size is neither.
+  const double bytes = sqlite3_column_double(s, 1);
+  counts.blob_bytes = !(bytes > 0) ? 0
+                      : bytes >= 18446744073709551616.0
+                          ? std::numeric_limits<std::uint64_t>::max()
+                          : static_cast<std::uint64_t>(bytes);
   counts.hub_objects = static_cast<std::uint64_t>(sqlite3_column_int64(s, 2));
   counts.refs = static_cast<std::uint64_t>(sqlite3_column_int64(s, 3));
   counts.exchanges = static_cast<std::uint64_t>(sqlite3_column_int64(s, 4));

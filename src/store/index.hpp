@@ -84,7 +84,8 @@ public:
   util::Result<void> touch_exchange(const std::string& key, util::UnixMillis now);
 
   util::Result<std::optional<BlobRow>> find_blob(const util::Sha256& digest);
-  // Least recently used first, at most `limit`, starting after `after` (paging).
+  // Least recently used first, at most `limit`, starting after `after` (paging). A row not
+  // named by a sha256 (only a damaged index has one) is skipped.
   util::Result<std::vector<BlobRow>> blobs_by_access(std::size_t limit,
                                                      const std::optional<BlobRow>& after);
   // Blob rows that no entry names.

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 
 namespace store {
 
@@ -85,23 +84,6 @@ bool EtagRule::valid(std::string_view text) {
 
 bool is_credential_scope(std::string_view text) {
   return text.empty() || util::is_lower_hex(text, 32);
-}
-
-std::string printable(std::string_view text) {
-  constexpr std::size_t k_limit = 200;
-  const bool cut = text.size() > k_limit;
-  const std::string valid = util::to_valid_utf8(text.substr(0, k_limit));
-  std::string out;
-  for (unsigned char c : valid) {
-    if (is_control(c)) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      out += escaped;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return cut ? out + "..." : out;
 }
 
 } // namespace store

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "util/result.hpp"
+#include "util/utf8.hpp"
 
 #include <compare>
 #include <optional>
@@ -13,9 +14,6 @@
 #include <string_view>
 
 namespace store {
-
-// `text` for an error message: control characters and invalid UTF-8 escaped, cut at 200 bytes.
-std::string printable(std::string_view text);
 
 // A string that satisfies `Rule::valid`. A plain value: copyable, ordered, compared with text.
 template <typename Rule> class Name {
@@ -28,7 +26,7 @@ public:
   static util::Result<Name> from(std::string_view text) {
     if (auto name = parse(text)) return *name;
     return util::fail(util::Errc::invalid_argument,
-                      "'" + printable(text) + "' is not " + std::string(Rule::k_what));
+                      "'" + util::printable(text) + "' is not " + std::string(Rule::k_what));
   }
 
   const std::string& str() const { return m_text; }

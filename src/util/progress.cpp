@@ -1,5 +1,7 @@
 #include "util/progress.hpp"
 
+#include "util/utf8.hpp"
+
 #include "util/size.hpp"
 
 #include <unistd.h>
@@ -46,8 +48,10 @@ void Progress::advance(std::uint64_t bytes) {
   }
 }
 
-void Progress::note(const std::string& line) {
+void Progress::note(const std::string& line_text) {
   if (m_style == Style::none) return;
+  // A note names outside input (a path, a URL): its control characters never reach the terminal.
+  const std::string line = printable(line_text, std::string_view::npos);
   if (m_style == Style::bar && m_drawn && !m_finished) {
     std::fprintf(m_out, "\r\033[K%s\n", line.c_str());
     draw(false);

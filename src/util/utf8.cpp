@@ -1,5 +1,8 @@
 #include "util/utf8.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace util {
 
 int utf8_sequence_length(std::string_view text) {
@@ -53,6 +56,23 @@ std::string to_valid_utf8(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string printable(std::string_view text, std::size_t limit) {
+  const bool cut = text.size() > limit;
+  const std::string valid = to_valid_utf8(text.substr(0, std::min(limit, text.size())));
+  std::string out;
+  out.reserve(valid.size());
+  for (unsigned char c : valid) {
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return cut ? out + "..." : out;
 }
 
 } // namespace util

@@ -1,4 +1,5 @@
-// UTF-8 as RFC 3629 defines it: what may go into a JSON string, a file name or a log line.
+// UTF-8 as RFC 3629 defines it: what may go into a JSON string, a file name or a log line,
+// and text from outside made printable.
 #pragma once
 
 #include <string>
@@ -18,5 +19,10 @@ bool is_valid_utf8(std::string_view text);
 // `text` with each ill-formed sequence (each maximal subpart) replaced by U+FFFD, as
 // WHATWG's decoder does.
 std::string to_valid_utf8(std::string_view text);
+
+// `text` safe to print on a terminal or in a log line: ill-formed UTF-8 replaced by U+FFFD,
+// control characters written as \xNN, cut after `limit` bytes with "..." (an error message
+// names input this way; a notice passes npos).
+std::string printable(std::string_view text, std::size_t limit = 200);
 
 } // namespace util

@@ -105,6 +105,19 @@ TEST(HubXetJson, KeepsXetHashAsAValue) {
   EXPECT_EQ(json::parse(out), json::parse(R"({"path":"xetHash"})"));
 }
 
+// Issue 14 (found with tests/fuzz/link_fuzz.cpp under ASan): an answer nested a million
+// levels deep, with an "xetHash" in it, overflowed the stack (the strip and the dump both
+// recurse) and killed `serve`, live or from a recording. Past a depth no Hub answer has, the
+// body is passed on as it is, like text that is not JSON.
+TEST(HubXetJson, Issue14DeepNestingIsKeptAsItIs) {
+  const std::size_t depth = 1'000'000;
+  const std::string body = R"({"xetHash":"h","a":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  EXPECT_EQ(hub::strip_xet_json(body), body);
+  // A real depth is still stripped.
+  const std::string nested = R"({"xetHash":"h","a":)" + std::string(64, '[') + std::string(64, ']') + "}";
+  EXPECT_EQ(hub::strip_xet_json(nested), R"({"a":)" + std::string(64, '[') + std::string(64, ']') + "}");
+}
+
 TEST(HubXetOrigin, RewritesLinkAndLocation) {
   const util::Headers in = {
       {"Link", "<https://huggingface.co/api/datasets/org/P3/tree/main?recursive=1&cursor=abc>; rel=\"next\""},

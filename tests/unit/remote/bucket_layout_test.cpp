@@ -102,5 +102,38 @@ TEST(BucketLayout, MalformedRowsAreCorrupt) {
   EXPECT_FALSE(decode_ref(R"({"commit":"main"})", store::RepoType::model, repo("o/n"), revision("main")));
 }
 
+// Issue 14 (found by tests/fuzz/bucket_row_fuzz.cpp under UBSan): a number that is not an
+// integer of the field's range was converted with undefined behaviour (1e300 into an int).
+// Such a row is corrupt, like any other malformed row.
+TEST(BucketLayout, Issue14NumbersOutOfRangeAreCorrupt) {
+  const store::HubObjectKey key{store::RepoType::model, repo("o/n"), commit_id(k_commit), repo_path("x"), {}};
+  const std::string blob = util::Sha256::of(std::string_view("w")).hex();
+  for (const std::string size : {"1.5", "-1", "1e300", "-1e300", "18446744073709551616"}) {
+    const auto file = decode_file(R"({"blob":")" + blob + R"(","etag":"e","size":)" + size + R"(,"lfs":false})", key);
+    ASSERT_FALSE(file) << size;
+    EXPECT_EQ(file.error().code, util::Errc::corrupt);
+    const auto exchange = decode_exchange(
+        R"({"key":"k","method":"GET","url":"https://x/y","status":200,"headers":[],"size":)" + size + "}");
+    ASSERT_FALSE(exchange) << size;
+    EXPECT_EQ(exchange.error().code, util::Errc::corrupt);
+  }
+  for (const std::string status : {"1e300", "404.5", "-1e300", "2147483648"}) {
+    const auto exchange = decode_exchange(
+        R"({"key":"k","method":"GET","url":"https://x/y","status":)" + status + R"(,"headers":[],"size":0})");
+    ASSERT_FALSE(exchange) << status;
+    EXPECT_EQ(exchange.error().code, util::Errc::corrupt);
+  }
+  for (const std::string learned_at : {"1e300", "-1e300", "0.5", "9223372036854775808"}) {
+    const auto ref = decode_ref(R"({"commit":")" + k_commit + R"(","learned_at":)" + learned_at + "}",
+                                store::RepoType::model, repo("o/n"), revision("main"));
+    ASSERT_FALSE(ref) << learned_at;
+    EXPECT_EQ(ref.error().code, util::Errc::corrupt);
+  }
+  // Integers in range still decode.
+  EXPECT_EQ(decode_exchange(R"({"key":"k","method":"GET","url":"u","status":404,"headers":[],"size":0})")->status, 404);
+  EXPECT_EQ(decode_ref(R"({"commit":")" + k_commit + R"(","learned_at":-5})", store::RepoType::model,
+                       repo("o/n"), revision("main"))->learned_at, -5);
+}
+
 } // namespace
 } // namespace remote

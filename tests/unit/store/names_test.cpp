@@ -45,7 +45,7 @@ TEST(Names, RepoPathsStayInsideTheirFolder) {
            "", "/etc/passwd", "a/../b", "..", "../x", "a/..", ".", "./x", "a//b", "a/", "a\nb",
            "a\rb", "tab\tinside", std::string("a\0b", 3), "\x7f", "\xff.bin", "\xc3", std::string(256, 'a'),
            std::string(4097, 'a')}) {
-    EXPECT_FALSE(RepoPath::parse(bad)) << store::printable(bad);
+    EXPECT_FALSE(RepoPath::parse(bad)) << util::printable(bad);
   }
   EXPECT_TRUE(RepoPath::parse(std::string(255, 'a') + "/" + std::string(255, 'b')));
 }
@@ -59,7 +59,7 @@ TEST(Names, RevisionsAreRefNamesOrCommits) {
            "", "..", "a/../b", "a..b", "/main", "main/", "a//b", ".hidden", "x/.y", "main.lock", "a.",
            "@", "a@{1}", "a b", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "a\nb",
            std::string("a\0b", 3), std::string(256, 'a')}) {
-    EXPECT_FALSE(Revision::parse(bad)) << store::printable(bad);
+    EXPECT_FALSE(Revision::parse(bad)) << util::printable(bad);
   }
 }
 
@@ -68,7 +68,7 @@ TEST(Names, EtagsAreOneToken) {
   EXPECT_TRUE(Etag::parse("abc-1.2_3"));
   for (const std::string& bad : std::vector<std::string>{"", ".", "..", "a/b", "/x", "a b", "\"x\"",
                                                         "a\r\nb", std::string(129, 'a')}) {
-    EXPECT_FALSE(Etag::parse(bad)) << store::printable(bad);
+    EXPECT_FALSE(Etag::parse(bad)) << util::printable(bad);
   }
 }
 
@@ -87,7 +87,7 @@ TEST(Names, CredentialScopesAreEmptyOrThirtyTwoHexDigits) {
 }
 
 TEST(Names, PrintableCutsLongText) {
-  EXPECT_EQ(store::printable(std::string(300, 'x')), std::string(200, 'x') + "...");
+  EXPECT_EQ(util::printable(std::string(300, 'x')), std::string(200, 'x') + "...");
 }
 
 } // namespace
