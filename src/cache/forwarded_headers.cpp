@@ -33,7 +33,7 @@ template <typename Visit> void for_each_element(std::string_view list, Visit vis
 util::Headers forwarded_headers(const util::Headers& client, Upstream upstream) {
   util::Headers out;
   for (const auto& [name, value] : client) {
-    const bool sent = one_of(name, {"Authorization", "Cookie", "User-Agent", "Content-Type"}) ||
+    const bool sent = one_of(name, {"Authorization", "Cookie", "Content-Type"}) ||
                       (upstream == Upstream::origin && one_of(name, {"Accept", "Accept-Language"}));
     if (sent) out.emplace_back(name, value);
   }
@@ -60,7 +60,7 @@ bool varies_beyond_key(const util::Headers& response) {
   for (const auto& [name, value] : response) {
     if (!util::iequals(name, "Vary")) continue;
     for_each_element(value, [&](const std::string& element) {
-      beyond = beyond || element == "*" || util::iequals(element, "User-Agent");
+      beyond = beyond || element == "*";
     });
   }
   return beyond;

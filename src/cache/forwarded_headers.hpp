@@ -3,8 +3,9 @@
 // never sent on, so one client's variant is never served to another.
 //   scoped:      Authorization, Cookie (credentials.hpp)
 //   keyed:       Accept, Accept-Language (origins only), Content-Type (of a POST)
-//   sent as is:  User-Agent (an answer that varies on it is not recorded)
-//   never sent:  everything else (conditionals, Range, encodings, tracing, custom headers)
+//   never sent:  everything else: conditionals, Range, encodings (hubcache asks for identity),
+//                tracing ids, custom headers, and User-Agent (hubcache sends its own), so a
+//                Vary on any of them names a value every client shares.
 #pragma once
 
 #include "util/headers.hpp"
@@ -26,8 +27,8 @@ util::Headers forwarded_headers(const util::Headers& client, Upstream upstream);
 // what every client sends (none, or Accept: */*).
 std::string variant_key(const util::Headers& client, std::string_view method);
 
-// Whether an answer depends on more than its key: `Vary: *`, or a Vary naming a header that
-// is sent upstream without being keyed (User-Agent). Such an answer is served, not recorded.
+// Whether an answer depends on more than its key: `Vary: *` (every header the answer may vary
+// on is either keyed or never sent). Such an answer is served, not recorded.
 bool varies_beyond_key(const util::Headers& response);
 
 } // namespace cache

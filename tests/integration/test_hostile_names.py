@@ -180,7 +180,7 @@ def test_issue14_what_a_token_recorded_tells_no_one_else_which_files_exist(
     assert not any("gated" in key for key in keys), keys
 
 
-def test_issue14_an_answer_that_varies_is_keyed_or_not_recorded(serve, origin):
+def test_issue14_an_answer_that_varies_is_keyed_or_not_recorded(serve, origin, hubcache):
     origin.add("/greeting", b"", script=[
         {"status": 200, "body": b"bonjour", "headers": {"Vary": "Accept-Language"}},
         {"status": 200, "body": b"hallo", "headers": {"Vary": "Accept-Language"}}])
@@ -192,13 +192,20 @@ def test_issue14_an_answer_that_varies_is_keyed_or_not_recorded(serve, origin):
     assert (again.text, again.headers["X-Hubcache"]) == ("bonjour", "hit")
     assert origin.count("/greeting") == 2
 
+    # User-Agent is never sent on: whatever the client, the upstream saw hubcache's own.
     origin.add("/by-agent", b"", script=[
-        {"status": 200, "body": b"for one agent", "headers": {"Vary": "User-Agent"}},
-        {"status": 200, "body": b"for another", "headers": {"Vary": "User-Agent"}}])
-    first = requests.get(served.url("/by-agent"))
+        {"status": 200, "body": b"for hubcache", "headers": {"Vary": "User-Agent"}}])
+    first = requests.get(served.url("/by-agent"), headers={"User-Agent": "one"})
     second = requests.get(served.url("/by-agent"), headers={"User-Agent": "other"})
-    assert first.headers["X-Hubcache"] == "miss" and second.text == "for another"
-    assert origin.count("/by-agent") == 2
+    assert (first.headers["X-Hubcache"], second.headers["X-Hubcache"]) == ("stored", "hit")
+    assert origin.requests_for("/by-agent")[0].headers["User-Agent"].startswith("hubcache/")
+
+    # Vary: * says no key will do: served, never recorded.
+    origin.add("/anything", b"", script=[{"status": 200, "body": b"one", "headers": {"Vary": "*"}}])
+    once = requests.get(served.url("/anything"))
+    assert (once.text, once.headers["X-Hubcache"]) == ("one", "miss")
+    served.stop()
+    assert not [e for e in hubcache.json("ls")["exchanges"] if "/anything" in e["url"]]
 
 
 def test_issue14_a_head_on_a_hub_file_fetches_no_body(fake_hub, serve, hubcache):
