@@ -392,7 +392,7 @@ util::Result<ImportTotals> import_bake(Store& target, const fs::path& archive_pa
   if (!have_index) {
     return util::fail(util::Errc::corrupt, archive_path.string() + ": no index.db (not a hubcache bake)");
   }
-  auto baked = Index::open(db_path);
+  auto baked = Index::open(db_path, Index::Source::untrusted);
   if (!baked) return tl::unexpected(util::with_context(baked.error(), archive_path.string()));
   // Rows go in only for blobs that were verified here, each pinned while it is indexed.
   const auto pin = [&](const util::Sha256& digest) -> std::optional<BlobReader> {

@@ -188,7 +188,7 @@ std::string read_written_by(sqlite3* db) {
 
 } // namespace
 
-util::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db_path) {
+util::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db_path, Source source) {
   sqlite3* db = nullptr;
   const int rc =
       sqlite3_open_v2(db_path.c_str(), &db,
@@ -197,6 +197,10 @@ util::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
     return util::fail(util::Errc::io, "cannot open " + db_path.string() + ": " + message);
+  }
+  if (source == Source::untrusted) {
+    sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
   }
   std::unique_ptr<Index> index(new Index(db, db_path));
   sqlite3_busy_timeout(db, k_busy_timeout_ms);
@@ -230,7 +234,11 @@ util::Result<std::unique_ptr<Index>> Index::open(const std::filesystem::path& db
   // Lookups are the hot path of every hit: map the first 256 MB of the file instead of a
   // pread per page, and cache 64 MB of pages rather than the 2 MB default (a 1 M-entry index
   // is ~600 MB; its inner B-tree pages then stay cached). Measured in bench/README.md.
-  if (auto r = index->exec("PRAGMA mmap_size = 268435456"); !r) return tl::unexpected(r.error());
+  if (source == Source::untrusted) {
+    if (auto r = index->exec("PRAGMA cell_size_check = ON"); !r) return tl::unexpected(r.error());
+  } else if (auto r = index->exec("PRAGMA mmap_size = 268435456"); !r) {
+    return tl::unexpected(r.error());
+  }
   if (auto r = index->exec("PRAGMA cache_size = -65536"); !r) return tl::unexpected(r.error());
 
   if (found < k_schema_version) {

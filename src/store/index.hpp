@@ -46,9 +46,15 @@ public:
   // The schema this build writes. Migrations bring older stores up to it.
   static constexpr int k_schema_version = 2;
 
+  // Whose file it is. `untrusted`: someone else's (a baked archive being imported): SQLite's
+  // defensive mode, no trusted schema (a view or trigger in the file runs no function with
+  // side effects), no memory map, cell checks on; rows are validated as always.
+  enum class Source { own, untrusted };
+
   // Opens (creating if missing) and migrates `db`. A store written by a newer hubcache is
   // refused with Errc::unsupported and left untouched.
-  static util::Result<std::unique_ptr<Index>> open(const std::filesystem::path& db);
+  static util::Result<std::unique_ptr<Index>> open(const std::filesystem::path& db,
+                                                   Source source = Source::own);
   ~Index();
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;

@@ -74,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(out.good());
   }
   {
-    auto index = store::Index::open(db);
+    auto index = store::Index::open(db, store::Index::Source::untrusted);
     if (index) {
       visit_all(**index);
     } else {
