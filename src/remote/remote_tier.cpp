@@ -117,6 +117,10 @@ util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType
       continue;
     }
     auto file = find_file({type, repo_id, commit, std::move(*path), {}});
+    if (!file && file.error().code == util::Errc::corrupt) {
+      m_errors.add();  // one bad row names no file; the others still do
+      continue;
+    }
     if (!file) return tl::unexpected(file.error());
     if (*file) out.push_back(std::move(**file));
   }

@@ -40,7 +40,8 @@ public:
   // The credential in `key` is ignored: the bucket has one answer for everyone.
   util::Result<std::optional<store::HubObject>> find_file(const store::HubObjectKey& key);
   util::Result<std::optional<store::Exchange>> find_exchange(const std::string& key);
-  // Every file of a commit, path order.
+  // Every file of a commit, path order. A key or row that does not validate (someone else
+  // wrote the bucket) is left out and counted as an error; a failed request is an error.
   util::Result<std::vector<store::HubObject>> files_at(store::RepoType type, const store::RepoId& repo_id,
                                                        const store::CommitId& commit);
   // Every ref in the bucket.

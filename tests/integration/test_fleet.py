@@ -430,3 +430,41 @@ def test_a_gated_repo_published_with_a_token_is_read_by_nodes_without_one(
     for name, data in repo_files(fake_hub, GATED).items():
         status, _, body = get(node.url(f"/{GATED}/resolve/main/{name}"))
         assert status == 200 and body == data
+
+
+def test_issue14_a_hostile_bucket_names_nothing_outside_a_folder(
+        hubcache, fake_hub, radosgw, serve, tmp_path):
+    """A bucket is someone else's writing: keys and rows that climb out of a folder or name a
+    blob by a path are refused where they are read, and never reach an export."""
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{BERT} include=*.json\n"))
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    folder = f"ci/meta/files/models--{BERT.replace('/', '--')}/{commit}"
+    config = json.loads(radosgw.get(bucket, f"{folder}/config.json"))
+    # A row at a path that climbs, a row whose etag is a path, a ref whose name climbs.
+    radosgw.put(bucket, f"{folder}/../../../../escaped.json", json.dumps(config).encode())
+    radosgw.put(bucket, f"{folder}/tokenizer_config.json",
+                json.dumps({**config, "etag": "../../../escaped-etag"}).encode())
+    radosgw.put(bucket, f"ci/refs/models--{BERT.replace('/', '--')}/../../escaped-ref",
+                json.dumps({"commit": commit}).encode())
+    fake_hub.stop()
+    node_store = tmp_path / "node"
+    node = serve(fake_hub.url, "--mode", "replay", "--remote", f"s3://{bucket}/ci",
+                 store_dir=node_store, env=radosgw.env(ro=True))
+    status, _, listing = get(node.url(f"/api/models/{BERT}/tree/main?recursive=True"))
+    assert status == 200
+    paths = [entry["path"] for entry in json.loads(listing)]
+    assert "config.json" in paths and not any("escaped" in p or ".." in p for p in paths)
+    status, _, body = get(node.url(f"/{BERT}/resolve/{commit}/config.json"))
+    assert status == 200 and body == repo_files(fake_hub, BERT)["config.json"]
+    try:
+        get(node.url(f"/{BERT}/resolve/{commit}/tokenizer_config.json"))
+        raise AssertionError("a row whose etag is a path was served")
+    except urllib.error.HTTPError as error:
+        assert error.code in (502, 504)
+    assert node.stop() == 0
+    out = tmp_path / "export"
+    done = hubcache.run("--store", node_store, "export", "--hf-cache", out, store=False)
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in tmp_path.rglob("*escaped*")]
+    assert not (tmp_path.parent / "escaped.json").exists()
