@@ -26,4 +26,8 @@ void count_stale_answer(util::Metrics& metrics);
 // The upstream could not answer: 502 (unreachable), 504 (timeout), 500 (our store failed).
 http::Response upstream_failure(util::Metrics& metrics, const util::Error& error);
 
+// Every fetching thread is busy and the queue is full (--max-fetches, --fetch-queue): 503
+// with Retry-After: 1, counted; the client asks again in a moment.
+http::Response fetch_queue_full(util::Metrics& metrics);
+
 } // namespace cache

@@ -213,7 +213,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     };
   }
   auto joined = m_fetches.join_or_start(
-      key, fetch,
+      key, cache::Client::of(request), fetch,
       [this, method = fetch.method, url_text = url->to_string(), target, scope](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_api(f, head, method, url_text, target, scope, ms);
@@ -225,12 +225,12 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       return;
     }
   }
-  auto flight = joined.flight;
-  if (!flight) {
-    respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+  auto follower = joined.follower;
+  if (!follower) {
+    respond(cache::fetch_queue_full(m_metrics));
     return;
   }
-  flight->wait_for_head([this, flight, respond, request, stored, from_store](
+  follower->flight().wait_for_head([this, follower, respond, request, stored, from_store](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (cache::upstream_failed(head) && stored) {
       cache::count_stale_answer(m_metrics);
@@ -243,8 +243,8 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     }
     // A listing is rewritten before it goes out, so it is sent once whole.
     const upstream::ResponseHead head_copy = *head;
-    flight->wait_for_end([this, flight, respond, request, head_copy](bool whole) {
-      auto body = whole ? read_all(flight->fd(), flight->received()) : std::nullopt;
+    follower->flight().wait_for_end([this, follower, respond, request, head_copy](bool whole) {
+      auto body = whole ? read_all(follower->fd(), follower->flight().received()) : std::nullopt;
       if (!body) {
         respond(cache::upstream_failure(
             m_metrics, {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
@@ -267,7 +267,7 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
     flight.writer().discard();
     return;
   }
-  auto committed = flight.writer().commit({head.content_length, std::nullopt});
+  auto committed = flight.commit({head.content_length, std::nullopt});
   if (!committed) {
     if (m_notice) m_notice("not stored: " + url + ": " + committed.error().message);
     flight.fail(committed.error());

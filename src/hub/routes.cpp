@@ -199,7 +199,10 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
     respond(known.response("hit"));
     return;
   }
-  if (!known.any() && m_options.remote && try_remote(target, scope, commit, head_only, respond)) return;
+  if (!known.any() && m_options.remote &&
+      try_remote(target, scope, commit, head_only, cache::Client::of(request), respond)) {
+    return;
+  }
   if (m_options.mode == cache::Mode::replay) {
     // Known under another credential: the Hub's own refusal, not a miss.
     std::optional<std::string> any_commit = commit;
@@ -254,24 +257,26 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
       return find_known(target, scope, commit_of(target, target.revision, scope)).any();
     };
   }
+  // A HEAD has no body to vouch for.
+  const auto client = cache::Client::of(request, head_only ? std::nullopt : *expected);
   auto joined = m_fetches.join_or_start(
-      fetch_key, fetch,
-      [this, target, scope, url_text = url->to_string(), expected = *expected](
+      fetch_key, client, fetch,
+      [this, target, scope, url_text = url->to_string()](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-        record_resolve(f, head, target, scope, url_text, ms, expected);
+        record_resolve(f, head, target, scope, url_text, ms);
       },
       stored_meanwhile, *expected);
   if (joined.stored) {
     respond(find_known(target, scope, commit_of(target, target.revision, scope)).response("hit"));
     return;
   }
-  auto flight = joined.flight;
-  if (!flight) {
-    respond(cache::upstream_failure(m_metrics, {util::Errc::io, "the store cannot take a new blob"}));
+  auto follower = joined.follower;
+  if (!follower) {
+    respond(cache::fetch_queue_full(m_metrics));
     return;
   }
   auto fallback = std::make_shared<Known>(std::move(known));
-  flight->wait_for_head([this, flight, respond, target, head_only, fallback](
+  follower->flight().wait_for_head([this, follower, respond, target, head_only, fallback](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (cache::upstream_failed(head) && fallback->any()) {
       cache::count_stale_answer(m_metrics);
@@ -282,7 +287,7 @@ void HubRoutes::resolve(const http::Request& request, const Target& target, http
       respond(cache::upstream_failure(m_metrics, *error));
       return;
     }
-    respond(resolved(flight, *head, target, head_only));
+    respond(resolved(follower, *head, target, head_only));
   });
 }
 
@@ -310,7 +315,7 @@ util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_excha
 
 bool HubRoutes::try_remote(const Target& target, const std::string& scope,
                            const std::optional<std::string>& commit, bool head_only,
-                           const http::Respond& respond) {
+                           const cache::Client& client, const http::Respond& respond) {
   auto& remote = *m_options.remote;
   if (commit) {
     auto file = remote.find_file({target.type, target.repo_id, *commit, target.path, scope});
@@ -338,16 +343,19 @@ bool HubRoutes::try_remote(const Target& target, const std::string& scope,
         respond(std::move(response));
         return true;
       }
-      auto flight = cache::start_remote_fill(
+      auto follower = cache::start_remote_fill(
           m_fetches, remote, object.blob, object.size,
           [this, object](const store::BlobReader& body) {
             if (auto put = m_store.put(body, object); !put && m_notice) {
               m_notice("not stored: " + put.error().message);
             }
           },
-          m_metrics, m_notice);
-      if (!flight) return false;
-      cache::respond_remote(flight, 200, file_headers(object), m_metrics, respond);
+          m_metrics, m_notice, client);
+      if (!follower) {
+        respond(cache::fetch_queue_full(m_metrics));
+        return true;
+      }
+      cache::respond_remote(follower, 200, file_headers(object), m_metrics, respond);
       return true;
     }
   }
@@ -365,7 +373,7 @@ bool HubRoutes::try_remote(const Target& target, const std::string& scope,
   return false;
 }
 
-http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& flight,
+http::Response HubRoutes::resolved(const std::shared_ptr<cache::Follower>& follower,
                                    const upstream::ResponseHead& head, const Target& target,
                                    bool head_only) {
   http::Response response;
@@ -385,7 +393,7 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& fligh
     response.cache = cache::is_storable_status(head.status) ? "stored" : "miss";
   }
   if (!head_only) {
-    response.body = std::static_pointer_cast<http::GrowingBody>(flight);
+    response.body = std::static_pointer_cast<http::GrowingBody>(follower);
   } else if (const auto meta = file_meta(head)) {
     util::set_header(response.headers, "Content-Length", std::to_string(meta->size));
   } else if (head.content_length) {
@@ -395,11 +403,12 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& fligh
 }
 
 // Invariant (DESIGN.md): a blob is visible only when complete and checked. An LFS file is
-// checked against the sha256 the Hub named; every file against the size it named.
+// checked against the sha256 the Hub named; every file against the size it named. A
+// client's X-Hubcache-Expect-Sha256 never fails the shared fetch (issue 14): it decides what
+// that client gets, and whether the file is indexed.
 void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                                const Target& target, const std::string& scope,
-                               const std::string& url, std::int64_t upstream_ms,
-                               const std::optional<util::Sha256>& expected) {
+                               const std::string& url, std::int64_t upstream_ms) {
   const auto meta = file_meta(head);
   if (!meta && !cache::is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
@@ -411,9 +420,7 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
     expect.size = meta->size;
     if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag);
   }
-  // A client's word replaces the Hub's: if both were right they agree; if not, nothing is kept.
-  if (expected && meta) expect.sha256 = expected;
-  auto committed = flight.writer().commit(expect);
+  auto committed = flight.commit(expect);
   if (!committed) {
     m_metrics
         .counter("hubcache_integrity_failures_total",
@@ -421,6 +428,18 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
         .add();
     if (m_notice) m_notice("not stored: " + head.url + ": " + committed.error().message);
     flight.fail(committed.error());
+    return;
+  }
+  if (meta && flight.expectation_violated(committed->digest())) {
+    m_metrics
+        .counter("hubcache_integrity_failures_total",
+                 "Upstream bodies refused: wrong length or sha256")
+        .add();
+    if (m_notice) {
+      m_notice("not stored: " + head.url + ": a client expected another sha256 than " +
+               committed->digest().hex());
+    }
+    flight.finish(std::move(*committed), upstream_ms);
     return;
   }
   const auto note = [this](const util::Result<void>& r) {
@@ -457,7 +476,8 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
   if (!commit.empty() && commit != target.revision) {
     note(m_store.put(store::Ref{target.type, target.repo_id, target.revision, commit, 0, scope}));
   }
-  flight.finish(std::move(*committed), upstream_ms);
+  flight.finish(std::move(*committed), upstream_ms,
+                meta ? cache::Expectations::apply : cache::Expectations::ignore);
 }
 
 http::Handler hub_handler(HubRoutes& hub, cache::Cache& exchanges, upstream::Url upstream) {

@@ -51,20 +51,20 @@ private:
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                       const Target& target, const std::string& scope, const std::string& url,
-                      std::int64_t upstream_ms, const std::optional<util::Sha256>& expected);
+                      std::int64_t upstream_ms);
   void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
                   const std::string& method, const std::string& url, const Target& target,
                   const std::string& scope, std::int64_t upstream_ms);
   // A local miss: answers from the remote tier if it knows the file or the Hub's answer.
   bool try_remote(const Target& target, const std::string& scope,
                   const std::optional<std::string>& commit, bool head_only,
-                  const http::Respond& respond);
+                  const cache::Client& client, const http::Respond& respond);
   // A stored exchange, pulled from the remote tier on a local miss (`pulled` says so). With
   // `remote_first`, also when the bucket's answer differs from the local one.
   util::Result<std::optional<store::Found<store::Exchange>>> open_exchange(const std::string& key,
                                                                           bool* pulled = nullptr,
                                                                           bool remote_first = false);
-  http::Response resolved(const std::shared_ptr<cache::InFlight>& flight,
+  http::Response resolved(const std::shared_ptr<cache::Follower>& follower,
                           const upstream::ResponseHead& head, const Target& target,
                           bool head_only);
   http::Response gated(const Target& target);
