@@ -36,7 +36,7 @@ std::optional<util::Sha256> announced_sha256(const upstream::ResponseHead& head)
 Cache::Cache(CacheOptions options, store::Store& store, Fetches& fetches,
              const CredentialScopes& scopes, util::Metrics& metrics, Notice notice)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
-      m_metrics(metrics), m_notice(std::move(notice)) {}
+      m_metrics(metrics), m_notice(std::move(notice)), m_hot(m_options.hot_entries) {}
 
 std::optional<Cache::Stored> Cache::lookup(const std::string& key,
                                            const std::string& fallback_key) {
@@ -48,6 +48,14 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
       return hot;
     }
     auto found = m_store.open_exchange(*candidate);
+    // Out of descriptors, most likely (EMFILE): the hot entries hold many, and dropping them
+    // is cheaper than answering 500 (issue 14). Once: another failure is a real one.
+    if (!found && found.error().code == util::Errc::io && m_hot.clear() > 0) {
+      m_metrics.counter("hubcache_hot_entries_dropped_total",
+                        "Times the hot entries were dropped to free descriptors")
+          .add();
+      found = m_store.open_exchange(*candidate);
+    }
     if (!found) {
       m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
       if (m_notice) m_notice("store read failed, treating as a miss: " + found.error().message);

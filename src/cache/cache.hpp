@@ -32,6 +32,9 @@ struct CacheOptions {
   std::string lock_path;
   // The remote tier asked on a local miss, before the upstream; null: none.
   remote::RemoteTier* remote = nullptr;
+  // Stored entries kept open for hot hits: each holds a descriptor, so this is a share of
+  // the descriptor limit (see cli/engine.cpp), never more.
+  std::size_t hot_entries = 10'000;
 };
 
 // Safe from any thread. Fetches run on the fetch pool (see Fetches).

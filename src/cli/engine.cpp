@@ -3,6 +3,7 @@
 #include "cache/cache.hpp"
 #include "cache/exchange_key.hpp"
 #include "cache/credentials.hpp"
+#include "cache/descriptor_budget.hpp"
 #include "cache/fetches.hpp"
 #include "http/admin.hpp"
 #include "http/router.hpp"
@@ -15,6 +16,7 @@
 #include "hubcache/version.hpp"
 #include "upstream/fetcher.hpp"
 #include "util/duration.hpp"
+#include "util/fd_limit.hpp"
 #include "util/json_line.hpp"
 #include "util/ndjson_log.hpp"
 
@@ -308,6 +310,11 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   if (!remote) return fail(k_exit_failure, remote.error().message);
   e.remote = std::move(*remote);
   cache_options.remote = e.remote.get();
+  // The descriptors: as many as the system lets us have, shared out so that no burst of
+  // requests runs the process out of them (issue 14).
+  const std::uint64_t descriptor_limit = util::raise_descriptor_limit();
+  cache_options.hot_entries =
+      cache::hot_entries_within({descriptor_limit, options.max_connections, options.max_fetches});
   cache::FetchesOptions fetches_options;
   fetches_options.workers = options.max_fetches;
   fetches_options.queue = options.fetch_queue;
