@@ -73,11 +73,20 @@ void Fetches::run(const std::shared_ptr<InFlight>& flight, upstream::FetchReques
   if (--m_pending == 0) m_idle.notify_all();
 }
 
+void Fetches::count_cancelled() {
+  if (!m_options.metrics) return;
+  m_options.metrics
+      ->counter("hubcache_fetches_cancelled_total",
+                "Fetches ended, or dropped before they started, because no client waited for them")
+      .add();
+}
+
 // The temp blob is opened here, when a worker starts the fetch, not when it is queued: a
 // queued fetch holds no descriptor, so the queue bounds requests, not open files.
 void Fetches::fetch(InFlight& flight, upstream::FetchRequest request, const Record& record,
                     const std::optional<util::Sha256>& resumable) {
   if (flight.cancelled()) {
+    count_cancelled();
     flight.fail({util::Errc::upstream_unreachable, "cancelled before it started: no client waits for it"});
     return;
   }
@@ -101,6 +110,7 @@ void Fetches::fetch(InFlight& flight, upstream::FetchRequest request, const Reco
   flight.begin(std::move(*writer), std::move(read_fd), resumed_for);
   auto result = m_fetcher.fetch(request, flight);
   if (!result) {
+    if (flight.cancelled()) count_cancelled();
     flight.fail(result.error());
   } else if (auto head = flight.head()) {
     record(flight, *head, result->elapsed.count());

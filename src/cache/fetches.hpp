@@ -7,6 +7,7 @@
 #include "cache/in_flight.hpp"
 #include "store/store.hpp"
 #include "upstream/fetcher.hpp"
+#include "util/metrics.hpp"
 #include "util/worker_pool.hpp"
 
 #include <condition_variable>
@@ -28,6 +29,8 @@ struct FetchesOptions {
   // The least any fetch is kept for: Keep::until_done for preload's engine, whose fetches
   // are the point even if its client gives up on one.
   Keep keep = Keep::while_wanted;
+  // Where cancelled fetches are counted (hubcache_fetches_cancelled_total); null: nowhere.
+  util::Metrics* metrics = nullptr;
 };
 
 // Safe from any thread. Opening one throws std::system_error when the pool's threads cannot
@@ -79,6 +82,7 @@ private:
            const Record& record, const std::optional<util::Sha256>& resumable);
   void fetch(InFlight& flight, upstream::FetchRequest request, const Record& record,
              const std::optional<util::Sha256>& resumable);
+  void count_cancelled();
 
   store::Store& m_store;
   upstream::Fetcher& m_fetcher;

@@ -319,6 +319,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   fetches_options.workers = options.max_fetches;
   fetches_options.queue = options.fetch_queue;
   fetches_options.keep = options.keep_fetches;
+  fetches_options.metrics = &e.metrics;
   try {
     e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, notice, fetches_options);
   } catch (const std::system_error& error) {

@@ -123,6 +123,7 @@ def test_issue14_abandoned_misses_to_a_stalling_origin_keep_threads_and_fds_boun
     assert eventually(lambda: origin.active == 0), origin.active
     assert eventually(lambda: metric(served, "hubcache_fetches_running") == 0)
     assert metric(served, "hubcache_fetch_queue_full_total") > 0  # the queue did fill up
+    assert metric(served, "hubcache_fetches_cancelled_total") >= MAX_FETCHES
 
 
 def test_issue14_a_full_fetch_queue_answers_503_with_retry_after(serve, origin):
@@ -147,6 +148,7 @@ def test_issue14_a_full_fetch_queue_answers_503_with_retry_after(serve, origin):
     assert eventually(lambda: metric(served, "hubcache_fetches_running") == 0
                       and metric(served, "hubcache_fetches_queued") == 0)
     assert origin.count("/b") == 0
+    assert metric(served, "hubcache_fetches_cancelled_total") == 2
 
 
 def test_issue14_a_fetch_whose_client_left_mid_body_is_cancelled(serve, origin, hubcache):
