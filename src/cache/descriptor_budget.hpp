@@ -10,9 +10,9 @@
 namespace cache {
 
 struct DescriptorBudget {
-  std::uint64_t limit = 0;         // RLIMIT_NOFILE's soft limit
-  std::size_t connections = 0;     // --max-connections
-  std::size_t fetches = 0;         // --max-fetches (queued fetches hold none)
+  std::uint64_t limit = 0;     // RLIMIT_NOFILE's soft limit
+  std::size_t connections = 0; // --max-connections
+  std::size_t fetches = 0;     // --max-fetches (queued fetches hold none)
 };
 
 // A connection: its socket, a tunnel's TLS socket and socket pair, the body being sent.

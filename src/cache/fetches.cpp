@@ -40,10 +40,10 @@ Fetches::Joined Fetches::join_or_start(const std::string& key, const Client& cli
                                                                          : Keep::while_wanted);
   // Registered before the job is queued, so no worker can find the new fetch unwanted.
   auto follower = Follower::make(flight, client);
-  const bool queued = m_pool.try_post(
-      [this, flight, request = std::move(request), record = std::move(record), resumable]() mutable {
-        run(flight, std::move(request), record, resumable);
-      });
+  const bool queued = m_pool.try_post([this, flight, request = std::move(request),
+                                       record = std::move(record), resumable]() mutable {
+    run(flight, std::move(request), record, resumable);
+  });
   if (!queued) return {};
   m_in_flight.insert_or_assign(key, flight);
   ++m_pending;
@@ -87,7 +87,8 @@ void Fetches::fetch(InFlight& flight, upstream::FetchRequest request, const Reco
                     const std::optional<util::Sha256>& resumable) {
   if (flight.cancelled()) {
     count_cancelled();
-    flight.fail({util::Errc::upstream_unreachable, "cancelled before it started: no client waits for it"});
+    flight.fail({util::Errc::upstream_unreachable,
+                 "cancelled before it started: no client waits for it"});
     return;
   }
   auto writer = resumable ? m_store.begin_resumable_blob(*resumable) : m_store.begin_blob();

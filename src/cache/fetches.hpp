@@ -33,9 +33,9 @@ struct FetchesOptions {
   util::Metrics* metrics = nullptr;
 };
 
-// Safe from any thread. Opening one throws std::system_error when the pool's threads cannot
-// start (a start-up failure). The destructor waits for the fetches queued and running (raise
-// the fetcher's stop signal first to make that quick).
+// Safe from any thread. The constructor throws std::system_error when the pool's threads
+// cannot start (a start-up failure). The destructor waits for the fetches queued and running
+// (raise the fetcher's stop signal first to make that quick).
 class Fetches {
 public:
   // Runs on the fetching thread once the transfer ended well and the head is known: records

@@ -8,6 +8,8 @@ std::shared_ptr<Follower> Follower::make(std::shared_ptr<InFlight> flight, const
   return std::shared_ptr<Follower>(new Follower(std::move(flight), client.expected, *id));
 }
 
-Follower::~Follower() { m_flight->drop_interest(m_interest); }
+Follower::~Follower() {
+  m_flight->drop_interest(m_interest);
+}
 
 } // namespace cache

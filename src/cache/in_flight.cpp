@@ -28,8 +28,9 @@ util::Result<void> InFlight::restart() {
   return {};
 }
 
-std::optional<std::uint64_t> InFlight::add_interest(std::shared_ptr<const http::ClientPresence> presence,
-                                                    const std::optional<util::Sha256>& expected) {
+std::optional<std::uint64_t>
+InFlight::add_interest(std::shared_ptr<const http::ClientPresence> presence,
+                       const std::optional<util::Sha256>& expected) {
   std::lock_guard lock(m_mutex);
   if (m_cancelled) return std::nullopt;
   const auto id = m_next_interest++;

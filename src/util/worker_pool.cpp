@@ -20,7 +20,9 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queue,
   }
 }
 
-WorkerPool::~WorkerPool() { stop_and_join(); }
+WorkerPool::~WorkerPool() {
+  stop_and_join();
+}
 
 void WorkerPool::stop_and_join() {
   {
@@ -63,7 +65,7 @@ void WorkerPool::work() {
     ++m_idle;
     m_ready.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
     --m_idle;
-    if (m_jobs.empty()) return;  // stopping, and nothing left to run
+    if (m_jobs.empty()) return; // stopping, and nothing left to run
     Job job = std::move(m_jobs.front());
     m_jobs.pop_front();
     ++m_running;
@@ -77,7 +79,7 @@ void WorkerPool::work() {
     } catch (...) {
       error = "an unknown exception";
     }
-    job = nullptr;  // whatever it holds goes before the worker counts as free
+    job = nullptr; // whatever it holds goes before the worker counts as free
     if (!error.empty() && m_on_error) {
       try {
         m_on_error("a job failed: " + error);

@@ -25,8 +25,8 @@ public:
   // waiting for a free worker. `on_error` hears of a job that threw (the worker goes on).
   // Throws std::system_error when a thread cannot start: a start-up failure, reported once
   // by the caller; the workers already started are stopped first.
-  WorkerPool(std::size_t threads, std::size_t queue, std::function<void(const std::string&)> on_error,
-             Spawn spawn = {});
+  WorkerPool(std::size_t threads, std::size_t queue,
+             std::function<void(const std::string&)> on_error, Spawn spawn = {});
   // Runs the jobs still queued, then joins the workers: make them quick first.
   ~WorkerPool();
   WorkerPool(const WorkerPool&) = delete;
@@ -37,8 +37,8 @@ public:
   bool try_post(Job job);
 
   std::size_t threads() const { return m_threads.size(); }
-  std::size_t queued() const;   // jobs waiting for a worker
-  std::size_t running() const;  // jobs being run
+  std::size_t queued() const;  // jobs waiting for a worker
+  std::size_t running() const; // jobs being run
 
 private:
   void work();
@@ -52,7 +52,7 @@ private:
   std::size_t m_idle = 0;
   std::size_t m_running = 0;
   bool m_stopping = false;
-  std::vector<std::thread> m_threads;  // last: started in the constructor, using the above
+  std::vector<std::thread> m_threads; // last: started in the constructor, using the above
 };
 
 } // namespace util

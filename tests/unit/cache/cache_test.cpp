@@ -1,11 +1,9 @@
 #include "cache/cache.hpp"
-
 #include "cache/exchange_key.hpp"
 #include "testutil.hpp"
 
-#include <sys/resource.h>
-
 #include <filesystem>
+#include <sys/resource.h>
 
 #include <gtest/gtest.h>
 
@@ -13,7 +11,8 @@ namespace {
 
 std::size_t open_descriptors() {
   std::size_t n = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    ++n;
   return n;
 }
 
@@ -55,7 +54,7 @@ TEST(Cache, ADescriptorShortageDropsTheHotEntriesInsteadOfFailingAHit) {
   cache::CredentialScopes scopes(*s);
   cache::CacheOptions options;
   options.mode = cache::Mode::replay;
-  options.hot_entries = 1000;  // more than the descriptors left: the shortage is theirs
+  options.hot_entries = 1000; // more than the descriptors left: the shortage is theirs
   cache::Cache cache(options, *s, fetches, scopes, metrics, {});
 
   std::vector<int> statuses;

@@ -1,18 +1,16 @@
 #include "cache/fetches.hpp"
-
 #include "testutil.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <netinet/in.h>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -32,7 +30,8 @@ public:
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
-    if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(m_fd, 64) != 0 ||
+    if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::listen(m_fd, 64) != 0 ||
         ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
       throw std::runtime_error("cannot listen");
     }
@@ -121,7 +120,8 @@ private:
 };
 
 template <typename Predicate> bool eventually(Predicate done) {
-  for (int i = 0; i < 500 && !done(); ++i) std::this_thread::sleep_for(10ms);
+  for (int i = 0; i < 500 && !done(); ++i)
+    std::this_thread::sleep_for(10ms);
   return done();
 }
 
@@ -131,10 +131,12 @@ TEST(Fetches, AFullPoolAndQueueRefuseAFetchAndFetchesNobodyWantsEnd) {
   cache::Fetches fetches(*h.store, h.fetcher, {}, {.workers = 1, .queue = 1});
   auto a_client = std::make_shared<http::ClientPresence>();
   auto b_client = std::make_shared<http::ClientPresence>();
-  auto a = fetches.join_or_start("a", {a_client, std::nullopt}, get(stalling.url("/a")), finish_quietly);
+  auto a =
+      fetches.join_or_start("a", {a_client, std::nullopt}, get(stalling.url("/a")), finish_quietly);
   ASSERT_TRUE(a.follower);
   ASSERT_TRUE(eventually([&] { return fetches.running() == 1; }));
-  auto b = fetches.join_or_start("b", {b_client, std::nullopt}, get(stalling.url("/b")), finish_quietly);
+  auto b =
+      fetches.join_or_start("b", {b_client, std::nullopt}, get(stalling.url("/b")), finish_quietly);
   ASSERT_TRUE(b.follower);
   EXPECT_EQ(fetches.queued(), 1u);
   // A third distinct fetch is refused: no thread of its own, no queue beyond the bound.
@@ -165,8 +167,8 @@ TEST(Fetches, AKeptFetchRunsOnWithoutClients) {
   cache::Fetches fetches(*h.store, h.fetcher, {}, {.workers = 1, .queue = 1});
   auto gone = std::make_shared<http::ClientPresence>();
   gone->mark_gone();
-  auto kept = fetches.join_or_start("k", {gone, std::nullopt}, get(answering.url("/k")), finish_quietly, {},
-                                    std::nullopt, cache::Keep::until_done);
+  auto kept = fetches.join_or_start("k", {gone, std::nullopt}, get(answering.url("/k")),
+                                    finish_quietly, {}, std::nullopt, cache::Keep::until_done);
   ASSERT_TRUE(kept.follower);
   Outcome outcome(kept.follower->flight());
   EXPECT_EQ(outcome.wait(), "200");
@@ -177,17 +179,15 @@ TEST(Fetches, AnExceptionWhileFetchingFailsThatFetchAndTheWorkerGoesOn) {
   LocalUpstream answering(true);
   std::vector<std::string> notices;
   std::mutex mutex;
-  cache::Fetches fetches(
-      *h.store, h.fetcher,
-      [&](const std::string& line) {
-        std::lock_guard lock(mutex);
-        notices.push_back(line);
-      },
-      {.workers = 1, .queue = 4});
+  cache::Fetches fetches(*h.store, h.fetcher,
+                         [&](const std::string& line) {
+                           std::lock_guard lock(mutex);
+                           notices.push_back(line);
+                         },
+                         {.workers = 1, .queue = 4});
   auto bad = fetches.join_or_start("bad", {}, get(answering.url("/bad")),
-                                   [](cache::InFlight&, const upstream::ResponseHead&, std::int64_t) {
-                                     throw std::runtime_error("a bug");
-                                   });
+                                   [](cache::InFlight&, const upstream::ResponseHead&,
+                                      std::int64_t) { throw std::runtime_error("a bug"); });
   ASSERT_TRUE(bad.follower);
   std::promise<bool> bad_end;
   bad.follower->flight().wait_for_end([&](bool whole) { bad_end.set_value(whole); });

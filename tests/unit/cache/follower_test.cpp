@@ -1,9 +1,7 @@
 #include "cache/follower.hpp"
-
 #include "testutil.hpp"
 
 #include <fcntl.h>
-
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -12,8 +10,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::shared_ptr<cache::InFlight> begun(store::Store& store, cache::Keep keep = cache::Keep::while_wanted,
-                                       std::chrono::milliseconds linger = cache::InFlight::k_linger) {
+std::shared_ptr<cache::InFlight>
+begun(store::Store& store, cache::Keep keep = cache::Keep::while_wanted,
+      std::chrono::milliseconds linger = cache::InFlight::k_linger) {
   auto writer = store.begin_blob().value();
   util::UniqueFd fd(::open(writer.tmp_path().c_str(), O_RDONLY | O_CLOEXEC));
   auto flight = std::make_shared<cache::InFlight>("GET http://o.test/x", keep, linger);
@@ -47,11 +46,11 @@ TEST(Follower, AFetchIsWantedWhileAFollowerLivesAndItsClientIsThere) {
   ASSERT_TRUE(a && b);
   EXPECT_FALSE(flight->cancelled());
   leaving->mark_gone();
-  EXPECT_FALSE(flight->cancelled());  // `a` still waits
+  EXPECT_FALSE(flight->cancelled()); // `a` still waits
   a.reset();
   // Before the head, a fetch whose clients all left is given up at once.
   EXPECT_TRUE(flight->cancelled());
-  EXPECT_TRUE(flight->cancelled());  // and stays so
+  EXPECT_TRUE(flight->cancelled()); // and stays so
   // Nobody joins a cancelled fetch: the caller starts another.
   EXPECT_EQ(cache::Follower::make(flight, present(there)), nullptr);
 }
@@ -70,7 +69,7 @@ TEST(Follower, AfterTheHeadTheFetchLingersForAClientComingBackForTheBody) {
   auto flight = begun(*s, cache::Keep::while_wanted, 100ms);
   auto head_client = cache::Follower::make(flight, {});
   flight->on_head(head_of(10));
-  head_client.reset();  // a HEAD answered from the head
+  head_client.reset(); // a HEAD answered from the head
   EXPECT_FALSE(flight->cancelled());
   // The GET that follows joins the same fetch.
   auto body_client = cache::Follower::make(flight, {});
@@ -106,7 +105,7 @@ TEST(Follower, AClientsExpectationDecidesOnlyWhatThatClientGets) {
   int mistaken_woken = 0;
   mistaken->when_changed(mistaken->state(), [&] { ++mistaken_woken; });
   for (const auto& f : {plain, vouching, mistaken}) {
-    EXPECT_EQ(f->state().available, 9u);  // the last byte held back from everyone
+    EXPECT_EQ(f->state().available, 9u); // the last byte held back from everyone
     EXPECT_FALSE(f->state().complete);
   }
 
@@ -114,7 +113,7 @@ TEST(Follower, AClientsExpectationDecidesOnlyWhatThatClientGets) {
   auto committed = flight->commit({body.size(), std::nullopt});
   ASSERT_TRUE(committed) << committed.error().message;
   EXPECT_EQ(committed->digest(), right);
-  EXPECT_TRUE(flight->expectation_violated(committed->digest()));  // so: not indexed
+  EXPECT_TRUE(flight->expectation_violated(committed->digest())); // so: not indexed
   flight->finish(std::move(*committed), 1);
 
   EXPECT_TRUE(plain->state().complete);
@@ -124,7 +123,7 @@ TEST(Follower, AClientsExpectationDecidesOnlyWhatThatClientGets) {
   const auto cut = mistaken->state();
   EXPECT_TRUE(cut.failed);
   EXPECT_FALSE(cut.complete);
-  EXPECT_EQ(cut.available, 9u);  // never the last byte
+  EXPECT_EQ(cut.available, 9u); // never the last byte
   EXPECT_EQ(mistaken_woken, 1);
 }
 
@@ -159,7 +158,7 @@ TEST(InFlightResume, ABodyGoneOnFromAPartialFileMustHashToItsDigest) {
   {
     auto writer = s->begin_resumable_blob(claimed).value();
     ASSERT_TRUE(writer.write(std::string_view("other ")));
-  }  // dropped: the partial file stays
+  } // dropped: the partial file stays
   auto writer = s->begin_resumable_blob(claimed).value();
   ASSERT_EQ(writer.size(), 6u);
   util::UniqueFd fd(::open(writer.tmp_path().c_str(), O_RDONLY | O_CLOEXEC));
@@ -168,7 +167,7 @@ TEST(InFlightResume, ABodyGoneOnFromAPartialFileMustHashToItsDigest) {
   auto follower = cache::Follower::make(flight, {});
   flight->on_head(head_of(11));
   ASSERT_TRUE(flight->on_body(bytes("bytes")));
-  auto committed = flight->commit({11, std::nullopt});  // the length is right
+  auto committed = flight->commit({11, std::nullopt}); // the length is right
   ASSERT_FALSE(committed);
   EXPECT_EQ(committed.error().code, util::Errc::corrupt);
 }

@@ -8,12 +8,10 @@
 
 namespace {
 
-std::shared_ptr<cache::InFlight> make_flight(store::Store& store,
-                                             cache::Keep keep = cache::Keep::while_wanted,
-                                             std::chrono::milliseconds linger = cache::InFlight::k_linger) {
+std::shared_ptr<cache::InFlight> make_flight(store::Store& store) {
   auto writer = store.begin_blob().value();
   util::UniqueFd fd(::open(writer.tmp_path().c_str(), O_RDONLY | O_CLOEXEC));
-  auto flight = std::make_shared<cache::InFlight>("GET http://o.test/x", keep, linger);
+  auto flight = std::make_shared<cache::InFlight>("GET http://o.test/x");
   flight->begin(std::move(writer), std::move(fd), std::nullopt);
   return flight;
 }

@@ -70,11 +70,11 @@ TEST(WorkerPool, RunsNoMoreJobsAtOnceThanItHasThreads) {
       }));
     }
     ASSERT_TRUE(gate.reached_by(2));
-    std::this_thread::sleep_for(50ms);  // a third would have started by now
+    std::this_thread::sleep_for(50ms); // a third would have started by now
     EXPECT_EQ(pool.running(), 2u);
     EXPECT_EQ(pool.queued(), 4u);
     gate.open();
-  }  // the destructor runs what is queued, then joins
+  } // the destructor runs what is queued, then joins
   EXPECT_EQ(done.load(), 6);
   EXPECT_EQ(most.load(), 2);
 }
@@ -87,15 +87,15 @@ TEST(WorkerPool, RefusesAJobOnceEveryThreadIsBusyAndTheQueueIsFull) {
     gate.wait();
     ++ran;
   };
-  ASSERT_TRUE(pool.try_post(job));  // taken by the idle worker
+  ASSERT_TRUE(pool.try_post(job)); // taken by the idle worker
   ASSERT_TRUE(gate.reached_by(1));
   EXPECT_TRUE(pool.try_post(job));
   EXPECT_TRUE(pool.try_post(job));
-  EXPECT_FALSE(pool.try_post(job));  // refused, not queued and not given a thread
+  EXPECT_FALSE(pool.try_post(job)); // refused, not queued and not given a thread
   EXPECT_EQ(pool.queued(), 2u);
   gate.open();
   ASSERT_TRUE(eventually([&] { return ran.load() == 3; }));
-  EXPECT_TRUE(pool.try_post(job));  // room again
+  EXPECT_TRUE(pool.try_post(job)); // room again
   ASSERT_TRUE(eventually([&] { return ran.load() == 4; }));
 }
 
@@ -120,12 +120,13 @@ TEST(WorkerPool, AJobThatThrowsIsReportedAndTheWorkerGoesOn) {
 TEST(WorkerPool, AThreadThatCannotStartIsAStartUpErrorAndStopsTheOthers) {
   int started = 0;
   const auto spawn = [&](std::function<void()> body) {
-    if (started == 2) throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
+    if (started == 2)
+      throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again));
     ++started;
     return std::thread(std::move(body));
   };
   EXPECT_THROW(util::WorkerPool(4, 4, {}, spawn), std::system_error);
-  EXPECT_EQ(started, 2);  // and both were joined: the test does not hang or abort
+  EXPECT_EQ(started, 2); // and both were joined: the test does not hang or abort
 }
 
 } // namespace
