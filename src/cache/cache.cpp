@@ -38,7 +38,7 @@ std::optional<util::Sha256> announced_sha256(const upstream::ResponseHead& head)
 Cache::Cache(CacheOptions options, store::Store& store, Fetches& fetches,
              const CredentialScopes& scopes, util::Metrics& metrics, Notice notice)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
-      m_metrics(metrics), m_notice(std::move(notice)) {}
+      m_metrics(metrics), m_notice(std::move(notice)), m_hot(m_options.hot_entries) {}
 
 std::optional<Cache::Stored> Cache::lookup(const std::string& key,
                                            const std::string& fallback_key) {
@@ -50,6 +50,14 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
       return hot;
     }
     auto found = m_store.open_exchange(*candidate);
+    // Out of descriptors, most likely (EMFILE): the hot entries hold many, and dropping them
+    // is cheaper than answering 500 (issue 14). Once: another failure is a real one.
+    if (!found && found.error().code == util::Errc::io && m_hot.clear() > 0) {
+      m_metrics.counter("hubcache_hot_entries_dropped_total",
+                        "Times the hot entries were dropped to free descriptors")
+          .add();
+      found = m_store.open_exchange(*candidate);
+    }
     if (!found) {
       m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
       if (m_notice) m_notice("store read failed, treating as a miss: " + found.error().message);
@@ -69,7 +77,7 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
 }
 
 bool Cache::try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                       const std::string& what, const http::Respond& respond) {
+                       const std::string& what, const Client& client, const http::Respond& respond) {
   auto& remote = *m_options.remote;
   std::optional<store::Exchange> exchange;
   for (const auto* candidate : {&key, &fallback_key}) {
@@ -111,14 +119,17 @@ bool Cache::try_remote(const std::string& key, const std::string& fallback_key, 
     respond(std::move(response));
     return true;
   }
-  auto flight = start_remote_fill(
+  auto follower = start_remote_fill(
       m_fetches, remote, *exchange->blob, exchange->body_size,
       [this, row = *exchange](const store::BlobReader& body) {
         if (auto put = m_store.put(&body, row); !put && m_notice) m_notice("not stored: " + put.error().message);
       },
-      m_metrics, m_notice);
-  if (!flight) return false;
-  respond_remote(flight, exchange->status, exchange->headers, m_metrics, m_notice, what, respond);
+      m_metrics, m_notice, client);
+  if (!follower) {
+    respond(fetch_queue_full(m_metrics));
+    return true;
+  }
+  respond_remote(follower, exchange->status, exchange->headers, m_metrics, m_notice, what, respond);
   return true;
 }
 
@@ -133,14 +144,14 @@ http::Response Cache::from_store(const Stored& stored, std::string cache_result)
   return response;
 }
 
-http::Response Cache::from_upstream(const std::shared_ptr<InFlight>& flight,
+http::Response Cache::from_upstream(const std::shared_ptr<Follower>& follower,
                                     const upstream::ResponseHead& head, bool head_only) {
   http::Response response;
   response.status = head.status;
   response.headers = util::without_hop_by_hop(head.headers);
   response.cache = is_storable_status(head.status) && !varies_beyond_key(head.headers) ? "stored" : "miss";
   if (!head_only) {
-    response.body = std::static_pointer_cast<http::GrowingBody>(flight);
+    response.body = std::static_pointer_cast<http::GrowingBody>(follower);
   } else if (head.content_length) {
     util::set_header(response.headers, "Content-Length", std::to_string(*head.content_length));
   }
@@ -151,8 +162,7 @@ http::Response Cache::from_upstream(const std::shared_ptr<InFlight>& flight,
 // the length and the announced sha256 before the blob gets its name; only then is it indexed
 // and are clients given the last byte.
 void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
-                   const std::string& url, std::int64_t upstream_ms,
-                   const std::optional<util::Sha256>& expected) {
+                   const std::string& url, std::int64_t upstream_ms) {
   // An answer that depends on more than its key is served to the one who asked, never
   // recorded for the others (issue 14).
   if (!is_storable_status(head.status) || varies_beyond_key(head.headers)) {
@@ -175,8 +185,7 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
     flight.writer().discard();
     return;
   }
-  auto committed = flight.writer().commit(
-      {head.content_length, expected && head.status == 200 ? expected : announced_sha256(head)});
+  auto committed = flight.commit({head.content_length, announced_sha256(head)});
   if (!committed) {
     m_metrics
         .counter("hubcache_integrity_failures_total",
@@ -186,11 +195,22 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
     flight.fail(committed.error());
     return;
   }
-  if (auto r = m_store.put(&*committed, exchange); !r) {
+  // What a client vouched for (X-Hubcache-Expect-Sha256) is about the entity, a 200's body.
+  const auto expectations = head.status == 200 ? Expectations::apply : Expectations::ignore;
+  if (expectations == Expectations::apply && flight.expectation_violated(committed->digest())) {
+    m_metrics
+        .counter("hubcache_integrity_failures_total",
+                 "Upstream bodies refused: wrong length or sha256")
+        .add();
+    if (m_notice) {
+      m_notice("not stored: " + url + ": a client expected another sha256 than " +
+               committed->digest().hex());
+    }
+  } else if (auto r = m_store.put(&*committed, exchange); !r) {
     m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
     if (m_notice) m_notice("not stored: " + url + ": " + r.error().message);
   }
-  flight.finish(std::move(*committed), upstream_ms);
+  flight.finish(std::move(*committed), upstream_ms, expectations);
 }
 
 bool Cache::holds_origin(const upstream::Url& origin) {
@@ -239,8 +259,10 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     respond(from_store(*stored, "hit"));
     return;
   }
+  // Only a GET's body is vouched for: a HEAD has none, and preload asks GETs.
+  const Client client = Client::of(request, head_only ? std::nullopt : *expected);
   if (!stored && !ask_first && m_options.remote &&
-      try_remote(key, get_key, head_only, what, respond)) {
+      try_remote(key, get_key, head_only, what, Client::of(request), respond)) {
     return;
   }
   if (m_options.mode == Mode::replay) {
@@ -255,18 +277,18 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   fetch.headers = forwarded_headers(request.headers, Upstream::origin);
   fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
   // A HEAD rides along with a GET of the same URL already in flight.
-  std::shared_ptr<InFlight> flight = head_only ? m_fetches.find(get_key) : nullptr;
-  if (!flight) {
+  std::shared_ptr<Follower> follower = head_only ? m_fetches.follow(get_key, client) : nullptr;
+  if (!follower) {
     // A fetch of the same key may have ended since the lookup above: then it is a hit now.
     std::function<bool()> stored_meanwhile;
     if (!ask_first) {
       stored_meanwhile = [&] { return lookup(key, get_key).has_value(); };
     }
     auto joined = m_fetches.join_or_start(
-        key, fetch,
-        [this, method = request.method, url_text = upstream::redact_url(url.to_string()), expected = *expected](
+        key, client, fetch,
+        [this, method = request.method, url_text = upstream::redact_url(url.to_string())](
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-          record(f, head, method, url_text, ms, expected);
+          record(f, head, method, url_text, ms);
         },
         stored_meanwhile, request.method == "GET" ? *expected : std::nullopt);
     if (joined.stored) {
@@ -275,15 +297,14 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
         return;
       }
     }
-    flight = joined.flight;
+    follower = joined.follower;
   }
-  if (!flight) {
-    respond(upstream_failure(m_metrics, m_notice, what,
-                             {util::Errc::io, "the store cannot take a new blob"}));
+  if (!follower) {
+    respond(fetch_queue_full(m_metrics));
     return;
   }
   std::optional<Stored> fallback = std::move(stored);
-  flight->wait_for_head([this, flight, respond, head_only, fallback, what](
+  follower->flight().wait_for_head([this, follower, respond, head_only, fallback, what](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (fallback && upstream_failed(head)) {
       count_stale_answer(m_metrics);
@@ -294,7 +315,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
       respond(upstream_failure(m_metrics, m_notice, what, *error));
       return;
     }
-    respond(from_upstream(flight, *head, head_only));
+    respond(from_upstream(follower, *head, head_only));
   });
 }
 

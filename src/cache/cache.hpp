@@ -35,9 +35,12 @@ struct CacheOptions {
   // --share-private: an answer fetched through a presigned URL is served to any signature
   // of that URL (by default only to the same signed URL).
   bool share_private = false;
+  // Stored entries kept open for hot hits: each holds a descriptor, so this is a share of
+  // the descriptor limit (see cli/engine.cpp), never more.
+  std::size_t hot_entries = 10'000;
 };
 
-// Safe from any thread. Fetches run on threads of their own (see Fetches).
+// Safe from any thread. Fetches run on the fetch pool (see Fetches).
 class Cache {
 public:
   Cache(CacheOptions options, store::Store& store, Fetches& fetches,
@@ -61,18 +64,17 @@ private:
     std::shared_ptr<const store::Exchange> entry;
     std::shared_ptr<const store::BlobReader> body;  // null: no body
   };
-  // `expected`: the sha256 a client vouched for (X-Hubcache-Expect-Sha256), checked instead
-  // of the one the upstream announced.
+  // Commits against the upstream's own claims; the clients' expectations decide only what
+  // each of them gets, and whether the answer is indexed (see InFlight::commit()).
   void record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
-              const std::string& url, std::int64_t upstream_ms,
-              const std::optional<util::Sha256>& expected);
+              const std::string& url, std::int64_t upstream_ms);
   std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
   // A local miss: answers from the remote tier if it knows `key` (or `fallback_key`).
   // `what`: the request, for a failure's message.
   bool try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                  const std::string& what, const http::Respond& respond);
+                  const std::string& what, const Client& client, const http::Respond& respond);
   http::Response from_store(const Stored& stored, std::string cache_result);
-  http::Response from_upstream(const std::shared_ptr<InFlight>& flight,
+  http::Response from_upstream(const std::shared_ptr<Follower>& follower,
                                const upstream::ResponseHead& head, bool head_only);
 
   CacheOptions m_options;

@@ -18,9 +18,12 @@ namespace cache {
 template <typename Entry> class HotEntries {
 public:
   static constexpr std::chrono::milliseconds k_ttl{1000};
-  static constexpr std::size_t k_capacity = 10'000;
 
-  HotEntries() : m_sweeper([this] { sweep_loop(); }) {}
+  // At most `capacity` entries (0: none kept). Each entry may hold an open descriptor, so
+  // the capacity is a share of the process's descriptor limit (issue 14: a burst of distinct
+  // hits must not run the server out of descriptors).
+  explicit HotEntries(std::size_t capacity)
+      : m_capacity(capacity), m_sweeper([this] { sweep_loop(); }) {}
   ~HotEntries() {
     {
       std::lock_guard lock(m_mutex);
@@ -45,8 +48,19 @@ public:
 
   void put(const std::string& key, Entry entry) {
     std::lock_guard lock(m_mutex);
-    if (m_entries.size() >= k_capacity) m_entries.clear();  // a bound, not an LRU
+    if (m_capacity == 0) return;
+    if (m_entries.size() >= m_capacity) m_entries.clear();  // a bound, not an LRU
     m_entries[key] = {std::move(entry), std::chrono::steady_clock::now()};
+  }
+
+  // Drops every entry; returns how many there were.
+  std::size_t clear() {
+    std::unordered_map<std::string, Slot> dropped;
+    {
+      std::lock_guard lock(m_mutex);
+      dropped.swap(m_entries);
+    }
+    return dropped.size();  // closed here, outside the lock
   }
 
   void erase(const std::string& key) {
@@ -69,6 +83,7 @@ private:
     }
   }
 
+  const std::size_t m_capacity;
   std::mutex m_mutex;
   std::condition_variable m_stop;
   bool m_stopping = false;

@@ -2,19 +2,66 @@
 
 namespace cache {
 
+InFlight::InFlight(std::string key, Keep keep, std::chrono::milliseconds linger)
+    : m_key(std::move(key)), m_keep(keep), m_linger(linger) {}
+
 // A resumable writer may start with bytes from an earlier, interrupted fetch.
-InFlight::InFlight(std::string key, store::BlobWriter writer, util::UniqueFd read_fd)
-    : m_key(std::move(key)), m_writer(std::move(writer)), m_read_fd(std::move(read_fd)),
-      m_received(m_writer.size()) {}
+void InFlight::begin(store::BlobWriter writer, util::UniqueFd read_fd,
+                     std::optional<util::Sha256> resumed_for) {
+  std::lock_guard lock(m_mutex);
+  m_received = writer.size();
+  m_woken_at_bytes = m_received;
+  m_writer.emplace(std::move(writer));
+  m_read_fd = std::move(read_fd);
+  m_resumed_for = std::move(resumed_for);
+}
 
 // Before the head: no client reads the body yet, so emptying the file is safe.
 util::Result<void> InFlight::restart() {
   std::lock_guard lock(m_mutex);
   if (m_head) return util::fail(util::Errc::invalid_argument, "the body is already being served");
-  if (auto r = m_writer.restart(); !r) return r;
+  if (!m_writer) return util::fail(util::Errc::invalid_argument, "the fetch has not begun");
+  if (auto r = m_writer->restart(); !r) return r;
   m_received = 0;
   m_woken_at_bytes = 0;
+  m_resumed_for.reset();  // the bytes from before are gone: only this fetch's remain
   return {};
+}
+
+std::optional<std::uint64_t>
+InFlight::add_interest(std::shared_ptr<const http::ClientPresence> presence,
+                       const std::optional<util::Sha256>& expected) {
+  std::lock_guard lock(m_mutex);
+  if (m_cancelled) return std::nullopt;
+  const auto id = m_next_interest++;
+  m_interests.emplace(id, std::move(presence));
+  if (expected) m_expectations.push_back(*expected);
+  m_unwanted_since.reset();
+  return id;
+}
+
+void InFlight::drop_interest(std::uint64_t id) {
+  std::lock_guard lock(m_mutex);
+  m_interests.erase(id);
+}
+
+// Asked by the fetcher at least once a second. A client that is gone no longer counts; a
+// fetch whose head went out lingers a little (k_linger) before it is given up.
+bool InFlight::cancelled() {
+  std::lock_guard lock(m_mutex);
+  if (m_cancelled) return true;
+  if (m_keep == Keep::until_done || m_complete || m_error) return false;
+  for (const auto& [id, presence] : m_interests) {
+    if (!presence || !presence->gone()) {
+      m_unwanted_since.reset();
+      return false;
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (!m_unwanted_since) m_unwanted_since = now;
+  if (m_head && now - *m_unwanted_since < m_linger) return false;
+  m_cancelled = true;
+  return true;
 }
 
 // Callbacks run outside the lock: they may call back into this object.
@@ -75,7 +122,8 @@ constexpr auto k_wake_interval = std::chrono::milliseconds(2);
 } // namespace
 
 util::Result<void> InFlight::on_body(std::span<const std::uint8_t> bytes) {
-  if (auto r = m_writer.write(bytes); !r) return r;
+  // Only the fetching thread writes, and m_writer is set before the fetch starts.
+  if (auto r = m_writer->write(bytes); !r) return r;
   std::vector<std::function<void()>> wakes;
   {
     std::lock_guard lock(m_mutex);
@@ -94,12 +142,44 @@ util::Result<void> InFlight::on_body(std::span<const std::uint8_t> bytes) {
   return {};
 }
 
-void InFlight::finish(std::optional<store::BlobReader> pinned, std::int64_t upstream_ms) {
+// The partial file's digest joins the upstream's claims: its first bytes came from a fetch
+// of another time (perhaps of another URL that a client said had this digest), so a body
+// that does not hash to it is refused as a whole, for every client.
+util::Result<store::BlobReader> InFlight::commit(store::BlobExpectation claims) {
+  std::optional<util::Sha256> resumed_for;
+  {
+    std::lock_guard lock(m_mutex);
+    resumed_for = m_resumed_for;
+  }
+  if (resumed_for) {
+    if (claims.sha256 && *claims.sha256 != *resumed_for) {
+      m_writer->discard();
+      return util::fail(util::Errc::corrupt, "the partial body kept for sha256 " +
+                                                 resumed_for->hex() + " cannot be " +
+                                                 claims.sha256->hex());
+    }
+    claims.sha256 = resumed_for;
+  }
+  return m_writer->commit(claims);
+}
+
+bool InFlight::expectation_violated(const util::Sha256& digest) const {
+  std::lock_guard lock(m_mutex);
+  for (const auto& expected : m_expectations) {
+    if (expected != digest) return true;
+  }
+  return false;
+}
+
+void InFlight::finish(std::optional<store::BlobReader> pinned, std::int64_t upstream_ms,
+                      Expectations expectations) {
   std::vector<std::function<void()>> wakes;
   std::vector<std::function<void(bool)>> ended;
   {
     std::lock_guard lock(m_mutex);
+    if (m_complete || m_error) return;
     m_complete = true;
+    if (pinned && expectations == Expectations::apply) m_checked_digest = pinned->digest();
     m_pinned = std::move(pinned);
     m_upstream_ms = upstream_ms;
     notify_locked(wakes);
@@ -112,18 +192,16 @@ void InFlight::finish(std::optional<store::BlobReader> pinned, std::int64_t upst
 void InFlight::fail(const util::Error& error) {
   std::vector<HeadWaiter> waiters;
   std::vector<std::function<void()>> wakes;
-  {
-    std::lock_guard lock(m_mutex);
-    m_error = error;
-    waiters.swap(m_head_waiters);
-    notify_locked(wakes);
-  }
   std::vector<std::function<void(bool)>> ended;
   {
     std::lock_guard lock(m_mutex);
+    if (m_complete || m_error) return;
+    m_error = error;
+    waiters.swap(m_head_waiters);
+    notify_locked(wakes);
     ended.swap(m_end_waiters);
+    if (m_writer) m_writer->abort();
   }
-  m_writer.abort();
   for (auto& waiter : waiters) waiter(nullptr, &error);
   for (auto& wake : wakes) wake();
   for (auto& end : ended) end(false);
@@ -138,16 +216,32 @@ InFlight::State InFlight::state_locked() const {
   return state;
 }
 
-InFlight::State InFlight::state() const {
+// A client whose expectation the finished body violates never gets its last byte: its
+// state turns failed where everyone else's turns complete, and the server aborts it.
+InFlight::State InFlight::state_locked(const std::optional<util::Sha256>& expected) const {
+  State state = state_locked();
+  if (expected && m_complete && m_checked_digest && *m_checked_digest != *expected) {
+    state.complete = false;
+    state.failed = true;
+    state.available = m_received > 0 ? m_received - 1 : 0;
+  }
+  return state;
+}
+
+InFlight::State InFlight::state(const std::optional<util::Sha256>& expected) const {
   std::lock_guard lock(m_mutex);
-  return state_locked();
+  return state_locked(expected);
+}
+
+int InFlight::fd() const {
+  std::lock_guard lock(m_mutex);
+  return m_read_fd.get();
 }
 
 void InFlight::notify_locked(std::vector<std::function<void()>>& out) {
-  const State now = state_locked();
   for (auto it = m_watchers.begin(); it != m_watchers.end();) {
-    if (!(it->first == now)) {
-      out.push_back(std::move(it->second));
+    if (!(state_locked(it->expected) == it->seen)) {
+      out.push_back(std::move(it->wake));
       it = m_watchers.erase(it);
     } else {
       ++it;
@@ -155,11 +249,12 @@ void InFlight::notify_locked(std::vector<std::function<void()>>& out) {
   }
 }
 
-void InFlight::when_changed(const State& seen, std::function<void()> wake) {
+void InFlight::when_changed(const State& seen, const std::optional<util::Sha256>& expected,
+                            std::function<void()> wake) {
   {
     std::lock_guard lock(m_mutex);
-    if (state_locked() == seen) {
-      m_watchers.emplace_back(seen, std::move(wake));
+    if (state_locked(expected) == seen) {
+      m_watchers.push_back({seen, expected, std::move(wake)});
       return;
     }
   }

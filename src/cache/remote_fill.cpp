@@ -4,14 +4,15 @@
 
 namespace cache {
 
-std::shared_ptr<InFlight> start_remote_fill(Fetches& fetches, remote::RemoteTier& remote,
+std::shared_ptr<Follower> start_remote_fill(Fetches& fetches, remote::RemoteTier& remote,
                                             const util::Sha256& digest, std::uint64_t size,
                                             std::function<void(const store::BlobReader&)> index,
-                                            util::Metrics& metrics, const Notice& notice) {
+                                            util::Metrics& metrics, const Notice& notice,
+                                            const Client& client) {
   auto request = remote.blob_request(digest);
   const std::string where = remote.describe();
   auto joined = fetches.join_or_start(
-      "remote-blob " + digest.hex(), std::move(request),
+      "remote-blob " + digest.hex(), client, std::move(request),
       [&remote, &metrics, notice, digest, size, where, index = std::move(index)](
           InFlight& flight, const upstream::ResponseHead& head, std::int64_t ms) {
         remote.count_bytes(flight.received());
@@ -22,7 +23,7 @@ std::shared_ptr<InFlight> start_remote_fill(Fetches& fetches, remote::RemoteTier
                            " for blob " + digest.hex()});
           return;
         }
-        auto committed = flight.writer().commit({size, digest});
+        auto committed = flight.commit({size, digest});
         if (!committed) {
           metrics.counter("hubcache_integrity_failures_total", "Upstream bodies refused: wrong length or sha256")
               .add();
@@ -33,16 +34,16 @@ std::shared_ptr<InFlight> start_remote_fill(Fetches& fetches, remote::RemoteTier
         if (index) index(*committed);
         flight.finish(std::move(*committed), ms);
       },
-      {}, digest);
-  return joined.flight;
+      {}, digest, Keep::until_done);
+  return joined.follower;
 }
 
-void respond_remote(const std::shared_ptr<InFlight>& flight, int status, util::Headers headers,
+void respond_remote(const std::shared_ptr<Follower>& follower, int status, util::Headers headers,
                     util::Metrics& metrics, const Notice& notice, const std::string& what,
                     http::Respond respond) {
-  flight->wait_for_head([flight, status, headers = std::move(headers), &metrics, notice, what,
-                         respond](const upstream::ResponseHead* head,
-                                  const util::Error* error) mutable {
+  follower->flight().wait_for_head([follower, status, headers = std::move(headers), &metrics, notice,
+                                    what, respond](const upstream::ResponseHead* head,
+                                                   const util::Error* error) mutable {
     if (!head) {
       respond(upstream_failure(metrics, notice, what, *error));
       return;
@@ -58,7 +59,7 @@ void respond_remote(const std::shared_ptr<InFlight>& flight, int status, util::H
     response.status = status;
     response.headers = std::move(headers);
     response.cache = "remote";
-    response.body = std::static_pointer_cast<http::GrowingBody>(flight);
+    response.body = std::static_pointer_cast<http::GrowingBody>(follower);
     respond(std::move(response));
   });
 }

@@ -49,4 +49,15 @@ http::Response upstream_failure(util::Metrics& metrics, const Notice& notice,
   return response;
 }
 
+http::Response fetch_queue_full(util::Metrics& metrics) {
+  metrics.counter("hubcache_fetch_queue_full_total",
+                  "Requests refused with 503 because every fetch slot and the queue were taken")
+      .add();
+  auto response = http::Response::text(
+      503, "hubcache: too many fetches at once (--max-fetches, --fetch-queue); retry shortly\n");
+  response.headers.emplace_back("Retry-After", "1");
+  response.cache = "miss";
+  return response;
+}
+
 } // namespace cache

@@ -32,4 +32,8 @@ void count_stale_answer(util::Metrics& metrics);
 http::Response upstream_failure(util::Metrics& metrics, const Notice& notice,
                                 const std::string& what, const util::Error& error);
 
+// Every fetching thread is busy and the queue is full (--max-fetches, --fetch-queue): 503
+// with Retry-After: 1, counted; the client asks again in a moment.
+http::Response fetch_queue_full(util::Metrics& metrics);
+
 } // namespace cache

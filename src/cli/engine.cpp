@@ -3,6 +3,7 @@
 #include "cache/cache.hpp"
 #include "cache/exchange_key.hpp"
 #include "cache/credentials.hpp"
+#include "cache/descriptor_budget.hpp"
 #include "cache/fetches.hpp"
 #include "http/admin.hpp"
 #include "http/router.hpp"
@@ -16,6 +17,7 @@
 #include "upstream/fetcher.hpp"
 #include "upstream/signed_url.hpp"
 #include "util/duration.hpp"
+#include "util/fd_limit.hpp"
 #include "util/json_line.hpp"
 #include "util/json_text.hpp"
 #include "util/ndjson_log.hpp"
@@ -25,6 +27,7 @@
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <system_error>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -147,6 +150,15 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
       ->capture_default_str();
   app.add_option("--max-connections", options.max_connections, "Client connections at once")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--max-fetches", options.max_fetches,
+                 "Upstream fetches running at once (each on a thread of a fixed pool)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  app.add_option("--fetch-queue", options.fetch_queue,
+                 "Fetches waiting for a free one; beyond that, a miss is answered 503 with "
+                 "Retry-After: 1")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   app.add_option("--threads", options.threads, "Threads serving clients")
       ->check(CLI::Range(1, 256))
@@ -308,7 +320,27 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   if (!remote) return fail(k_exit_failure, remote.error().message);
   e.remote = std::move(*remote);
   cache_options.remote = e.remote.get();
-  e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, notice);
+  // The descriptors: as many as the system lets us have, shared out so that no burst of
+  // requests runs the process out of them (issue 14).
+  const std::uint64_t descriptor_limit = util::raise_descriptor_limit();
+  cache_options.hot_entries =
+      cache::hot_entries_within({descriptor_limit, options.max_connections, options.max_fetches});
+  cache::FetchesOptions fetches_options;
+  fetches_options.workers = options.max_fetches;
+  fetches_options.queue = options.fetch_queue;
+  fetches_options.keep = options.keep_fetches;
+  fetches_options.metrics = &e.metrics;
+  try {
+    e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, notice, fetches_options);
+  } catch (const std::system_error& error) {
+    return fail(k_exit_failure, "cannot start " + std::to_string(options.max_fetches) +
+                                    " fetch threads (--max-fetches): " + error.what());
+  }
+  const cache::Fetches& fetches = *e.fetches;
+  e.metrics.gauge("hubcache_fetches_running", "Fetches running (at most --max-fetches)",
+                  [&fetches] { return static_cast<double>(fetches.running()); });
+  e.metrics.gauge("hubcache_fetches_queued", "Fetches waiting for a free fetching thread",
+                  [&fetches] { return static_cast<double>(fetches.queued()); });
   e.exchanges = std::make_unique<cache::Cache>(cache_options, *e.store, *e.fetches, *e.scopes,
                                                e.metrics, notice);
   hub::HubOptions hub_options;

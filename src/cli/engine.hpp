@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "cli/remote_options.hpp"
+#include "cache/in_flight.hpp"
 #include "cache/mode.hpp"
 #include "http/message.hpp"
 
@@ -33,6 +34,11 @@ struct EngineOptions {
   std::chrono::milliseconds drain_timeout{10'000};
   int max_upstream_per_host = 8;
   std::size_t max_connections = 1024;
+  std::size_t max_fetches = 32;   // fetching threads (upstream and remote-tier transfers)
+  std::size_t fetch_queue = 256;  // fetches waiting for one; beyond, 503 with Retry-After
+  // Whether a fetch nobody waits for any more is cancelled (serve, run) or finished anyway
+  // (preload: filling the store is the point).
+  cache::Keep keep_fetches = cache::Keep::while_wanted;
   int threads = 2;
   bool share_private = false;
   std::string upstream_ca;  // PEM file; default: the system's CAs

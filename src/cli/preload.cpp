@@ -261,6 +261,8 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   engine_options.retries = options.retries;
   engine_options.threads = 2;
   engine_options.remote = options.remote;
+  // Filling the store is the point: a fetch whose client gave up still runs to its end.
+  engine_options.keep_fetches = cache::Keep::until_done;
   // The manifest is the operator's word: its URLs' origins are allowed (exactly: scheme, host
   // and port), besides --allow-host.
   engine_options.allow_hosts = options.allow_hosts;

@@ -238,6 +238,13 @@ awaitable<Response> Connection::dispatch(const Request& request) {
     std::lock_guard lock(pending->mutex);
     if (pending->ready) co_return std::move(*pending->ready);
   }
+  // The answer will take a while (a fetch): a client that hangs up meanwhile must be seen,
+  // or its fetch runs on for nobody (issue 14).
+  const std::uint64_t watched = ++m_dispatches;
+  if (m_presence) {
+    m_watched_dispatch = watched;
+    watch_client(watched);
+  }
   PendingResponse* state = pending.get();
   const Strand* strand = &m_strand;
   auto initiation = [state, strand](auto handler) {
@@ -253,8 +260,37 @@ awaitable<Response> Connection::dispatch(const Request& request) {
     }
     state->resume = [shared](Response response) { (*shared)(std::move(response)); };
   };
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
+  Response answered = co_await asio::async_initiate<decltype(use_awaitable), void(Response)>(
       std::move(initiation), use_awaitable);
+  if (m_watched_dispatch == watched) {
+    m_watched_dispatch = 0;
+    boost::system::error_code ignored;
+    if (!m_closed) m_socket.cancel(ignored);  // ends the wait in watch_client()
+  }
+  co_return answered;
+}
+
+// A readable socket while no request is due: EOF or an error means the client hung up;
+// bytes mean a pipelined request (the client is there, and nothing more can be learned
+// without reading it). recv with MSG_PEEK leaves the bytes for the next read.
+void Connection::watch_client(std::uint64_t dispatch) {
+  m_socket.async_wait(tcp::socket::wait_read, [self = shared_from_this(), dispatch](
+                                                  const boost::system::error_code& ec) {
+    if (ec || self->m_closed || self->m_watched_dispatch != dispatch) return;
+    char byte;
+    const ssize_t n = ::recv(self->m_socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      self->watch_client(dispatch);
+      return;
+    }
+    self->m_watched_dispatch = 0;
+    if (self->m_presence) self->m_presence->mark_gone();
+    // Its descriptor is free at once, not when the answer it no longer waits for comes.
+    boost::system::error_code ignored;
+    self->m_socket.close(ignored);
+    self->m_closed = true;
+  });
 }
 
 awaitable<void> Connection::serve() {
@@ -300,6 +336,8 @@ awaitable<void> Connection::serve() {
     }
     Request request = std::get<Request>(std::move(converted));
     request.peer = m_peer;
+    m_presence = std::make_shared<ClientPresence>();
+    request.presence = m_presence;
     if (!m_tunnel_origin.empty() && request.target.front() == '/') {
       request.target = m_tunnel_origin + request.target;
     }
@@ -428,7 +466,7 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
     auto state = growing->state();
     // A range of a body of unknown length: wait until its length is known.
     while (range_header && status == 200 && !head_only && !state.total && !state.complete &&
-           !state.failed) {
+           !state.failed && !m_closed) {
       co_await wait_for_change(*growing, state);
       state = growing->state();
     }

@@ -96,6 +96,9 @@ public:
 
 private:
   awaitable<Response> dispatch(const Request& request);
+  // While a dispatch is pending: marks the client gone (m_presence) and closes the socket
+  // when it hangs up. Runs on the strand.
+  void watch_client(std::uint64_t dispatch);
   // Sends `response` for `request`; false if the connection must close (error, abort).
   awaitable<bool> send(const Request& request, Response& response, bool keep_alive,
                        AccessRecord& record);
@@ -130,6 +133,11 @@ private:
   bool m_idle = true;  // waiting for the next request
   bool m_closed = false;
   std::string m_tunnel_origin;
+  // The current request's client, as its handler sees it (Request::presence), and the
+  // dispatch being watched for a hang-up (0: none).
+  std::shared_ptr<ClientPresence> m_presence;
+  std::uint64_t m_watched_dispatch = 0;
+  std::uint64_t m_dispatches = 0;
 };
 
 } // namespace http

@@ -4,6 +4,7 @@
 
 #include "util/headers.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +13,19 @@
 #include <variant>
 
 namespace http {
+
+// Whether the client that sent a request is still there, for a handler that waits on its
+// behalf (a fetch in flight). The connection watches its socket while the answer is pending
+// and marks the client gone when it hangs up; once the answer is being sent, the client's
+// interest is the response itself (see GrowingBody). Safe from any thread.
+class ClientPresence {
+public:
+  bool gone() const { return m_gone.load(std::memory_order_relaxed); }
+  void mark_gone() { m_gone.store(true, std::memory_order_relaxed); }
+
+private:
+  std::atomic<bool> m_gone{false};
+};
 
 struct Request {
   std::string method;
@@ -22,6 +36,8 @@ struct Request {
   // The origin the client addressed when a proxy handler rewrote an absolute-form target to
   // origin-form ("https://huggingface.co"); empty when the client addressed hubcache itself.
   std::string addressed_origin;
+  // Set by the connection; null (a request made in-process) counts as always there.
+  std::shared_ptr<const ClientPresence> presence;
 
   std::optional<std::string> header(std::string_view name) const {
     return util::find_header(headers, name);
@@ -36,7 +52,9 @@ struct FileBody {
 };
 
 // A body still being written by someone else (a fetch in flight), followed as it grows.
-// Implementations are safe from any thread.
+// Implementations are safe from any thread. The server holds the object while it sends the
+// body and drops it as soon as it stops (done, failed, or the client hung up): its lifetime
+// is the client's interest in the body.
 class GrowingBody {
 public:
   struct State {

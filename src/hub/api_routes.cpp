@@ -220,7 +220,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     };
   }
   auto joined = m_fetches.join_or_start(
-      key, fetch,
+      key, cache::Client::of(request), fetch,
       [this, method = fetch.method, url_text = upstream::redact_url(url->to_string()), target, scope](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_api(f, head, method, url_text, target, scope, ms);
@@ -232,13 +232,12 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       return;
     }
   }
-  auto flight = joined.flight;
-  if (!flight) {
-    respond(cache::upstream_failure(m_metrics, m_notice, what,
-                                    {util::Errc::io, "the store cannot take a new blob"}));
+  auto follower = joined.follower;
+  if (!follower) {
+    respond(cache::fetch_queue_full(m_metrics));
     return;
   }
-  flight->wait_for_head([this, flight, respond, request, stored, from_store, what](
+  follower->flight().wait_for_head([this, follower, respond, request, stored, from_store, what](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (cache::upstream_failed(head) && stored) {
       cache::count_stale_answer(m_metrics);
@@ -251,8 +250,8 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     }
     // A listing is rewritten before it goes out, so it is sent once whole.
     const upstream::ResponseHead head_copy = *head;
-    flight->wait_for_end([this, flight, respond, request, head_copy, what](bool whole) {
-      auto body = whole ? read_all(flight->fd(), flight->received()) : std::nullopt;
+    follower->flight().wait_for_end([this, follower, respond, request, head_copy, what](bool whole) {
+      auto body = whole ? read_all(follower->fd(), follower->flight().received()) : std::nullopt;
       if (!body) {
         respond(cache::upstream_failure(
             m_metrics, m_notice, what,
@@ -276,7 +275,7 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
     flight.writer().discard();
     return;
   }
-  auto committed = flight.writer().commit({head.content_length, std::nullopt});
+  auto committed = flight.commit({head.content_length, std::nullopt});
   if (!committed) {
     if (m_notice) m_notice("not stored: " + url + ": " + committed.error().message);
     flight.fail(committed.error());

@@ -201,7 +201,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   const std::string what =
       request.method + " " + upstream::redact_url(m_upstream.origin() + request.target);
   if (!known.any() && m_options.remote &&
-      try_remote(target, scope, commit, head_only, what, respond)) {
+      try_remote(target, scope, commit, head_only, what, cache::Client::of(request), respond)) {
     return;
   }
   if (m_options.mode == cache::Mode::replay) {
@@ -217,50 +217,53 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   // A HEAD asks for a file's metadata: it follows a GET of the file already in flight, else
   // it is asked upstream as a HEAD and recorded as one. It never fetches the body (issue 14:
   // a client whose cache is warm, or transformers' has_file(), would pull gigabytes).
+  // A HEAD has no body to vouch for.
+  const auto client = cache::Client::of(request, head_only ? std::nullopt : *expected);
   const std::string get_key = "GET " + answer_key(target, target.revision.str(), scope);
-  const bool as_head = head_only && !m_fetches.find(get_key);
-  upstream::FetchRequest fetch;
-  fetch.method = as_head ? "HEAD" : "GET";
-  fetch.url = *url;
-  // Never the Accept that would switch an LFS file to Xet (the JS client sends
-  // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
-  fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
-  const std::string fetch_key = as_head ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key;
-  // A fetch of the same file may have ended since the lookup above: then it is a hit now.
-  // (Not when asking first, which asks the Hub whatever the store holds.)
-  std::function<bool()> stored_meanwhile;
-  if (!ask_first) {
-    stored_meanwhile = [&] {
-      return find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
-                        head_only)
-          .any();
-    };
+  std::shared_ptr<cache::Follower> follower = head_only ? m_fetches.follow(get_key, client) : nullptr;
+  if (!follower) {
+    const bool as_head = head_only;
+    upstream::FetchRequest fetch;
+    fetch.method = as_head ? "HEAD" : "GET";
+    fetch.url = *url;
+    // Never the Accept that would switch an LFS file to Xet (the JS client sends
+    // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
+    fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
+    // A fetch of the same file may have ended since the lookup above: then it is a hit now.
+    // (Not when asking first, which asks the Hub whatever the store holds.)
+    std::function<bool()> stored_meanwhile;
+    if (!ask_first) {
+      stored_meanwhile = [&] {
+        return find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
+                          head_only)
+            .any();
+      };
+    }
+    auto joined = m_fetches.join_or_start(
+        as_head ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key, client, fetch,
+        [this, target, scope, as_head, url_text = upstream::redact_url(url->to_string())](
+            cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+          if (as_head) {
+            record_head(f, head, target, scope, url_text, ms);
+          } else {
+            record_resolve(f, head, target, scope, url_text, ms);
+          }
+        },
+        stored_meanwhile, as_head ? std::nullopt : *expected);
+    if (joined.stored) {
+      respond(find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
+                         head_only)
+                  .response("hit"));
+      return;
+    }
+    follower = joined.follower;
   }
-  auto joined = m_fetches.join_or_start(
-      fetch_key, fetch,
-      [this, target, scope, as_head, url_text = upstream::redact_url(url->to_string()), expected = *expected](
-          cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-        if (as_head) {
-          record_head(f, head, target, scope, url_text, ms);
-        } else {
-          record_resolve(f, head, target, scope, url_text, ms, expected);
-        }
-      },
-      stored_meanwhile, as_head ? std::nullopt : *expected);
-  if (joined.stored) {
-    respond(find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
-                       head_only)
-                .response("hit"));
-    return;
-  }
-  auto flight = joined.flight;
-  if (!flight) {
-    respond(cache::upstream_failure(m_metrics, m_notice, what,
-                                    {util::Errc::io, "the store cannot take a new blob"}));
+  if (!follower) {
+    respond(cache::fetch_queue_full(m_metrics));
     return;
   }
   auto fallback = std::make_shared<Known>(std::move(known));
-  flight->wait_for_head([this, flight, respond, target, head_only, fallback, what](
+  follower->flight().wait_for_head([this, follower, respond, target, head_only, fallback, what](
                             const upstream::ResponseHead* head, const util::Error* error) {
     if (cache::upstream_failed(head) && fallback->any()) {
       cache::count_stale_answer(m_metrics);
@@ -271,7 +274,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
       respond(cache::upstream_failure(m_metrics, m_notice, what, *error));
       return;
     }
-    respond(resolved(flight, *head, target, head_only));
+    respond(resolved(follower, *head, target, head_only));
   });
 }
 
@@ -337,7 +340,8 @@ util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_excha
 
 bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
                            const std::optional<store::CommitId>& commit, bool head_only,
-                           const std::string& what, const http::Respond& respond) {
+                           const std::string& what, const cache::Client& client,
+                           const http::Respond& respond) {
   auto& remote = *m_options.remote;
   if (commit) {
     auto file = remote.find_file({target.type, target.repo_id, *commit, target.path, scope});
@@ -365,16 +369,19 @@ bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
         respond(std::move(response));
         return true;
       }
-      auto flight = cache::start_remote_fill(
+      auto follower = cache::start_remote_fill(
           m_fetches, remote, object.blob, object.size,
           [this, object](const store::BlobReader& body) {
             if (auto put = m_store.put(body, object); !put && m_notice) {
               m_notice("not stored: " + put.error().message);
             }
           },
-          m_metrics, m_notice);
-      if (!flight) return false;
-      cache::respond_remote(flight, 200, file_headers(object), m_metrics, m_notice, what, respond);
+          m_metrics, m_notice, client);
+      if (!follower) {
+        respond(cache::fetch_queue_full(m_metrics));
+        return true;
+      }
+      cache::respond_remote(follower, 200, file_headers(object), m_metrics, m_notice, what, respond);
       return true;
     }
   }
@@ -392,7 +399,7 @@ bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
   return false;
 }
 
-http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& flight,
+http::Response HubRoutes::resolved(const std::shared_ptr<cache::Follower>& follower,
                                    const upstream::ResponseHead& head, const FileTarget& target,
                                    bool head_only) {
   http::Response response;
@@ -412,7 +419,7 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& fligh
     response.cache = cache::is_storable_status(head.status) ? "stored" : "miss";
   }
   if (!head_only) {
-    response.body = std::static_pointer_cast<http::GrowingBody>(flight);
+    response.body = std::static_pointer_cast<http::GrowingBody>(follower);
   } else if (const auto meta = file_meta(head)) {
     util::set_header(response.headers, "Content-Length", std::to_string(meta->size));
   } else if (head.content_length) {
@@ -422,11 +429,12 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::InFlight>& fligh
 }
 
 // Invariant (DESIGN.md): a blob is visible only when complete and checked. An LFS file is
-// checked against the sha256 the Hub named; every file against the size it named.
+// checked against the sha256 the Hub named; every file against the size it named. A
+// client's X-Hubcache-Expect-Sha256 never fails the shared fetch (issue 14): it decides what
+// that client gets, and whether the file is indexed.
 void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                                const FileTarget& target, const std::string& scope,
-                               const std::string& url, std::int64_t upstream_ms,
-                               const std::optional<util::Sha256>& expected) {
+                               const std::string& url, std::int64_t upstream_ms) {
   const auto meta = file_meta(head);
   if (!meta && !cache::is_storable_status(head.status)) {
     flight.finish(std::nullopt, upstream_ms);
@@ -438,9 +446,7 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
     expect.size = meta->size;
     if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag.str());
   }
-  // A client's word replaces the Hub's: if both were right they agree; if not, nothing is kept.
-  if (expected && meta) expect.sha256 = expected;
-  auto committed = flight.writer().commit(expect);
+  auto committed = flight.commit(expect);
   if (!committed) {
     m_metrics
         .counter("hubcache_integrity_failures_total",
@@ -448,6 +454,18 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
         .add();
     if (m_notice) m_notice("not stored: " + head.url + ": " + committed.error().message);
     flight.fail(committed.error());
+    return;
+  }
+  if (meta && flight.expectation_violated(committed->digest())) {
+    m_metrics
+        .counter("hubcache_integrity_failures_total",
+                 "Upstream bodies refused: wrong length or sha256")
+        .add();
+    if (m_notice) {
+      m_notice("not stored: " + head.url + ": a client expected another sha256 than " +
+               committed->digest().hex());
+    }
+    flight.finish(std::move(*committed), upstream_ms);
     return;
   }
   const auto note = [this](const util::Result<void>& r) {
@@ -484,7 +502,8 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
   if (commit && *commit != target.revision.str()) {
     note(m_store.put(store::Ref{target.type, target.repo_id, target.revision, *commit, 0, scope}));
   }
-  flight.finish(std::move(*committed), upstream_ms);
+  flight.finish(std::move(*committed), upstream_ms,
+                meta ? cache::Expectations::apply : cache::Expectations::ignore);
 }
 
 // A HEAD asked upstream: its answer recorded without a body, under "HEAD hub-resolve ...",

@@ -52,7 +52,7 @@ private:
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                       const FileTarget& target, const std::string& scope, const std::string& url,
-                      std::int64_t upstream_ms, const std::optional<util::Sha256>& expected);
+                      std::int64_t upstream_ms);
   void record_head(cache::InFlight& flight, const upstream::ResponseHead& head,
                    const FileTarget& target, const std::string& scope, const std::string& url,
                    std::int64_t upstream_ms);
@@ -63,13 +63,13 @@ private:
   // `what`: the request, for a failure's message.
   bool try_remote(const FileTarget& target, const std::string& scope,
                   const std::optional<store::CommitId>& commit, bool head_only,
-                  const std::string& what, const http::Respond& respond);
+                  const std::string& what, const cache::Client& client, const http::Respond& respond);
   // A stored exchange, pulled from the remote tier on a local miss (`pulled` says so). With
   // `remote_first`, also when the bucket's answer differs from the local one.
   util::Result<std::optional<store::Found<store::Exchange>>> open_exchange(const std::string& key,
                                                                           bool* pulled = nullptr,
                                                                           bool remote_first = false);
-  http::Response resolved(const std::shared_ptr<cache::InFlight>& flight,
+  http::Response resolved(const std::shared_ptr<cache::Follower>& follower,
                           const upstream::ResponseHead& head, const FileTarget& target,
                           bool head_only);
   http::Response gated(store::RepoType type, const store::RepoId& repo_id);

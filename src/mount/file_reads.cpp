@@ -35,7 +35,7 @@ util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& 
         if (auto put = m_store.put(body, object); !put && m_notice) m_notice("not stored: " + put.error().message);
       },
       m_metrics, m_notice);
-  if (!file->flight) return util::fail(util::Errc::io, "the store cannot take a new blob");
+  if (!file->flight) return util::fail(util::Errc::io, "too many fills from the bucket at once");
   return file;
 }
 

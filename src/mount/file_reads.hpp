@@ -23,7 +23,7 @@ namespace mount {
 struct OpenFile {
   store::HubObject object;
   std::optional<store::BlobReader> local;
-  std::shared_ptr<cache::InFlight> flight;
+  std::shared_ptr<cache::Follower> flight;
 };
 
 // Safe from any thread.

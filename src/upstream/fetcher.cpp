@@ -18,6 +18,13 @@ namespace {
 // Bodies of answers we will retry are kept only this far, to look for "retry after N s".
 constexpr std::size_t k_retry_body_limit = 64 * 1024;
 
+// How often a transfer asks its sink whether it is still wanted (FetchSink::cancelled()).
+constexpr auto k_cancel_check_interval = std::chrono::milliseconds(250);
+
+util::Error cancelled_error() {
+  return {util::Errc::upstream_unreachable, "cancelled: no client waits for the answer any more"};
+}
+
 struct EasyDeleter {
   void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
 };
@@ -101,6 +108,9 @@ struct Transfer {
   // The stall watchdog: (time, bytes received) samples over the last stall_time.
   std::deque<std::pair<std::chrono::steady_clock::time_point, curl_off_t>> samples;
   bool stalled = false;
+  // The sink said nobody wants the response any more (asked a few times a second).
+  bool cancelled = false;
+  std::chrono::steady_clock::time_point cancel_checked{};
 };
 
 void end_of_headers(Transfer& t) {
@@ -222,13 +232,21 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
   return n;
 }
 
-// Called by curl at least once a second. Aborts when stopping, and when fewer than
+// Called by curl at least once a second. Aborts when stopping, when the sink no longer wants
+// the response, and when fewer than
 // min_rate bytes/s arrived over the last stall_time (waiting for the head included): curl's
 // own LOW_SPEED check averages over a window of several seconds and fires much later.
 int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
   auto& t = *static_cast<Transfer*>(user);
   if (t.stop->stopped()) return 1;
   const auto now = std::chrono::steady_clock::now();
+  if (now - t.cancel_checked >= k_cancel_check_interval) {
+    t.cancel_checked = now;
+    if (t.sink->cancelled()) {
+      t.cancelled = true;
+      return 1;
+    }
+  }
   const auto window = t.options->stall_time;
   t.samples.emplace_back(now, received);
   while (t.samples.size() > 2 && now - t.samples[1].first >= window) t.samples.pop_front();
@@ -279,6 +297,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
 
   for (;;) {
     if (m_stop.stopped()) return util::fail(util::Errc::upstream_unreachable, "shutting down");
+    if (sink.cancelled()) return tl::unexpected(cancelled_error());
     std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
     if (!easy) return util::fail(util::Errc::io, "cannot create a curl handle");
     Transfer t;
@@ -357,8 +376,11 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
 
     CURLcode code;
     {
-      auto permit = m_limiter.acquire(url.host, m_stop);
-      if (!permit) return util::fail(util::Errc::upstream_unreachable, "shutting down");
+      auto permit = m_limiter.acquire(url.host, [&] { return m_stop.stopped() || sink.cancelled(); });
+      if (!permit) {
+        if (m_stop.stopped()) return util::fail(util::Errc::upstream_unreachable, "shutting down");
+        return tl::unexpected(cancelled_error());
+      }
       requests.add();
       code = curl_easy_perform(e);
     }
@@ -372,6 +394,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       if (validator.empty()) validator = util::find_header(head.headers, "Last-Modified").value_or("");
     }
     if (!t.sink_result) return tl::unexpected(t.sink_result.error());
+    if (t.cancelled) return tl::unexpected(cancelled_error());
     if (t.drop_resume) {
       // The upstream would not give the rest: start the body over, from the first URL.
       if (auto r = sink.restart(); !r) return tl::unexpected(r.error());
@@ -458,8 +481,14 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     if (m_on_throttle) {
       m_on_throttle({redact_url(url_text), attempt, outcome.status, error, decision.wait, decision.source});
     }
-    if (!m_stop.sleep_for(decision.wait)) {
-      return util::fail(util::Errc::upstream_unreachable, "shutting down");
+    // In steps, so a sink that stops wanting the answer is heard while waiting.
+    for (auto left = decision.wait; left.count() > 0;) {
+      const auto step = std::min<std::chrono::milliseconds>(left, std::chrono::seconds(1));
+      if (!m_stop.sleep_for(step)) {
+        return util::fail(util::Errc::upstream_unreachable, "shutting down");
+      }
+      if (sink.cancelled()) return tl::unexpected(cancelled_error());
+      left -= step;
     }
     ++attempt;
     // A retry before the head starts over at the first URL; a resume goes where the body was.

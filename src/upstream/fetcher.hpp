@@ -77,6 +77,10 @@ public:
   virtual util::Result<void> restart() {
     return util::fail(util::Errc::invalid_argument, "this sink cannot start over");
   }
+  // Whether nobody wants the response any more. Asked at least once a second whatever the
+  // fetch is doing (waiting for a slot of its host, for the head, between retries, during
+  // the body); true ends it with Errc::upstream_unreachable, without retrying.
+  virtual bool cancelled() { return false; }
 };
 
 struct FetchResult {
@@ -118,7 +122,8 @@ public:
           std::function<void(const ThrottleEvent&)> on_throttle);
 
   // Fetches `request`, feeding `sink`. Blocking.
-  // Before on_head: Errc::upstream_unreachable (refused, reset, DNS, TLS) or Errc::timeout,
+  // Before on_head: Errc::upstream_unreachable (refused, reset, DNS, TLS, cancelled by the
+  // sink) or Errc::timeout,
   // once the retries are spent. After on_head: Errc::upstream_unreachable when the body broke
   // and could not be resumed, Errc::io when the sink failed. A status the policy would retry
   // but may not any more (the last 429) is a normal answer, passed to the sink.

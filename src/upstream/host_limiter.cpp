@@ -4,10 +4,22 @@ namespace upstream {
 
 std::optional<HostLimiter::Permit> HostLimiter::acquire(const std::string& host,
                                                         const util::StopSignal& stop) {
+  return acquire(host, [&stop] { return stop.stopped(); });
+}
+
+std::optional<HostLimiter::Permit> HostLimiter::acquire(const std::string& host,
+                                                        const std::function<bool()>& give_up) {
   std::unique_lock lock(m_mutex);
   // A short wait step so a raised stop is seen without wiring the two condition variables.
   while (m_active[host] >= m_per_host) {
-    if (stop.stopped()) return std::nullopt;
+    lock.unlock();
+    const bool giving_up = give_up();  // may take locks of its own
+    lock.lock();
+    if (giving_up) {
+      if (m_active[host] == 0) m_active.erase(host);
+      return std::nullopt;
+    }
+    if (m_active[host] < m_per_host) break;
     m_freed.wait_for(lock, std::chrono::milliseconds(100));
   }
   ++m_active[host];

@@ -4,6 +4,7 @@
 #include "util/stop_signal.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -37,6 +38,8 @@ public:
 
   // Waits for a free slot; std::nullopt if `stop` was raised while waiting.
   std::optional<Permit> acquire(const std::string& host, const util::StopSignal& stop);
+  // The same, giving up (std::nullopt) once `give_up` says so; asked several times a second.
+  std::optional<Permit> acquire(const std::string& host, const std::function<bool()>& give_up);
 
   int in_use(const std::string& host) const;
 

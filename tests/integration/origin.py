@@ -4,6 +4,7 @@ and a record of every request it saw."""
 
 import hashlib
 import http.server
+import select
 import socket
 import struct
 import threading
@@ -26,6 +27,8 @@ class Obj:
     throttle: int | None = None    # bytes per second
     stall_at: int | None = None    # sleep `stall_seconds` after this many bytes (first request)
     stall_seconds: float = 0
+    head_delay: float = 0          # wait this long before the status line (every request);
+                                   # ends early, answering nothing, if the client hangs up
     chunked: bool = False          # Transfer-Encoding: chunked
     redirect_to: str | None = None  # 302 to this URL plus signed, expiring query parameters
     redirect_headers: dict = field(default_factory=dict)
@@ -72,7 +75,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             obj = origin.objects.get(path)
             override = obj.script.pop(0) if obj and obj.script else None
         try:
-            if obj is None:
+            if obj is not None and obj.head_delay and not self._client_stays(obj.head_delay):
+                self.close_connection = True
+            elif obj is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"no such object\n", head_only)
             elif override is not None:
                 self._send(override.get("status", 200), override.get("headers", {}),
@@ -161,6 +166,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 time.sleep(len(data) / obj.throttle)
         if obj.chunked:
             self.wfile.write(b"0\r\n\r\n")
+
+    def _client_stays(self, seconds):
+        """Waits `seconds`; False as soon as the client hangs up (EOF or an error). Over TLS
+        it only waits (a TLS socket cannot peek)."""
+        if self.server.tls is not None:
+            time.sleep(seconds)
+            return True
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.2))
+            if readable:
+                try:
+                    if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                        return False
+                except OSError:
+                    return False
+                time.sleep(min(left, 0.05))  # a pipelined request: still there
+        return True
 
     def _reset(self):
         """Ends the connection abruptly (RST), as a broken upstream would."""

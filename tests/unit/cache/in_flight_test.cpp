@@ -11,7 +11,9 @@ namespace {
 std::shared_ptr<cache::InFlight> make_flight(store::Store& store) {
   auto writer = store.begin_blob().value();
   util::UniqueFd fd(::open(writer.tmp_path().c_str(), O_RDONLY | O_CLOEXEC));
-  return std::make_shared<cache::InFlight>("GET http://o.test/x", std::move(writer), std::move(fd));
+  auto flight = std::make_shared<cache::InFlight>("GET http://o.test/x");
+  flight->begin(std::move(writer), std::move(fd), std::nullopt);
+  return flight;
 }
 
 std::span<const std::uint8_t> bytes(const std::string& s) {
@@ -46,11 +48,11 @@ TEST(InFlight, WakesWatchersWhenBytesArriveOrAtOnceIfTheyAlreadyHave) {
   auto flight = make_flight(*s);
   const auto seen = flight->state();
   int wakes = 0;
-  flight->when_changed(seen, [&] { ++wakes; });
+  flight->when_changed(seen, std::nullopt, [&] { ++wakes; });
   EXPECT_EQ(wakes, 0);
   ASSERT_TRUE(flight->on_body(bytes("ab")));
   EXPECT_EQ(wakes, 1);
-  flight->when_changed(seen, [&] { ++wakes; });  // stale view: woken at once
+  flight->when_changed(seen, std::nullopt, [&] { ++wakes; });  // stale view: woken at once
   EXPECT_EQ(wakes, 2);
   ASSERT_TRUE(flight->on_body(bytes("c")));
   EXPECT_EQ(wakes, 2);  // one-shot
@@ -76,7 +78,7 @@ TEST(InFlight, HeadWaitersGetTheHeadOrTheError) {
 
   auto failing = make_flight(*s);
   bool woken = false;
-  failing->when_changed(failing->state(), [&] { woken = true; });
+  failing->when_changed(failing->state(), std::nullopt, [&] { woken = true; });
   failing->wait_for_head([&](const upstream::ResponseHead* h, const util::Error* e) {
     EXPECT_EQ(h, nullptr);
     EXPECT_EQ(e->code, util::Errc::upstream_unreachable);
