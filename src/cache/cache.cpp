@@ -206,9 +206,11 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
       m_notice("not stored: " + url + ": a client expected another sha256 than " +
                committed->digest().hex());
     }
+    flight.mark_unrecorded();
   } else if (auto r = m_store.put(&*committed, exchange); !r) {
     m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
     if (m_notice) m_notice("not stored: " + url + ": " + r.error().message);
+    flight.mark_unrecorded();
   }
   flight.finish(std::move(*committed), upstream_ms, expectations);
 }

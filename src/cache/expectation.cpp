@@ -15,9 +15,5 @@ bool wants_refresh(const util::Headers& headers) {
   return util::find_header(headers, k_refresh_header).value_or("") == "1";
 }
 
-void strip_hubcache_headers(util::Headers& headers) {
-  util::remove_header(headers, k_expect_sha256_header);
-  util::remove_header(headers, k_refresh_header);
-}
 
 } // namespace cache

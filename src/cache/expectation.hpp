@@ -1,4 +1,5 @@
-// Request headers a client sends to hubcache itself, never forwarded upstream:
+// Request headers a client sends to hubcache itself, never forwarded upstream (no header is,
+// unless forwarded_headers.hpp names it):
 // - X-Hubcache-Expect-Sha256: the client (preload, or anyone with curl -H) vouches for the
 //   sha256 of a body, and hubcache stores the body only if it hashes to that;
 // - X-Hubcache-Refresh: 1: in record mode, this one request is answered as refresh mode
@@ -20,9 +21,6 @@ inline constexpr std::string_view k_refresh_header = "X-Hubcache-Refresh";
 
 // Whether the request asks for X-Hubcache-Refresh.
 bool wants_refresh(const util::Headers& headers);
-
-// Removes the headers above, before a request goes upstream.
-void strip_hubcache_headers(util::Headers& headers);
 
 // The digest the request vouches for; std::nullopt without the header; Errc::invalid_argument
 // when it is not 64 hex digits.

@@ -47,6 +47,10 @@ public:
     m_flight->when_changed(seen, m_expected, std::move(wake));
   }
   std::optional<std::int64_t> upstream_ms() const override { return m_flight->upstream_ms(); }
+  std::optional<std::string> final_cache() const override {
+    if (m_flight->unrecorded()) return "miss";
+    return std::nullopt;
+  }
 
 private:
   Follower(std::shared_ptr<InFlight> flight, std::optional<util::Sha256> expected, std::uint64_t id)

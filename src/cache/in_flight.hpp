@@ -13,6 +13,7 @@
 #include "util/result.hpp"
 #include "util/sha256.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -97,6 +98,10 @@ public:
   // expectation differs from the pinned blob's digest is cut off (see state()).
   void finish(std::optional<store::BlobReader> pinned, std::int64_t upstream_ms,
               Expectations expectations = Expectations::apply);
+  // The record callback could not index the answer (the store failed, a client vouched
+  // against it): the clients still get the body, but it was not recorded (see unrecorded()).
+  void mark_unrecorded() { m_unrecorded = true; }
+  bool unrecorded() const { return m_unrecorded; }
   // The body will never be whole: clients are cut off, waiters get `error`. A resumable
   // partial file is kept for a later fetch to go on from.
   void fail(const util::Error& error);
@@ -133,6 +138,7 @@ private:
   const Keep m_keep;
   const std::chrono::milliseconds m_linger;
 
+  std::atomic<bool> m_unrecorded{false};
   mutable std::mutex m_mutex;
   std::optional<store::BlobWriter> m_writer;
   util::UniqueFd m_read_fd;

@@ -387,6 +387,7 @@ awaitable<void> Connection::serve() {
     if (!record.upstream_ms) record.upstream_ms = response.upstream_ms;
     if (auto* growing = std::get_if<std::shared_ptr<GrowingBody>>(&response.body)) {
       record.upstream_ms = (*growing)->upstream_ms();
+      if (auto final_cache = (*growing)->final_cache()) record.cache = *final_cache;
     }
     // A growing body comes from the upstream, or from the remote tier on a remote hit.
     record.source = std::holds_alternative<FileBody>(response.body) ? "store"

@@ -72,6 +72,10 @@ public:
   virtual void when_changed(const State& seen, std::function<void()> wake) = 0;
   // Milliseconds the upstream took, once known; for the access log.
   virtual std::optional<std::int64_t> upstream_ms() const = 0;
+  // The cache result once the body is whole, where it differs from the one the head went out
+  // with: an answer sent as "stored" that could not be recorded after all (a full disk, a
+  // client that vouched against it) is logged and counted as what it was.
+  virtual std::optional<std::string> final_cache() const { return std::nullopt; }
 };
 
 struct Response {

@@ -287,8 +287,10 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
   exchange.url = url;
   exchange.status = head.status;
   exchange.headers = cache::recordable_headers(head.headers);
-  if (auto r = m_store.put(&*committed, exchange); !r && m_notice) {
-    m_notice("not stored: " + url + ": " + r.error().message);
+  if (auto r = m_store.put(&*committed, exchange); !r) {
+    m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
+    if (m_notice) m_notice("not stored: " + url + ": " + r.error().message);
+    flight.mark_unrecorded();
   }
   // Repo info names the commit a branch or tag is at: the object model learns the ref, so
   // a client that asks the API first and then resolves by sha can later resolve by name.

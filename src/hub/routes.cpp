@@ -465,13 +465,15 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
       m_notice("not stored: " + head.url + ": a client expected another sha256 than " +
                committed->digest().hex());
     }
+    flight.mark_unrecorded();
     flight.finish(std::move(*committed), upstream_ms);
     return;
   }
-  const auto note = [this](const util::Result<void>& r) {
+  const auto note = [this, &flight](const util::Result<void>& r) {
     if (!r) {
       m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
       if (m_notice) m_notice("not stored: " + r.error().message);
+      flight.mark_unrecorded();
     }
   };
   // The commit the Hub named, on a file or on an error about one.

@@ -125,6 +125,9 @@ def test_a_tampered_or_damaged_archive_is_refused(hubcache, hubcache_bin, fake_h
     assert done.returncode == 1
     assert "sha256 mismatch" in done.stderr and "config.json: its blob was not verified" in done.stderr
     assert hubcache.json("stats")["hub_objects"] == 0
+    # Issue 14: nor a ref to a commit none of whose files came in.
+    assert "no file of that commit was imported" in done.stderr
+    assert hubcache.json("ls")["refs"] == []
 
     truncated = tmp_path / "truncated.tar.zst"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])

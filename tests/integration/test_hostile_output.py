@@ -12,6 +12,7 @@ import time
 import requests
 
 from test_hub_clients import BERT
+from test_serve_robustness import raw
 
 
 def closed_port():
@@ -19,22 +20,6 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def raw(port, data, timeout=10):
-    """Sends `data` on a fresh connection and reads every byte until the server closes."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(data)
-        chunks = []
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)
 
 
 def strict_json(data: bytes):
@@ -58,11 +43,11 @@ def test_issue14_a_url_that_is_not_utf8_stops_nothing_and_logs_json(serve):
                    "--retry-ceiling", "100ms")
     request = (b"GET http://localhost:%d%s HTTP/1.1\r\nHost: localhost:%d\r\n"
                b"Connection: close\r\n\r\n" % (port, NOT_UTF8, port))
-    answer = raw(served.port, request)
+    answer = raw(served, request)
     assert answer.startswith(b"HTTP/1.1 502 "), answer[:200]
     # The server is still there, and answers the same probe again.
     assert requests.get(served.url("/_hubcache/health"), timeout=10).status_code == 200
-    assert raw(served.port, request).startswith(b"HTTP/1.1 502 ")
+    assert raw(served, request).startswith(b"HTTP/1.1 502 ")
     stats = served.stats()
     assert served.stop() == 0  # flushes the log; a clean exit, not an abort
 
@@ -108,7 +93,7 @@ def test_issue14_ls_json_lists_a_recorded_url_that_is_not_utf8(serve, origin, hu
     served = serve(origin.url())
     request = (b"GET %s/\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n"
                % (origin.url().encode(), origin.port))
-    answer = raw(served.port, request)
+    answer = raw(served, request)
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
     assert answer.endswith(b"recorded\n")
     assert served.stop() == 0
@@ -147,7 +132,7 @@ def test_issue14_a_decoded_crlf_never_splits_a_response(hubcache, fake_hub, serv
         "nul": f"/{BERT}/resolve/main/x%00y%0d%0aX-Injected:%201",
     }
     for where, target in targets.items():
-        data = raw(served.port, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        data = raw(served, f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                    .encode())
         lines, body, rest = split_response(data)
         assert lines[0].startswith(b"HTTP/1.1 "), (where, data[:300])
