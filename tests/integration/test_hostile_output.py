@@ -4,6 +4,7 @@ response; a CONNECT host never reaches a certificate unchecked, and endless CONN
 not grow the server without bound."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -221,6 +222,11 @@ def test_issue14_connect_hosts_are_validated_and_certificates_bounded(serve, ori
     after = rss_kb(served.proc.pid)
     print(f"RSS {before} kB -> {plateau} kB (1,000 hosts) -> {after} kB ({HOSTS} hosts) "
           f"in {time.monotonic() - started:.1f} s")
-    assert after - before < RSS_GROWTH_BOUND_KB, (before, after)
-    assert after - plateau < RSS_PLATEAU_BOUND_KB, (plateau, after)
+    # AddressSanitizer keeps freed memory in quarantine (256 MB by default) and maps shadow
+    # memory: RSS there says nothing about what hubcache keeps. The plain pass checks it.
+    if "ASAN_OPTIONS" in os.environ:
+        print("RSS bounds not checked under AddressSanitizer (its quarantine holds freed memory)")
+    else:
+        assert after - before < RSS_GROWTH_BOUND_KB, (before, after)
+        assert after - plateau < RSS_PLATEAU_BOUND_KB, (plateau, after)
     assert requests.get(served.url("/_hubcache/health"), timeout=10).status_code == 200
