@@ -100,6 +100,22 @@ http::Response HubRoutes::entry_not_found(const FileTarget& target, const store:
 
 namespace {
 
+// The headers of a 200 for the file a resolve answer describes (file_meta.hpp).
+util::Headers meta_headers(const FileTarget& target, const FileMeta& meta) {
+  return file_headers(store::HubObject{{target.type, target.repo_id, meta.commit, target.path},
+                                            util::Sha256{},
+                                            meta.etag,
+                                            meta.size,
+                                            meta.lfs});
+}
+
+// The commit the Hub named on an answer that is not a file (404 EntryNotFound, ...): on its
+// own first answer, before any redirect a CDN adds.
+std::optional<store::CommitId> commit_named(const upstream::ResponseHead& head) {
+  const util::Headers& first = head.redirects.empty() ? head.headers : head.redirects.front().headers;
+  return store::CommitId::parse(util::find_header(first, "X-Repo-Commit").value_or(""));
+}
+
 struct FoundFile {
   store::HubObject object;
   std::shared_ptr<const store::BlobReader> body;
@@ -404,13 +420,8 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::Follower>& follo
                                    bool head_only) {
   http::Response response;
   if (const auto meta = file_meta(head)) {
-    const store::HubObject object{{target.type, target.repo_id, meta->commit, target.path},
-                                  util::Sha256{},
-                                  meta->etag,
-                                  meta->size,
-                                  meta->lfs};
     response.status = 200;
-    response.headers = file_headers(object);
+    response.headers = meta_headers(target, *meta);
     response.cache = "stored";
   } else {
     response.status = head.status;
@@ -426,6 +437,13 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::Follower>& follo
     util::set_header(response.headers, "Content-Length", std::to_string(*head.content_length));
   }
   return response;
+}
+
+void HubRoutes::note_stored(const util::Result<void>& put, cache::InFlight& flight) {
+  if (put) return;
+  m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
+  if (m_notice) m_notice("not stored: " + put.error().message);
+  flight.mark_unrecorded();
 }
 
 // Invariant (DESIGN.md): a blob is visible only when complete and checked. An LFS file is
@@ -469,13 +487,7 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
     flight.finish(std::move(*committed), upstream_ms);
     return;
   }
-  const auto note = [this, &flight](const util::Result<void>& r) {
-    if (!r) {
-      m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
-      if (m_notice) m_notice("not stored: " + r.error().message);
-      flight.mark_unrecorded();
-    }
-  };
+  const auto note = [this, &flight](const util::Result<void>& r) { note_stored(r, flight); };
   // The commit the Hub named, on a file or on an error about one.
   std::optional<store::CommitId> commit;
   if (meta) {
@@ -487,8 +499,7 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
                                                   committed->size(),
                                                   meta->lfs}));
   } else {
-    const util::Headers& first = head.redirects.empty() ? head.headers : head.redirects.front().headers;
-    commit = store::CommitId::parse(util::find_header(first, "X-Repo-Commit").value_or(""));
+    commit = commit_named(head);
     store::Exchange answer;
     answer.method = "GET";
     answer.url = url;
@@ -519,12 +530,7 @@ void HubRoutes::record_head(cache::InFlight& flight, const upstream::ResponseHea
     flight.finish(std::nullopt, upstream_ms);
     return;
   }
-  const auto note = [this](const util::Result<void>& r) {
-    if (!r) {
-      m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
-      if (m_notice) m_notice("not stored: " + r.error().message);
-    }
-  };
+  const auto note = [this, &flight](const util::Result<void>& r) { note_stored(r, flight); };
   store::Exchange answer;
   answer.method = "HEAD";
   answer.url = url;
@@ -532,15 +538,10 @@ void HubRoutes::record_head(cache::InFlight& flight, const upstream::ResponseHea
   if (const auto meta = file_meta(head)) {
     commit = meta->commit;
     answer.status = 200;
-    answer.headers = file_headers(store::HubObject{{target.type, target.repo_id, meta->commit, target.path},
-                                                   util::Sha256{},
-                                                   meta->etag,
-                                                   meta->size,
-                                                   meta->lfs});
+    answer.headers = meta_headers(target, *meta);
     answer.headers.emplace_back("Content-Length", std::to_string(meta->size));
   } else {
-    const util::Headers& first = head.redirects.empty() ? head.headers : head.redirects.front().headers;
-    commit = store::CommitId::parse(util::find_header(first, "X-Repo-Commit").value_or(""));
+    commit = commit_named(head);
     answer.status = head.status;
     answer.headers = strip_xet(cache::recordable_headers(head.headers));
   }

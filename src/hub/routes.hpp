@@ -53,6 +53,8 @@ private:
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                       const FileTarget& target, const std::string& scope, const std::string& url,
                       std::int64_t upstream_ms);
+  // A row that could not be written: counted, noted, and the answer marked unrecorded.
+  void note_stored(const util::Result<void>& put, cache::InFlight& flight);
   void record_head(cache::InFlight& flight, const upstream::ResponseHead& head,
                    const FileTarget& target, const std::string& scope, const std::string& url,
                    std::int64_t upstream_ms);
