@@ -241,7 +241,8 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   const auto get_key =
       head_only ? exchange_key("GET", url, scope, m_options.ignored_query) + variant : key;
   // What may be written of the URL: no signature, no token (issue 14).
-  const std::string what = request.method + " " + upstream::redact_url(url.to_string());
+  const std::string url_text = upstream::redact_url(url.to_string());
+  const std::string what = request.method + " " + url_text;
   const auto expected = expected_sha256(request.headers);
   if (!expected) {
     respond(http::Response::text(400, expected.error().message + "\n"));
@@ -288,7 +289,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     }
     auto joined = m_fetches.join_or_start(
         key, client, fetch,
-        [this, method = request.method, url_text = upstream::redact_url(url.to_string())](
+        [this, method = request.method, url_text](
             InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
           record(f, head, method, url_text, ms);
         },

@@ -145,7 +145,8 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     return;
   }
   const auto scope = m_scopes.of(request);
-  const std::string what = request.method + " " + upstream::redact_url(url->to_string());
+  const std::string url_text = upstream::redact_url(url->to_string());
+  const std::string what = request.method + " " + url_text;
   std::string key = api_key(request.method == "HEAD" ? "GET" : request.method, *url, scope);
   if (post) {
     // The same question asked as a form or as JSON is one key.
@@ -221,7 +222,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   }
   auto joined = m_fetches.join_or_start(
       key, cache::Client::of(request), fetch,
-      [this, method = fetch.method, url_text = upstream::redact_url(url->to_string()), target, scope](
+      [this, method = fetch.method, url_text, target, scope](
           cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
         record_api(f, head, method, url_text, target, scope, ms);
       },
