@@ -174,3 +174,16 @@ def test_issue15_quiet_variables_are_set_unless_the_user_set_them(hubcache, tmp_
     assert "export HF_HUB_DISABLE_TELEMETRY='1'" in printed
     assert "export HF_UPDATE_DOWNLOAD_COUNTS='0'" in printed
     assert "HF_HUB_DISABLE_TELEMETRY" not in hubcache.run("env", "--no-quiet-env").stdout
+
+
+def test_issue15_readme_names_every_quiet_variable(hubcache):
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    everything = dict(line.removeprefix("export ").split("=", 1)
+                      for line in hubcache.run("env").stdout.splitlines())
+    pointing = dict(line.removeprefix("export ").split("=", 1)
+                    for line in hubcache.run("env", "--no-quiet-env").stdout.splitlines())
+    quiet = {name: value.strip("'") for name, value in everything.items() if name not in pointing}
+    assert len(quiet) >= 6, quiet
+    for name, value in quiet.items():
+        assert f"`{name}={value}`" in readme, name
