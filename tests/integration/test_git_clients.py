@@ -181,3 +181,29 @@ def test_issue15_a_git_lfs_batch_request_in_another_order_replays(hubcache, git_
     assert b'"agent-d"' in server.requests("info/lfs/objects/batch")[0].body
     assert recorded[1] == digests(files)
     assert replayed == recorded
+
+
+def test_issue15_git_clone_over_https_records_and_replays_strict(hubcache, git_env, sentinel,
+                                                                 test_ca, tmp_path):
+    """https://: git tunnels through run's proxy (CONNECT) and trusts run's CA, which it reads
+    from GIT_SSL_CAINFO only. LFS content is skipped here: on loopback git-lfs would go around
+    the proxy (it never proxies a loopback address), and the decimal spelling that takes it
+    through over http is no DNS name, which a CONNECT target must be. The http tests cover
+    the batch API and the CDN."""
+    files = make_repo(tmp_path / "repos", git_env, "acme", "tiny-model")
+    server = GitServer(tmp_path / "repos", host=HOST,
+                       tls=(str(test_ca["cert"]), str(test_ca["key"])))
+    env = {**git_env, "GIT_LFS_SKIP_SMUDGE": "1"}
+    try:
+        recorded, replayed = record_then_replay(hubcache, server, sentinel, env,
+                                                server.url("/acme/tiny-model"), tmp_path,
+                                                flags=("--upstream-ca", str(test_ca["ca"])))
+    finally:
+        server.stop()
+    pointer = recorded[1].pop("model.bin")
+    assert pointer != digests(files).pop("model.bin")  # the LFS pointer, as asked
+    assert recorded[1] == {p: d for p, d in digests(files).items() if p != "model.bin"}
+    assert replayed[0] == recorded[0]
+    assert replayed[1].pop("model.bin") == pointer
+    assert replayed[1] == recorded[1]
+    assert not server.requests("info/lfs/objects/batch")
