@@ -31,9 +31,8 @@ int nesting(std::string_view text) {
   bool in_string = false, escaped = false;
   for (const char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      in_string = escaped || c != '"';
+      escaped = !escaped && c == '\\';
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {

@@ -51,6 +51,8 @@ TEST(BodyKey, ABatchBodyThatIsNotJsonOrNestsTooDeepIsKeyedAsSent) {
   // Brackets inside strings are not nesting.
   const std::string strings = R"({"transfers":["basic","[[[[[[[[[[[[[[[[[[[["]})";
   EXPECT_NE(cache::body_key(k_lfs, strings), digest_of(strings));
+  const std::string escaped = R"({"transfers":["basic","\"[[[[[[[[[[[[[[[[[[[["]})";
+  EXPECT_NE(cache::body_key(k_lfs, escaped), digest_of(escaped));
 }
 
 } // namespace
