@@ -20,6 +20,7 @@ Environment client_environment(const std::string& endpoint, const std::filesyste
       {"CURL_CA_BUNDLE", ca},          // curl, requests
       {"NODE_EXTRA_CA_CERTS", ca},     // Node
       {"PIP_CERT", ca},                // pip
+      {"GIT_SSL_CAINFO", ca},          // git and git-lfs (no other variable reaches them)
   };
 }
 
