@@ -268,7 +268,7 @@ Command add_run(CLI::App& parent, GlobalOptions& global) {
                 "counters (see 'hubcache env')");
   app->footer("The command follows --, passed on verbatim. It gets HF_ENDPOINT, HTTP(S)_PROXY and "
               "NO_PROXY (both cases), and REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE, "
-              "NODE_EXTRA_CA_CERTS, PIP_CERT pointing at STORE/ca/bundle.pem; and, unless set "
+              "NODE_EXTRA_CA_CERTS, PIP_CERT, GIT_SSL_CAINFO pointing at STORE/ca/bundle.pem; and, unless set "
               "already or --no-quiet-env, the variables that stop the ecosystem's side requests "
               "(HF_HUB_DISABLE_TELEMETRY=1, HF_HUB_DISABLE_UPDATE_CHECK=1, "
               "HF_UPDATE_DOWNLOAD_COUNTS=0, DO_NOT_TRACK=1, ...: 'hubcache env' lists them).\n"
