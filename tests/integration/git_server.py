@@ -141,7 +141,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 continue
             cdn_path = f"/repos/{org}/{repo}/{oid}"
             server.cdn.add(cdn_path, data)
-            expires = int(time.time()) + 3600
+            expires = int(time.time()) + server.lfs_expires_in
             href = (f"{server.cdn_url(cdn_path)}?Expires={expires}"
                     f"&Policy={uuid.uuid4().hex}&Signature={uuid.uuid4().hex}"
                     f"&Key-Pair-Id=K{uuid.uuid4().hex[:8]}")
@@ -189,6 +189,7 @@ class GitServer:
         self.host = host
         self.url_host = url_host or host
         self.scheme = "https" if tls else "http"
+        self.lfs_expires_in = 3600  # seconds a batch answer's download action lasts
         self.lock = threading.Lock()
         self.seen = []
         self.cdn = Origin(host=host, tls=tls)

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -142,6 +143,34 @@ def test_issue15_git_clone_with_lfs_records_and_replays_strict(hubcache, git_env
         assert seen.headers.get("User-Agent", "").startswith("hubcache/"), seen.path
     assert len(server.requests("info/lfs/objects/batch")) == 1
     assert len(server.cdn.seen) == 1
+
+
+def test_issue15_a_recorded_lfs_batch_answer_replays_after_it_expired(hubcache, git_env, sentinel,
+                                                                    tmp_path):
+    # The batch answer says its download action expires (the Hub's lasts an hour or so), and
+    # git-lfs refuses an action past it; replay answers the href from the recording, which does
+    # not expire, so it serves the answer without the expiry.
+    files = make_repo(tmp_path / "repos", git_env, "acme", "tiny-model")
+    server = GitServer(tmp_path / "repos", host=HOST, url_host=PROXIED_LOOPBACK)
+    server.lfs_expires_in = 1
+    try:
+        url = server.url("/acme/tiny-model")
+        allow = ["--allow-host", f"http://{HOST}:{server.port}",
+                 "--allow-host", f"http://{HOST}:{server.cdn.port}"]
+        recorded = hubcache.run("run", *allow, "--", "git", "clone", url, str(tmp_path / "rec"),
+                                env=git_env, timeout=300)
+        assert recorded.returncode == 0, recorded.stderr[-3000:]
+        server.stop()
+        time.sleep(2.5)
+        watch = sentinel(server.port, server.cdn.port, host=HOST)
+        replayed = hubcache.run("run", "--mode", "replay", "--strict", "--", "git", "clone", url,
+                                str(tmp_path / "replayed"), env=git_env, timeout=120)
+        assert replayed.returncode == 0, replayed.stderr[-3000:]
+        assert "expires at" not in replayed.stderr
+        assert watch.connections == 0
+    finally:
+        server.stop()
+    assert checkout(tmp_path / "replayed", git_env)[1] == digests(files)
 
 
 def test_issue15_a_gzipped_upload_pack_request_is_forwarded_and_replayed(
