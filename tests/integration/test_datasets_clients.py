@@ -95,8 +95,10 @@ def digest(data):
 
 def record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions):
     """Records `actions`, stops the Hub, replays them --strict from a fresh client cache;
-    returns (recorded results, replayed results)."""
-    record = hubcache.run("run", *fake_hub.upstream_args(), "--mode", "record", "--",
+    returns the results of each and the --report of each."""
+    hub = [*fake_hub.upstream_args(), *fake_hub.viewer_args()]
+    record_report = tmp_path / "record.json"
+    record = hubcache.run("run", *hub, "--mode", "record", "--report", str(record_report), "--",
                           *client_argv(generation, tmp_path / "home-record", actions),
                           timeout=600)
     assert record.returncode == 0, record.stderr[-3000:]
@@ -106,14 +108,15 @@ def record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions):
     fake_hub.stop()
     watch = sentinel(fake_hub.port, fake_hub.cdn_port)
     report = tmp_path / "replay.json"
-    replay = hubcache.run("run", *fake_hub.upstream_args(), "--mode", "replay", "--strict",
+    replay = hubcache.run("run", *hub, "--mode", "replay", "--strict",
                           "--report", str(report), "--",
                           *client_argv(generation, tmp_path / "home-replay", actions),
                           timeout=600)
     assert replay.returncode == 0, replay.stderr[-3000:]
     assert watch.connections == 0
-    assert json.loads(report.read_text())["misses"] == 0
-    return recorded, results_of(replay)
+    replayed = json.loads(report.read_text())
+    assert replayed["misses"] == 0 and replayed["missed"] == []
+    return recorded, results_of(replay), json.loads(record_report.read_text()), replayed
 
 
 def export_offline(hubcache, tmp_path, generation, actions):
@@ -139,9 +142,30 @@ def test_issue15_load_dataset_records_replays_strict_and_exports(hubcache, fake_
                {"op": "load", "repo": DISCOVERED}, {"op": "load", "repo": PARQUET}]
     expected = [{"rows": want[TINY]}, {"rows": want[(TINY, "test_only")]},
                 {"rows": want[DISCOVERED]}, {"rows": want[PARQUET]}]
-    recorded, replayed = record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions)
+    recorded, replayed, record_report, replay_report = record_replay(
+        hubcache, fake_hub, sentinel, tmp_path, generation, actions)
     assert recorded == expected
     assert replayed == expected
+    # The files came from the store in replay, the listings too (no answer made up).
+    served = {(r["method"], r["url"].split("?")[0]): r["cache"] for r in replay_report["served"]}
+    commit = fake_hub.repos[("dataset", TINY)].refs["main"]
+    for path in ("data/train-00000-of-00002.csv", "data/train-00001-of-00002.csv",
+                 "data/test.csv"):
+        assert served[("GET", f"{fake_hub.url}/datasets/{TINY}/resolve/{commit}/{path}")] == "hit"
+    assert served[("HEAD", f"{fake_hub.url}/datasets/{TINY}/resolve/{commit}/tiny-dataset.py")] \
+        == "hit"  # the EntryNotFound datasets expects, replayed
+    if generation == "hub-latest":
+        # datasets 5 asked the dataset viewer (through `run`'s proxy) for each main-revision
+        # load: recorded, replayed as recorded, and optional. (datasets 4 asks with requests,
+        # which matches NO_PROXY=127.0.0.1 as a suffix of datasets-server.127.0.0.1: it never
+        # reaches hubcache and fails to resolve, which datasets tolerates alike.)
+        asked = sorted({s.path for s in fake_hub.requests("hub", "/info")})
+        assert asked == sorted(f"/info?dataset={repo}" for repo in (TINY, DISCOVERED, PARQUET))
+        for report in (record_report, replay_report):
+            viewer = [r for r in report["side_requests"] if "/info?dataset=" in r["url"]]
+            assert viewer and all(r["kind"] == "optional" for r in viewer), report["side_requests"]
+        assert {r["cache"] for r in replay_report["side_requests"] if "/info?" in r["url"]} \
+            == {"hit"}
 
     # A Hub cache alone does not make load_dataset("org/name") work offline (datasets then
     # looks only in its own cache of prepared datasets): a suite loads the snapshot folder.
@@ -160,7 +184,7 @@ def test_issue15_streaming_reads_ranges_and_replays_strict(hubcache, fake_hub, s
                {"op": "load", "repo": DISCOVERED, "streaming": True},
                {"op": "load", "repo": PARQUET, "streaming": True}]
     expected = [{"rows": want[TINY]}, {"rows": want[DISCOVERED]}, {"rows": want[PARQUET]}]
-    recorded, replayed = record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions)
+    recorded, replayed, *_ = record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions)
     assert recorded == expected
     assert replayed == expected
 
@@ -213,7 +237,7 @@ def test_issue15_hf_file_system_records_replays_strict_and_exports(hubcache, fak
          {"status": 416, "content_range": f"bytes */{len(numbers)}", **digest(b"")}),
     ]
     actions = [action for action, _ in expected]
-    recorded, replayed = record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions)
+    recorded, replayed, *_ = record_replay(hubcache, fake_hub, sentinel, tmp_path, generation, actions)
     for (action, want), got in zip(expected, recorded):
         assert got == want, action
     assert replayed == recorded
@@ -231,6 +255,9 @@ def test_issue15_a_failing_dataset_viewer_changes_nothing(hubcache, fake_hub, se
     same in record and in a --strict replay."""
     fake_hub.viewer_failure = status
     want = expected_rows(fake_hub)
-    recorded, replayed = record_replay(hubcache, fake_hub, sentinel, tmp_path, "hub-latest",
-                                       [{"op": "load", "repo": TINY}])
+    recorded, replayed, _, replay_report = record_replay(
+        hubcache, fake_hub, sentinel, tmp_path, "hub-latest", [{"op": "load", "repo": TINY}])
     assert recorded == replayed == [{"rows": want[TINY]}]
+    assert [s.path for s in fake_hub.requests("hub", "/info")] == [f"/info?dataset={TINY}"]
+    assert [r["kind"] for r in replay_report["side_requests"] if "/info?" in r["url"]] \
+        == ["optional"]
