@@ -4,7 +4,7 @@ separate CDN port with signed, expiring URLs, Xet headers, X-Error-Code errors, 
 paginated tree listings, paths-info (form and JSON), gated and private repos, 429s with
 Retry-After on demand, and the dataset viewer's /info and /parquet (served on the Hub's own
 port: hubcache maps `datasets-server.<host>` there). Standard library only, so any venv can run
-it (a parquet data file is added to the demo dataset only where pyarrow is importable).
+it (the parquet files of demo_datasets() exist only where pyarrow is importable).
 
     python tests/fake_hub/fake_hub.py --demo [--port 0] [--cdn-port 0] [--port-file FILE]
                                               [--cdn-port-file FILE]

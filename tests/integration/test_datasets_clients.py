@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -127,7 +128,6 @@ def export_offline(hubcache, tmp_path, generation, actions):
     argv = client_argv(generation, tmp_path / "home-offline", actions, HF_HUB_CACHE=out,
                        HF_HUB_OFFLINE=1, HF_DATASETS_OFFLINE=1,
                        HF_ENDPOINT="http://127.0.0.1:9")  # nothing listens: any request fails
-    import subprocess
     offline = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert offline.returncode == 0, offline.stderr[-3000:]
     return results_of(offline)
