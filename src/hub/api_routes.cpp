@@ -7,6 +7,7 @@
 #include "cache/responses.hpp"
 #include "cache/side_requests.hpp"
 #include "upstream/signed_url.hpp"
+#include "hub/commit_listing.hpp"
 #include "hub/listing.hpp"
 #include "hub/routes.hpp"
 #include "hub/xet.hpp"
@@ -72,7 +73,11 @@ http::Response HubRoutes::api_answer(int status, const util::Headers& headers,
   return response;
 }
 
-// Replay without a recording: the listing made from the files known at the commit.
+// Replay without a recording: the listing made from the commit's files. The list must be
+// complete (commit_listing.hpp), or the answer would leave out files the store never held
+// and still look whole to the client (issue 15): no complete list, no answer, a miss. The
+// curated cases are the exception, where a lock or the refresh job's bucket says which files
+// a client may see: there, the listing is made from those files, as they define the world.
 std::optional<http::Response> HubRoutes::synthesized(const http::Request& request,
                                                      const Target& target,
                                                      const std::string& scope) {
@@ -81,41 +86,56 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   auto files = m_store.index().hub_objects_at(target.type, *target.repo_id, *commit, scope, match());
   if (!files) return std::nullopt;
   std::string cache_result = "hit";
-  if (m_options.remote) {
-    // The bucket knows every file the refresh job published at the commit; this node only
-    // those read here so far.
-    auto published = m_options.remote->files_at(target.type, *target.repo_id, *commit);
-    if (!published) {
-      if (m_notice) m_notice("remote tier: " + published.error().message);
-    } else if (published->size() > files->size()) {
-      files = std::move(*published);
-      cache_result = "remote";
+  CommitListing listing;
+  if (m_options.lock || m_options.remote) {
+    if (m_options.remote) {
+      // The bucket knows every file the refresh job published at the commit; this node only
+      // those read here so far.
+      auto published = m_options.remote->files_at(target.type, *target.repo_id, *commit);
+      if (!published) {
+        if (m_notice) m_notice("remote tier: " + published.error().message);
+      } else if (published->size() > files->size()) {
+        files = std::move(*published);
+        cache_result = "remote";
+      }
     }
+    if (m_options.lock) {
+      std::erase_if(*files, [&](const store::HubObject& o) {
+        return !m_options.lock->file(target.type, *target.repo_id, *commit, o.key.path);
+      });
+    }
+    if (files->empty()) return std::nullopt;
+    listing = listing_of(*files);
+  } else {
+    auto complete = find_commit_listing(m_store, target.type, *target.repo_id, *commit, scope);
+    if (!complete) {
+      if (m_notice) m_notice("store read failed, treating as a miss: " + complete.error().message);
+      return std::nullopt;
+    }
+    if (!*complete) return std::nullopt;
+    listing = std::move(**complete);
+    add_details(listing, *files);
   }
-  if (m_options.lock) {
-    std::erase_if(*files, [&](const store::HubObject& o) {
-      return !m_options.lock->file(target.type, *target.repo_id, *commit, o.key.path);
-    });
-  }
-  if (files->empty()) return std::nullopt;
-  std::string body;
+  std::optional<std::string> body;
   switch (target.route) {
   case Route::repo_info:
-    body = repo_info_json(target.type, *target.repo_id, *commit, *files, target.query);
+    body = repo_info_json(target.type, *target.repo_id, *commit, listing, target.query);
     break;
   case Route::tree:
-    body = tree_json(target.path ? target.path->str() : "", *files, query_flag(target.query, "recursive"),
-                     query_flag(target.query, "expand"), *commit);
+    body = tree_json(target.path ? target.path->str() : "", listing,
+                     query_flag(target.query, "recursive"), query_flag(target.query, "expand"),
+                     *commit);
     break;
   case Route::paths_info: {
     const auto query = parse_paths_info(request.body, request.header("Content-Type").value_or(""));
     if (!query) return std::nullopt;
-    body = paths_info_json(*query, *files, *commit);
+    body = paths_info_json(*query, listing, *commit);
     break;
   }
   default: return std::nullopt;
   }
-  auto response = http::Response::text(200, std::move(body), "application/json; charset=utf-8");
+  if (!body) return std::nullopt;  // a file it would show is known by its path alone
+  auto response = http::Response::text(200, std::move(*body), "application/json; charset=utf-8");
   response.headers.emplace_back("X-Repo-Commit", commit->str());
   response.cache = cache_result;
   return response;
@@ -310,7 +330,70 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
       }
     }
   }
+  if (head.status == 200 && !flight.unrecorded()) learn_listing(*committed, head, url, target, scope);
   flight.finish(std::move(*committed), upstream_ms);
+}
+
+// What makes a listing complete: repo info with its siblings, or the last page of a recursive
+// listing of the root at a commit, whose earlier pages are recorded (a client follows the
+// Links in order, so they are, unless evicted meanwhile). The list is what it names.
+void HubRoutes::learn_listing(const store::BlobReader& body, const upstream::ResponseHead& head,
+                              const std::string& url, const Target& target,
+                              const std::string& scope) {
+  std::optional<store::CommitId> commit;
+  std::optional<CommitListing> listing;
+  if (target.route == Route::repo_info) {
+    const auto text = read_all(body.fd(), body.size());
+    auto named = text ? listing_of_repo_info(*text) : std::nullopt;
+    if (!named) return;
+    commit = std::move(named->commit);
+    listing = std::move(named->listing);
+  } else if (target.route == Route::tree) {
+    if ((target.path && !target.path->str().empty()) || !query_flag(target.query, "recursive") ||
+        next_page_url(head.headers)) {
+      return;
+    }
+    // At a branch, only the Hub's own word says which commit the pages were at.
+    commit = as_commit(branch_of(target));
+    if (!commit) commit = store::CommitId::parse(util::find_header(head.headers, "X-Repo-Commit").value_or(""));
+    auto first = upstream::parse_url(url);
+    if (!commit || !first) return;
+    std::optional<upstream::Url> page = std::move(*first);
+    // The first page is this URL without its cursor; each page's Link names the next.
+    std::string query;
+    for (std::size_t start = 0; start <= page->query.size();) {
+      auto end = page->query.find('&', start);
+      if (end == std::string::npos) end = page->query.size();
+      const auto pair = std::string_view(page->query).substr(start, end - start);
+      if (!pair.empty() && pair.substr(0, pair.find('=')) != "cursor") {
+        query += (query.empty() ? "" : "&") + std::string(pair);
+      }
+      start = end + 1;
+    }
+    page->query = std::move(query);
+    std::vector<std::string> pages;
+    for (int n = 0; page; ++n) {
+      if (n == 10'000) return;
+      auto found = m_store.open_exchange(api_key("GET", *page, scope));
+      if (!found || !*found || (*found)->entry.status != 200 || !(*found)->body) return;
+      auto text = read_all((*found)->body->fd(), (*found)->body->size());
+      if (!text) return;
+      pages.push_back(std::move(*text));
+      const auto next = next_page_url((*found)->entry.headers);
+      page.reset();
+      if (next) {
+        auto parsed = upstream::parse_url(*next);
+        if (!parsed) return;
+        page = std::move(*parsed);
+      }
+    }
+    listing = listing_of_tree_pages(pages);
+  }
+  if (!commit || !listing) return;
+  if (auto r = put_commit_listing(m_store, target.type, *target.repo_id, *commit, scope, *listing);
+      !r && m_notice) {
+    m_notice("not stored: the file list at " + commit->str() + ": " + r.error().message);
+  }
 }
 
 } // namespace hub

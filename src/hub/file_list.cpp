@@ -33,13 +33,16 @@ util::Result<void> put_file_list(store::Store& store, store::RepoType type,
   return store.put(&*blob, std::move(exchange));
 }
 
-util::Result<std::optional<bool>> file_listed(store::Store& store, store::RepoType type,
-                                              const store::RepoId& repo_id,
-                                              const store::CommitId& commit,
-                                              const std::string& scope, const store::RepoPath& path) {
+namespace {
+
+// The list's text; std::nullopt when none was recorded.
+util::Result<std::optional<std::string>> list_text(store::Store& store, store::RepoType type,
+                                                   const store::RepoId& repo_id,
+                                                   const store::CommitId& commit,
+                                                   const std::string& scope) {
   auto found = store.open_exchange(file_list_key(type, repo_id, commit, scope));
   if (!found) return tl::unexpected(found.error());
-  if (!*found || !(*found)->body) return std::optional<bool>();
+  if (!*found || !(*found)->body) return std::optional<std::string>();
   const auto& body = *(*found)->body;
   std::string text(body.size(), '\0');
   std::uint64_t done = 0;
@@ -53,6 +56,40 @@ util::Result<std::optional<bool>> file_listed(store::Store& store, store::RepoTy
     done += *n;
   }
   text.resize(done);
+  return std::optional<std::string>(std::move(text));
+}
+
+} // namespace
+
+util::Result<std::optional<std::vector<store::RepoPath>>> file_list(store::Store& store,
+                                                                    store::RepoType type,
+                                                                    const store::RepoId& repo_id,
+                                                                    const store::CommitId& commit,
+                                                                    const std::string& scope) {
+  auto text = list_text(store, type, repo_id, commit, scope);
+  if (!text) return tl::unexpected(text.error());
+  if (!*text) return std::optional<std::vector<store::RepoPath>>();
+  std::vector<store::RepoPath> paths;
+  std::size_t start = 0;
+  while (start < (*text)->size()) {
+    auto end = (*text)->find('\n', start);
+    if (end == std::string::npos) end = (*text)->size();
+    auto path = store::RepoPath::parse(std::string_view(**text).substr(start, end - start));
+    if (!path) return util::fail(util::Errc::corrupt, "a file list names a line that is not a path");
+    paths.push_back(std::move(*path));
+    start = end + 1;
+  }
+  return std::optional<std::vector<store::RepoPath>>(std::move(paths));
+}
+
+util::Result<std::optional<bool>> file_listed(store::Store& store, store::RepoType type,
+                                              const store::RepoId& repo_id,
+                                              const store::CommitId& commit,
+                                              const std::string& scope, const store::RepoPath& path) {
+  auto read = list_text(store, type, repo_id, commit, scope);
+  if (!read) return tl::unexpected(read.error());
+  if (!*read) return std::optional<bool>();
+  const std::string& text = **read;
   const std::string needle = path.str() + "\n";
   for (std::size_t at = 0; (at = text.find(needle, at)) != std::string::npos; ++at) {
     if (at == 0 || text[at - 1] == '\n') return std::optional<bool>(true);

@@ -26,6 +26,14 @@ util::Result<void> put_file_list(store::Store& store, store::RepoType type,
                                  const store::RepoId& repo_id, const store::CommitId& commit,
                                  const std::string& scope, std::vector<store::RepoPath> paths);
 
+// Every path listed at the commit, in order; std::nullopt when no complete list was recorded
+// for `scope`. A line that is not a path (someone else wrote the store) is Errc::corrupt.
+util::Result<std::optional<std::vector<store::RepoPath>>> file_list(store::Store& store,
+                                                                    store::RepoType type,
+                                                                    const store::RepoId& repo_id,
+                                                                    const store::CommitId& commit,
+                                                                    const std::string& scope);
+
 // Whether `path` exists at the commit; std::nullopt when no complete list was recorded for
 // `scope`.
 util::Result<std::optional<bool>> file_listed(store::Store& store, store::RepoType type,

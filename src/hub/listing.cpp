@@ -23,24 +23,31 @@ std::string git_blob_oid(std::string_view content) {
   return util::sha1_hex(object);
 }
 
-json file_entry(const store::HubObject& file, bool expand, const store::CommitId& commit) {
-  json entry = {{"type", "file"}, {"size", file.size}, {"path", file.key.path.str()}};
-  if (file.lfs) {
-    const auto pointer = lfs_pointer(file.etag.str(), file.size);
-    entry["oid"] = git_blob_oid(pointer);
-    entry["lfs"] = {{"oid", file.etag.str()}, {"size", file.size}, {"pointerSize", pointer.size()}};
-  } else {
-    entry["oid"] = file.etag.str();
+// Null when the file has no details: the caller then answers nothing.
+std::optional<json> file_entry(const ListedFile& file, bool expand, const store::CommitId& commit) {
+  if (!file.details) return std::nullopt;
+  const auto& d = *file.details;
+  json entry = {{"type", "file"}, {"oid", d.oid.str()}, {"size", d.size}, {"path", file.path.str()}};
+  if (d.lfs_sha256) {
+    entry["lfs"] = {{"oid", d.lfs_sha256->str()},
+                    {"size", d.size},
+                    {"pointerSize", lfs_pointer(d.lfs_sha256->str(), d.size).size()}};
   }
   if (expand) {
-    entry["lastCommit"] = {{"id", commit.str()}, {"title", "recorded by hubcache"},
-                           {"date", "1970-01-01T00:00:00.000Z"}};
+    auto recorded = d.last_commit.empty() ? json() : json::parse(d.last_commit, nullptr, false);
+    entry["lastCommit"] = recorded.is_object()
+                              ? recorded
+                              : json{{"id", commit.str()}, {"title", "recorded by hubcache"},
+                                     {"date", "1970-01-01T00:00:00.000Z"}};
   }
   return entry;
 }
 
-json directory_entry(const std::string& path) {
-  return {{"type", "directory"}, {"oid", util::sha1_hex(path)}, {"size", 0}, {"path", path}};
+json directory_entry(const std::string& path, const CommitListing& listing) {
+  const auto recorded = listing.directory_oids.find(path);
+  const std::string oid =
+      recorded != listing.directory_oids.end() ? recorded->second.str() : util::sha1_hex(path);
+  return {{"type", "directory"}, {"oid", oid}, {"size", 0}, {"path", path}};
 }
 
 std::string query_value(std::string_view query, std::string_view name) {
@@ -72,19 +79,39 @@ bool query_flag(std::string_view query, std::string_view name) {
   return value == "true" || value == "1";
 }
 
-std::string repo_info_json(store::RepoType type, const store::RepoId& repo_id,
-                           const store::CommitId& commit, const std::vector<store::HubObject>& files,
-                           std::string_view query) {
+CommitListing listing_of(const std::vector<store::HubObject>& files) {
+  CommitListing listing;
+  for (const auto& file : files) {
+    FileDetails details{file.size, file.etag, std::nullopt, {}};
+    if (file.lfs) {
+      // The Hub's oid of an LFS file is that of the pointer git holds in its place.
+      details.lfs_sha256 = file.etag;
+      if (auto oid = store::Etag::parse(git_blob_oid(lfs_pointer(file.etag.str(), file.size)))) {
+        details.oid = std::move(*oid);
+      }
+    }
+    listing.files.push_back({file.key.path, std::move(details)});
+  }
+  std::sort(listing.files.begin(), listing.files.end(),
+            [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; });
+  return listing;
+}
+
+std::optional<std::string> repo_info_json(store::RepoType type, const store::RepoId& repo_id,
+                                          const store::CommitId& commit,
+                                          const CommitListing& listing, std::string_view query) {
   const bool blobs = query_flag(query, "blobs");
   json siblings = json::array();
-  for (const auto& file : files) {
-    json sibling = {{"rfilename", file.key.path.str()}};
+  for (const auto& file : listing.files) {
+    json sibling = {{"rfilename", file.path.str()}};
     if (blobs) {
-      sibling["size"] = file.size;
-      sibling["blobId"] = file.lfs ? git_blob_oid(lfs_pointer(file.etag.str(), file.size)) : file.etag.str();
-      if (file.lfs) {
-        sibling["lfs"] = {{"sha256", file.etag.str()}, {"size", file.size},
-                          {"pointerSize", lfs_pointer(file.etag.str(), file.size).size()}};
+      if (!file.details) return std::nullopt;
+      const auto& d = *file.details;
+      sibling["size"] = d.size;
+      sibling["blobId"] = d.oid.str();
+      if (d.lfs_sha256) {
+        sibling["lfs"] = {{"sha256", d.lfs_sha256->str()}, {"size", d.size},
+                          {"pointerSize", lfs_pointer(d.lfs_sha256->str(), d.size).size()}};
       }
     }
     siblings.push_back(std::move(sibling));
@@ -102,25 +129,29 @@ std::string repo_info_json(store::RepoType type, const store::RepoId& repo_id,
   return util::to_json_text(info);
 }
 
-std::string tree_json(const std::string& folder, const std::vector<store::HubObject>& files,
-                      bool recursive, bool expand, const store::CommitId& commit) {
+std::optional<std::string> tree_json(const std::string& folder, const CommitListing& listing,
+                                     bool recursive, bool expand, const store::CommitId& commit) {
   std::string prefix = folder;
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty()) prefix += '/';
   std::vector<std::pair<std::string, json>> entries;
   std::set<std::string> directories;
-  for (const auto& file : files) {
-    if (file.key.path.str().rfind(prefix, 0) != 0) continue;
-    const std::string rest = file.key.path.str().substr(prefix.size());
+  for (const auto& file : listing.files) {
+    if (file.path.str().rfind(prefix, 0) != 0) continue;
+    const std::string rest = file.path.str().substr(prefix.size());
     std::size_t slash = rest.find('/');
     while (slash != std::string::npos) {
       const std::string directory = prefix + rest.substr(0, slash);
-      if (directories.insert(directory).second) entries.emplace_back(directory, directory_entry(directory));
+      if (directories.insert(directory).second) {
+        entries.emplace_back(directory, directory_entry(directory, listing));
+      }
       if (!recursive) break;
       slash = rest.find('/', slash + 1);
     }
     if (recursive || rest.find('/') == std::string::npos) {
-      entries.emplace_back(file.key.path.str(), file_entry(file, expand, commit));
+      auto entry = file_entry(file, expand, commit);
+      if (!entry) return std::nullopt;
+      entries.emplace_back(file.path.str(), std::move(*entry));
     }
   }
   std::sort(entries.begin(), entries.end(),
@@ -129,7 +160,6 @@ std::string tree_json(const std::string& folder, const std::vector<store::HubObj
   for (auto& [path, entry] : entries) out.push_back(std::move(entry));
   return util::to_json_text(out);
 }
-
 std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::string_view content_type) {
   PathsInfoQuery query;
   if (content_type.find("json") != std::string_view::npos) {
@@ -163,20 +193,24 @@ std::optional<PathsInfoQuery> parse_paths_info(std::string_view body, std::strin
   return query;
 }
 
-std::string paths_info_json(const PathsInfoQuery& query, const std::vector<store::HubObject>& files,
-                            const store::CommitId& commit) {
+std::optional<std::string> paths_info_json(const PathsInfoQuery& query,
+                                           const CommitListing& listing,
+                                           const store::CommitId& commit) {
+  const auto& files = listing.files;
   json out = json::array();
   for (const auto& path : query.paths) {
     const auto file = std::find_if(files.begin(), files.end(),
-                                   [&](const auto& f) { return f.key.path == path; });
+                                   [&](const auto& f) { return f.path.str() == path; });
     if (file != files.end()) {
-      out.push_back(file_entry(*file, query.expand, commit));
+      auto entry = file_entry(*file, query.expand, commit);
+      if (!entry) return std::nullopt;
+      out.push_back(std::move(*entry));
       continue;
     }
     const std::string prefix = path + "/";
     if (std::any_of(files.begin(), files.end(),
-                    [&](const auto& f) { return f.key.path.str().rfind(prefix, 0) == 0; })) {
-      out.push_back(directory_entry(path));
+                    [&](const auto& f) { return f.path.str().rfind(prefix, 0) == 0; })) {
+      out.push_back(directory_entry(path, listing));
     }
   }
   return util::to_json_text(out);

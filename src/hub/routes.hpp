@@ -61,6 +61,10 @@ private:
   void record_api(cache::InFlight& flight, const upstream::ResponseHead& head,
                   const std::string& method, const std::string& url, const Target& target,
                   const std::string& scope, std::int64_t upstream_ms);
+  // Records the commit's complete file list when `body`, recorded for `target`, names it
+  // (commit_listing.hpp). Failures are noted, never the client's.
+  void learn_listing(const store::BlobReader& body, const upstream::ResponseHead& head,
+                     const std::string& url, const Target& target, const std::string& scope);
   // A local miss: answers from the remote tier if it knows the file or the Hub's answer.
   // `what`: the request, for a failure's message.
   bool try_remote(const FileTarget& target, const std::string& scope,

@@ -52,6 +52,7 @@ bool exchange_about(const std::string& key, const std::vector<std::pair<RepoType
     const std::string kind(to_string(type));
     if (key.rfind("hub-resolve " + kind + " " + id + " ", 0) == 0 ||
         key.rfind("hub-files " + kind + " " + id + " ", 0) == 0 ||
+        key.rfind("hub-listing " + kind + " " + id + " ", 0) == 0 ||
         key.find(" /api/" + kind + "s/" + id + "/") != std::string::npos ||
         key.find(" /api/" + kind + "s/" + id + "?") != std::string::npos ||
         key.ends_with(" /api/" + kind + "s/" + id)) {

@@ -35,15 +35,15 @@ store::HubObject lfs(const std::string& path, const std::string& sha256, std::ui
   return object;
 }
 
-std::vector<store::HubObject> sample_files() {
-  return {
+hub::CommitListing sample_files() {
+  return hub::listing_of({
       regular("config.json", "10c66461e4c109db5a2196bff4bb59be30396ed8", 665),
       lfs("model.safetensors", k_gpt2_sha256, k_gpt2_size),
       regular("onnx/config.json", std::string(40, '1'), 10),
       lfs("onnx/decoder/model.onnx", std::string(64, '2'), 2000),
       regular("onnx/decoder/weights/part1.bin", std::string(40, '3'), 30),
       regular("onnx_data.txt", std::string(40, '4'), 4),
-  };
+  });
 }
 
 std::vector<std::string> paths_of(const json& entries) {
@@ -94,7 +94,7 @@ TEST(HubListingQueryFlag, AcceptsTheClientsSpellings) {
 
 TEST(HubListingRepoInfo, MinimalShape) {
   const auto info = json::parse(
-      hub::repo_info_json(store::RepoType::model, testutil::repo("org/name"), testutil::commit_id(k_commit), sample_files(), ""));
+      *hub::repo_info_json(store::RepoType::model, testutil::repo("org/name"), testutil::commit_id(k_commit), sample_files(), ""));
   EXPECT_EQ(info["id"], "org/name");
   EXPECT_EQ(info["modelId"], "org/name");
   EXPECT_EQ(info["sha"], k_commit);
@@ -111,7 +111,7 @@ TEST(HubListingRepoInfo, MinimalShape) {
 }
 
 TEST(HubListingRepoInfo, BlobsAddSizeBlobIdAndLfs) {
-  const auto info = json::parse(hub::repo_info_json(store::RepoType::model, testutil::repo("gpt2"), testutil::commit_id(k_commit),
+  const auto info = json::parse(*hub::repo_info_json(store::RepoType::model, testutil::repo("gpt2"), testutil::commit_id(k_commit),
                                                     sample_files(), "securityStatus=True&blobs=True"));
   const auto& siblings = info["siblings"];
   ASSERT_EQ(siblings.size(), 6u);
@@ -129,16 +129,16 @@ TEST(HubListingRepoInfo, BlobsAddSizeBlobIdAndLfs) {
 
 TEST(HubListingRepoInfo, DatasetHasNoModelId) {
   const auto info =
-      json::parse(hub::repo_info_json(store::RepoType::dataset, testutil::repo("org/data"), testutil::commit_id(k_commit), {}, "blobs=false"));
+      json::parse(*hub::repo_info_json(store::RepoType::dataset, testutil::repo("org/data"), testutil::commit_id(k_commit), hub::CommitListing{}, "blobs=false"));
   EXPECT_EQ(info["id"], "org/data");
   EXPECT_FALSE(info.contains("modelId"));
   EXPECT_EQ(info["siblings"], json::array());
 }
 
 TEST(HubListingRepoInfo, IdIsStablePerRepo) {
-  const auto a = json::parse(hub::repo_info_json(store::RepoType::model, testutil::repo("org/a"), testutil::commit_id(k_commit), {}, ""));
-  const auto a2 = json::parse(hub::repo_info_json(store::RepoType::model, testutil::repo("org/a"), testutil::commit_id(std::string(40, 'f')), {}, ""));
-  const auto b = json::parse(hub::repo_info_json(store::RepoType::model, testutil::repo("org/b"), testutil::commit_id(k_commit), {}, ""));
+  const auto a = json::parse(*hub::repo_info_json(store::RepoType::model, testutil::repo("org/a"), testutil::commit_id(k_commit), hub::CommitListing{}, ""));
+  const auto a2 = json::parse(*hub::repo_info_json(store::RepoType::model, testutil::repo("org/a"), testutil::commit_id(std::string(40, 'f')), hub::CommitListing{}, ""));
+  const auto b = json::parse(*hub::repo_info_json(store::RepoType::model, testutil::repo("org/b"), testutil::commit_id(k_commit), hub::CommitListing{}, ""));
   EXPECT_EQ(a["_id"], a2["_id"]);
   EXPECT_NE(a["_id"], b["_id"]);
 }
@@ -154,7 +154,7 @@ TEST(HubListingRepoInfo, ShaOfOtherJson) {
 // --- tree_json --------------------------------------------------------------------------
 
 TEST(HubListingTree, RootNotRecursive) {
-  const auto tree = json::parse(hub::tree_json("", sample_files(), false, false, testutil::commit_id(k_commit)));
+  const auto tree = json::parse(*hub::tree_json("", sample_files(), false, false, testutil::commit_id(k_commit)));
   EXPECT_EQ(paths_of(tree),
             (std::vector<std::string>{"config.json", "model.safetensors", "onnx", "onnx_data.txt"}));
   const auto* onnx = find_path(tree, "onnx");
@@ -166,7 +166,7 @@ TEST(HubListingTree, RootNotRecursive) {
 }
 
 TEST(HubListingTree, RegularAndLfsEntryShapes) {
-  const auto tree = json::parse(hub::tree_json("", sample_files(), false, false, testutil::commit_id(k_commit)));
+  const auto tree = json::parse(*hub::tree_json("", sample_files(), false, false, testutil::commit_id(k_commit)));
   const auto* config = find_path(tree, "config.json");
   ASSERT_TRUE(config);
   EXPECT_EQ(*config, json({{"type", "file"},
@@ -185,7 +185,7 @@ TEST(HubListingTree, RegularAndLfsEntryShapes) {
 }
 
 TEST(HubListingTree, RootRecursiveSynthesizesEveryDirectory) {
-  const auto tree = json::parse(hub::tree_json("", sample_files(), true, false, testutil::commit_id(k_commit)));
+  const auto tree = json::parse(*hub::tree_json("", sample_files(), true, false, testutil::commit_id(k_commit)));
   EXPECT_EQ(paths_of(tree), (std::vector<std::string>{
                                 "config.json", "model.safetensors", "onnx", "onnx/config.json",
                                 "onnx/decoder", "onnx/decoder/model.onnx", "onnx/decoder/weights",
@@ -200,7 +200,7 @@ TEST(HubListingTree, RootRecursiveSynthesizesEveryDirectory) {
 }
 
 TEST(HubListingTree, FolderNotRecursive) {
-  const auto tree = json::parse(hub::tree_json("onnx", sample_files(), false, false, testutil::commit_id(k_commit)));
+  const auto tree = json::parse(*hub::tree_json("onnx", sample_files(), false, false, testutil::commit_id(k_commit)));
   // Full paths from the repo root, as the Hub gives them; "onnx_data.txt" is not in "onnx".
   EXPECT_EQ(paths_of(tree), (std::vector<std::string>{"onnx/config.json", "onnx/decoder"}));
   const auto* decoder = find_path(tree, "onnx/decoder");
@@ -211,19 +211,19 @@ TEST(HubListingTree, FolderNotRecursive) {
 TEST(HubListingTree, FolderRecursiveAndTrailingSlash) {
   const auto expected = std::vector<std::string>{"onnx/decoder/model.onnx", "onnx/decoder/weights",
                                                  "onnx/decoder/weights/part1.bin"};
-  EXPECT_EQ(paths_of(json::parse(hub::tree_json("onnx/decoder", sample_files(), true, false, testutil::commit_id(k_commit)))),
+  EXPECT_EQ(paths_of(json::parse(*hub::tree_json("onnx/decoder", sample_files(), true, false, testutil::commit_id(k_commit)))),
             expected);
-  EXPECT_EQ(paths_of(json::parse(hub::tree_json("onnx/decoder/", sample_files(), true, false, testutil::commit_id(k_commit)))),
+  EXPECT_EQ(paths_of(json::parse(*hub::tree_json("onnx/decoder/", sample_files(), true, false, testutil::commit_id(k_commit)))),
             expected);
 }
 
 TEST(HubListingTree, UnknownFolderIsEmpty) {
-  EXPECT_EQ(json::parse(hub::tree_json("missing", sample_files(), true, false, testutil::commit_id(k_commit))), json::array());
-  EXPECT_EQ(json::parse(hub::tree_json("", {}, true, false, testutil::commit_id(k_commit))), json::array());
+  EXPECT_EQ(json::parse(*hub::tree_json("missing", sample_files(), true, false, testutil::commit_id(k_commit))), json::array());
+  EXPECT_EQ(json::parse(*hub::tree_json("", hub::CommitListing{}, true, false, testutil::commit_id(k_commit))), json::array());
 }
 
 TEST(HubListingTree, ExpandAddsLastCommitToFiles) {
-  const auto tree = json::parse(hub::tree_json("", sample_files(), false, true, testutil::commit_id(k_commit)));
+  const auto tree = json::parse(*hub::tree_json("", sample_files(), false, true, testutil::commit_id(k_commit)));
   const auto* config = find_path(tree, "config.json");
   ASSERT_TRUE(config);
   ASSERT_TRUE(config->contains("lastCommit"));
@@ -279,7 +279,7 @@ TEST(HubListingPathsInfo, DeduplicatesPaths) {
 TEST(HubListingPathsInfo, AnswersFilesAndFoldersAndOmitsUnknown) {
   hub::PathsInfoQuery query;
   query.paths = {"config.json", "missing.txt", "model.safetensors", "onnx", "onnx/deco"};
-  const auto out = json::parse(hub::paths_info_json(query, sample_files(), testutil::commit_id(k_commit)));
+  const auto out = json::parse(*hub::paths_info_json(query, sample_files(), testutil::commit_id(k_commit)));
   EXPECT_EQ(paths_of(out), (std::vector<std::string>{"config.json", "model.safetensors", "onnx"}));
   EXPECT_EQ(out[0], json({{"type", "file"},
                           {"oid", "10c66461e4c109db5a2196bff4bb59be30396ed8"},
@@ -297,7 +297,7 @@ TEST(HubListingPathsInfo, ExpandAddsLastCommit) {
   hub::PathsInfoQuery query;
   query.paths = {"config.json"};
   query.expand = true;
-  const auto out = json::parse(hub::paths_info_json(query, sample_files(), testutil::commit_id(k_commit)));
+  const auto out = json::parse(*hub::paths_info_json(query, sample_files(), testutil::commit_id(k_commit)));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["lastCommit"]["id"], k_commit);
 }
@@ -305,8 +305,8 @@ TEST(HubListingPathsInfo, ExpandAddsLastCommit) {
 TEST(HubListingPathsInfo, DirectoryOidMatchesTree) {
   hub::PathsInfoQuery query;
   query.paths = {"onnx/decoder"};
-  const auto info = json::parse(hub::paths_info_json(query, sample_files(), testutil::commit_id(k_commit)));
-  const auto tree = json::parse(hub::tree_json("onnx", sample_files(), false, false, testutil::commit_id(k_commit)));
+  const auto info = json::parse(*hub::paths_info_json(query, sample_files(), testutil::commit_id(k_commit)));
+  const auto tree = json::parse(*hub::tree_json("onnx", sample_files(), false, false, testutil::commit_id(k_commit)));
   ASSERT_EQ(info.size(), 1u);
   const auto* dir = find_path(tree, "onnx/decoder");
   ASSERT_TRUE(dir);
