@@ -189,3 +189,39 @@ print(json.dumps(sorted([e["name"].split("/data/", 1)[1], e["type"], e["size"]] 
                     ["c.csv", "file", 4], ["nested", "directory", 0]]
     assert replay.stop() == 0
     assert watch.connections == 0
+
+
+def test_issue15_datasets_recorded_by_one_generation_replayed_by_the_other(hubcache, fake_hub,
+                                                                           sentinel, tmp_path):
+    """datasets 5 (huggingface_hub 2.x) records load_dataset(..., "test_only"); datasets 4
+    (0.36) replays it, asking its listings in other shapes. It gets a miss that --strict
+    reports, never a dataset made from part of the commit's files (the issue: "Couldn't infer
+    the same data file format for all splits", with 0 misses)."""
+    from test_datasets_clients import TINY, client_argv, expected_rows, results_of
+
+    def commit_of(hub, repo_id):
+        return hub.repos[("dataset", repo_id)].refs["main"]
+
+    hub = [*fake_hub.upstream_args(), *fake_hub.viewer_args()]
+    actions = [{"op": "load", "repo": TINY, "name": "test_only"}]
+    want = expected_rows(fake_hub)[(TINY, "test_only")]
+    record = hubcache.run("run", *hub, "--mode", "record", "--",
+                          *client_argv("hub-latest", tmp_path / "home-record", actions), timeout=600)
+    assert record.returncode == 0, record.stderr[-3000:]
+    assert results_of(record) == [{"rows": want}]
+
+    fake_hub.stop()
+    watch = sentinel(fake_hub.port, fake_hub.cdn_port)
+    report = tmp_path / "replay.json"
+    replay = hubcache.run("run", *hub, "--mode", "replay", "--strict", "--report", str(report),
+                          "--", *client_argv("hub-0.x", tmp_path / "home-replay", actions),
+                          timeout=600)
+    assert watch.connections == 0
+    replayed = json.loads(report.read_text())
+    # datasets 5 recorded no listing that names every file of the commit (its listings are of
+    # data/, one level), so 0.36's recursive listing of data/ is not made up: a miss, reported,
+    # and no rows.
+    assert replay.returncode == 3, replay.stderr[-3000:]
+    assert [(m["kind"], m["url"].split("?")[0].rsplit("/", 2)[1:]) for m in replayed["missed"]] \
+        == [("listing", [commit_of(fake_hub, TINY), "data"])], replayed["missed"]
+    assert [r.get("rows") for r in results_of(replay)] == [None]
