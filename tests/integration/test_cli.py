@@ -66,6 +66,11 @@ def test_help_lists_exactly_the_contract(hubcache):
             assert flag in sub_help.stdout, f"{sub} --help does not mention {flag}"
 
 
+def test_issue15_run_usage_names_the_command_after_dashes(hubcache):
+    usage = hubcache.run("run", "--help", store=False).stdout.splitlines()[1]
+    assert usage == "Usage: hubcache run [OPTIONS] -- CMD [ARGS...]"
+
+
 @pytest.mark.parametrize("args, message", [
     (["bogus"], "unknown subcommand 'bogus'"),
     (["ls", "--frob"], "--frob"),
