@@ -39,11 +39,13 @@ def required_args(sub, tmp_path):
     """What a subcommand needs besides --store to get as far as opening it."""
     manifest = tmp_path / "manifest.txt"
     manifest.write_text("acme/model\n")
+    mountpoint = tmp_path / "mnt"
+    mountpoint.mkdir(exist_ok=True)
     return {"export": ["--hf-cache", str(tmp_path / "out")], "run": ["--", "true"],
             "preload": ["--upstream", "http://127.0.0.1:9", str(manifest)],
             "lock": ["-o", str(tmp_path / "hubcache.lock")],
             "bake": ["-o", str(tmp_path / "store.tar.zst")],
-            "import": [str(manifest)], "mount": [str(tmp_path)]}.get(sub, [])
+            "import": [str(manifest)], "mount": [str(mountpoint)]}.get(sub, [])
 
 
 def test_version(hubcache):
@@ -117,6 +119,22 @@ def test_missing_store_is_a_failure_not_a_crash(hubcache, sub, tmp_path):
         f"hubcache: error: no store at {hubcache.store} "
         "(nothing recorded there yet; pass --store or set HUBCACHE_STORE)")
     assert not hubcache.store.exists()
+
+
+def test_issue15_mount_refuses_a_directory_that_is_not_empty(hubcache, store_tool, tmp_path):
+    # `mount --help` asks for an empty directory: a mount would hide what is there.
+    store_tool.write(count=1, seed=6, distinct=1, max_bytes=10)
+    for name in ("notes.txt", ".hidden"):
+        mountpoint = tmp_path / f"mnt-{name}"
+        mountpoint.mkdir()
+        (mountpoint / name).write_text("mine")
+        done = hubcache.run("mount", mountpoint, timeout=20)
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            f"hubcache: error: MOUNTPOINT: {mountpoint} is not empty (a mount would hide its "
+            "files); give an empty directory (see 'hubcache mount --help')"]
+        assert (mountpoint / name).read_text() == "mine"
 
 
 def test_every_command_prints_valid_json_and_nothing_else(hubcache, store_tool):
