@@ -1,7 +1,9 @@
 """The CLI contract: --version, --help on every subcommand, exit codes, one-line errors, --json."""
 
 import json
+import os
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -128,7 +130,11 @@ def test_issue15_mount_refuses_a_directory_that_is_not_empty(hubcache, store_too
         mountpoint = tmp_path / f"mnt-{name}"
         mountpoint.mkdir()
         (mountpoint / name).write_text("mine")
-        done = hubcache.run("mount", mountpoint, timeout=20)
+        try:
+            done = hubcache.run("mount", mountpoint, timeout=20)
+        finally:  # a hubcache that mounted anyway must not leave the mount behind
+            if os.path.ismount(mountpoint):
+                subprocess.run(["fusermount3", "-u", str(mountpoint)], check=False)
         assert done.returncode == 2, done.stderr
         assert done.stdout == ""
         assert done.stderr.splitlines() == [

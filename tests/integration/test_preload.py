@@ -177,6 +177,39 @@ def test_a_body_that_does_not_match_its_sha256_is_not_kept(hubcache, fake_hub, f
     assert not any("/w.bin" in json.dumps(entry) for entry in listed.get("exchanges", [])), listed
 
 
+def test_issue15_a_failed_file_names_its_cause(hubcache, fake_hub, far_origin, test_ca,
+                                              tmp_path):
+    # What failed and why, not a bare "502 ": the upstream's own status and reason, or the
+    # connection error the engine told the operator; a URL's secret parameters never shown.
+    far_origin.add("/broken.bin", b"the disk is on fire\n", status=500,
+                   headers={"Content-Type": "text/plain"})
+    import socket
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    gone = f"http://127.0.0.1:{port}/gone.bin?X-Amz-Signature=SECRETSIGNATURE&Expires=1"
+    path = manifest(tmp_path, f"{far_origin.url('/broken.bin')}\n{gone}\n")
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"],
+                        "--retries", "0", "--json", path)
+    assert done.returncode == 1
+    results = json.loads(done.stdout)["results"]
+    broken, refused = (r["errors"] for r in results)
+    assert broken == [f"{far_origin.url('/broken.bin')}: 500 the disk is on fire"], broken
+    assert len(refused) == 1 and refused[0].startswith(f"http://127.0.0.1:{port}/gone.bin")
+    assert ": 502 upstream failed: GET " in refused[0]
+    assert "Couldn't connect" in refused[0] or "refused" in refused[0], refused[0]
+    assert "SECRETSIGNATURE" not in done.stdout + done.stderr
+
+    # The people's form says the same on its error lines.
+    plain = hubcache.run("preload", *fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"],
+                         "--retries", "0", path)
+    errors = [line for line in plain.stderr.splitlines() if line.startswith("hubcache: error:")]
+    assert len(errors) == 2, plain.stderr
+    assert errors[0] == (f"hubcache: error: {far_origin.url('/broken.bin')} ({path}:1): "
+                         f"{far_origin.url('/broken.bin')}: 500 the disk is on fire"), errors
+    assert "Couldn't connect" in errors[1] or "refused" in errors[1], errors
+
+
 def test_a_bad_manifest_is_reported_line_by_line_and_nothing_happens(hubcache, fake_hub,
                                                                       tmp_path):
     good = manifest(tmp_path, f"{BERT}\n", "good.txt")
