@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +50,68 @@ def required_args(sub, tmp_path):
             "lock": ["-o", str(tmp_path / "hubcache.lock")],
             "bake": ["-o", str(tmp_path / "store.tar.zst")],
             "import": [str(manifest)], "mount": [str(mountpoint)]}.get(sub, [])
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def help_flags(hubcache, sub):
+    """{flag: [env var, ...]} of the options `hubcache SUB --help` lists (short aliases too)."""
+    text = hubcache.run(sub, "--help", store=False).stdout
+    flags = {}
+    for line in text.split("Options:", 1)[1].splitlines():
+        match = re.match(r"\s+((?:-\w,)?--[\w-]+)", line)
+        if match:
+            names = match.group(1).split(",")
+            flags[names[-1]] = {"aliases": names, "env": re.findall(r"Env:(\w+)", line)}
+    return flags
+
+
+def readme_tables():
+    """The README's command table ({subcommand: its row}) and the `serve` flag table."""
+    text = README.read_text()
+    cli = text.split("## The CLI", 1)[1]
+    commands, serve_section = cli.split("### `hubcache serve`", 1)
+    rows = {}
+    for line in commands.splitlines():
+        match = re.match(r"\| `(\w+)[ `]", line)
+        if match:
+            rows[match.group(1)] = line
+    serve_table = serve_section.split("\n\n", 2)[1]
+    return rows, serve_table
+
+
+def mentioned_flags(text):
+    return set(re.findall(r"(?<![\w-])--[a-z][\w-]*", text))
+
+
+def test_issue15_the_readme_documents_every_flag_of_every_command(hubcache):
+    # The README's tables and `--help` cannot drift apart again: every flag (and the
+    # environment variable it reads) of every subcommand is in the README, and the README's
+    # synopsis of a command names only flags it has.
+    rows, serve_table = readme_tables()
+    assert sorted(rows) == sorted(CONTRACT)
+    serve_flags = help_flags(hubcache, "serve")
+    global_flags = {"--help", "--store"}  # --store: the CLI section's own bullet
+    assert mentioned_flags(serve_table) == set(serve_flags) - global_flags
+    for sub, row in rows.items():
+        flags = help_flags(hubcache, sub)
+        takes_serve_flags = sub == "serve" or "every `serve` flag" in row
+        documented = row + (serve_table if takes_serve_flags else "")
+        for flag, about in flags.items():
+            if flag in global_flags:
+                continue
+            assert any(name in documented for name in about["aliases"]), \
+                f"README: the `{sub}` row does not name {flag}"
+            for env in about["env"]:
+                assert env in documented, f"README: `{sub}` {flag} reads {env}; the row does not say"
+        synopsis = row.split("`")[1]
+        own = {alias for about in flags.values() for alias in about["aliases"]}
+        for flag in mentioned_flags(synopsis):
+            assert flag in own, f"README: the `{sub}` synopsis names {flag}, which it lacks"
+        usage = hubcache.run(sub, "--help", store=False).stdout.splitlines()[1]
+        for word in re.findall(r"\b[A-Z]{2,}\b", usage.split("[OPTIONS]", 1)[-1]):
+            assert word in synopsis, f"README: the `{sub}` synopsis lacks {word} ({usage})"
 
 
 def test_version(hubcache):
