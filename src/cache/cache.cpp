@@ -1,14 +1,33 @@
 #include "cache/cache.hpp"
 
+#include "cache/body_key.hpp"
 #include "cache/exchange_key.hpp"
 #include "cache/expectation.hpp"
 #include "cache/forwarded_headers.hpp"
+#include "cache/git_lfs.hpp"
 #include "upstream/signed_url.hpp"
 #include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
 #include "util/hex.hpp"
 
 namespace cache {
+
+namespace {
+
+// A small stored body as text ("" if it cannot be read: then it is served as stored).
+std::string read_whole(const store::BlobReader& body) {
+  std::string text(body.size(), '\0');
+  std::uint64_t done = 0;
+  while (done < text.size()) {
+    auto n = body.read_at({reinterpret_cast<std::uint8_t*>(text.data()) + done, text.size() - done},
+                          done);
+    if (!n || *n == 0) return "";
+    done += *n;
+  }
+  return text;
+}
+
+} // namespace
 
 bool is_storable_status(int status) {
   return status < 500 && status != 206 && status != 408 && status != 429 && status >= 200;
@@ -140,6 +159,9 @@ http::Response Cache::from_store(const Stored& stored, std::string cache_result)
   response.cache = std::move(cache_result);
   if (stored.body) {
     response.body = http::FileBody{stored.body->fd(), stored.body->size(), stored.body};
+    if (is_git_lfs_json(response.headers) && stored.body->size() <= k_max_git_lfs_json) {
+      if (auto served = without_lfs_expiry(read_whole(*stored.body))) response.body = *served;
+    }
   }
   return response;
 }
@@ -234,10 +256,8 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   const auto scope = m_options.share_private ? m_scopes.of(request) : m_scopes.of(request, url);
   const auto variant = variant_key(request.headers, request.method);
   auto key = exchange_key(request.method, url, scope, m_options.ignored_query) + variant;
-  // A POST (an API call, a search) is answered per body: its hash joins the key.
-  if (request.method == "POST") {
-    key += " body=sha256:" + util::Sha256::of(request.body).hex();
-  }
+  // A POST (an API call, a search, git's upload-pack, git-lfs's batch) is answered per body.
+  if (request.method == "POST") key += body_key(request.headers, request.body);
   const auto get_key =
       head_only ? exchange_key("GET", url, scope, m_options.ignored_query) + variant : key;
   // What may be written of the URL: no signature, no token (issue 14).

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -12,5 +13,9 @@ namespace util {
 // goes through here: strings come from outside (URLs, header values, bucket rows) and a
 // throw on a fetch thread or in a handler would stop the process (issue 14, finding 1).
 std::string to_json_text(const nlohmann::json& value, int indent = -1);
+
+// How deep `text`'s arrays and objects nest, brackets inside strings not counted: checked
+// before parsing JSON from outside, as nlohmann's serializer and destructor recurse. Pure.
+int json_nesting(std::string_view text);
 
 } // namespace util

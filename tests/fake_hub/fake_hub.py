@@ -1,8 +1,10 @@
 """A fake Hugging Face Hub that behaves like huggingface.co as the clients see it
 (../../../shared/hf-protocol.md): resolve with X-Repo-Commit and ETags, LFS files as 302s to a
 separate CDN port with signed, expiring URLs, Xet headers, X-Error-Code errors, repo info,
-paginated tree listings, paths-info (form and JSON), gated and private repos, and 429s with
-Retry-After on demand. Standard library only, so any venv can run it.
+paginated tree listings, paths-info (form and JSON), gated and private repos, 429s with
+Retry-After on demand, and the dataset viewer's /info and /parquet (served on the Hub's own
+port: hubcache maps `datasets-server.<host>` there). Standard library only, so any venv can run
+it (the parquet files of demo_datasets() exist only where pyarrow is importable).
 
     python tests/fake_hub/fake_hub.py --demo [--port 0] [--cdn-port 0] [--port-file FILE]
                                               [--cdn-port-file FILE]
@@ -94,6 +96,8 @@ class FakeHub:
         self.url_lifetime = 60
         self.blobs = {}  # sha256 -> bytes, for the CDN (filled as URLs are handed out)
         self.cdn_rate = None  # bytes per second the CDN sends at (None: as fast as it can)
+        self.viewer = {}  # dataset repo id -> {"info": {config: DatasetInfo dict}, "parquet": [...]}
+        self.viewer_failure = None  # a status (404, 500): the dataset viewer answers it to all
         self.hub = _Server((host, port), _HubHandler, self, tls)
         self.scheme = "https" if tls else "http"
         self.url_host = url_host or host
@@ -122,6 +126,11 @@ class FakeHub:
     def upstream_args(self):
         """`--upstream` this Hub, and allow_args()."""
         return ["--upstream", self.url, *self.allow_args()]
+
+    def viewer_args(self):
+        """For `serve` and `run`: this Hub's dataset viewer, which answers on the Hub's own
+        port here (huggingface.co has datasets-server.huggingface.co, hubcache's default)."""
+        return ["--dataset-viewer", self.url]
 
     def add_repo(self, repo_id, files, repo_type="model", branch="main", **options):
         repo = Repo(repo_type, repo_id, **options)
@@ -323,6 +332,8 @@ class _HubHandler(_Handler):
         segments = raw_path.split("/")[1:]
         if segments[:2] == ["api", "telemetry"]:
             return self.send(200, {}, b"", head_only)
+        if segments in (["info"], ["parquet"]):
+            return self.dataset_viewer(segments[0], query, head_only)
         if segments and segments[0] == "api" and len(segments) >= 3 and segments[1] in TYPES:
             return self.api(TYPES[segments[1]], segments[2:], query, head_only)
         repo_type = "model"
@@ -534,6 +545,38 @@ class _HubHandler(_Handler):
         self.json(out, False)
 
 
+    # -- the dataset viewer (datasets-server) ----------------------------------------------------
+    def dataset_viewer(self, endpoint, query, head_only):
+        """GET /info?dataset=R and /parquet?dataset=R as datasets-server answers them, the JSON
+        datasets/utils/_dataset_viewer.py reads: complete (`partial` false, nothing pending or
+        failed) and `X-Revision` = the commit of main it describes."""
+        failure = self.hub.viewer_failure
+        if failure:
+            return self.send(failure, {"Content-Type": "application/json"},
+                             json.dumps({"error": "Unexpected error."}).encode(), head_only)
+        dataset = urllib.parse.parse_qs(query).get("dataset", [""])[0]
+        repo = self.hub.repos.get(("dataset", dataset))
+        known = self.hub.viewer.get(dataset)
+        if repo is None or repo.private or repo.gated or known is None:
+            return self.send(404, {"Content-Type": "application/json", "X-Error-Code":
+                                   "DatasetNotFoundError"},
+                             json.dumps({"error": "The dataset does not exist, or is not "
+                                         "accessible without authentication (private or gated)."
+                                         " Please check the spelling of the dataset name or "
+                                         "retry with authentication."}).encode(), head_only)
+        if endpoint == "info":
+            body = {"dataset_info": known["info"]}
+        else:
+            convert = urllib.parse.quote("refs/convert/parquet", safe="")
+            body = {"parquet_files": [
+                {"dataset": dataset, "config": f["config"], "split": f["split"],
+                 "url": f"{self.hub.url}/datasets/{dataset}/resolve/{convert}/{f['path']}",
+                 "filename": f["path"].rsplit("/", 1)[-1], "size": f["size"]}
+                for f in known["parquet"]]}
+        body.update({"pending": [], "failed": [], "partial": False})
+        self.json(body, head_only, {"X-Revision": repo.refs["main"]})
+
+
 # -- the demo repositories ----------------------------------------------------------------------
 
 def tiny_safetensors(rows=64, cols=64):
@@ -577,7 +620,8 @@ def bert_tokenizer_json(vocab):
 
 def demo_repos(hub):
     """hubcache-demo/tiny-bert (config + tokenizer + LFS weights, a tag, a PR ref),
-    hubcache-demo/tiny-data (a dataset), hubcache-demo/gated (token hf_demo_token); the
+    hubcache-demo/tiny-data (a dataset), hubcache-demo/gated (token hf_demo_token), and the
+    datasets of demo_datasets(); the
     same bytes and commits on every start, so a store recorded once keeps replaying."""
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "hub", "##cache",
              "the", "a", "model", "test", "offline", "replay", ".", ","]
@@ -612,6 +656,121 @@ def demo_repos(hub):
     hub.add_repo("hubcache-demo/gated", {"config.json": b'{"model_type": "bert"}',
                                           "weights.bin": random.Random(2).randbytes(20_000)},
                  gated=True, tokens={"hf_demo_token"})
+    demo_datasets(hub)
+
+
+TINY_DATASET = "acme/tiny-dataset"        # csv; its card's `configs:` name the splits by glob
+TINY_DISCOVERED = "acme/tiny-discovered"  # jsonl, no configs: splits found by file name
+TINY_PARQUET = "acme/tiny-parquet"        # one LFS parquet file (only where pyarrow imports)
+
+
+def _csv(rows):
+    return ("text,label\n" + "".join(f"{text},{label}\n" for text, label in rows)).encode()
+
+
+def _jsonl(rows):
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+def _parquet(columns, row_group_size):
+    """Uncompressed parquet of `columns` ({name: values}), the same bytes for one pyarrow
+    version; None without pyarrow (the fake Hub itself needs only the standard library)."""
+    try:
+        import io
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return None
+    out = io.BytesIO()
+    pq.write_table(pa.table(columns), out, compression="none", row_group_size=row_group_size)
+    return out.getvalue()
+
+
+def _value(dtype):
+    return {"dtype": dtype, "_type": "Value"}
+
+
+def _viewer_info(repo_id, builder, config, features, splits):
+    """A DatasetInfo dict as the dataset viewer's /info gives it for one config; `splits`:
+    {split: (rows, bytes)}."""
+    name = repo_id.split("/")[1]
+    return {"description": "", "citation": "", "homepage": "", "license": "",
+            "features": features, "builder_name": builder, "dataset_name": name,
+            "config_name": config,
+            "version": {"version_str": "0.0.0", "major": 0, "minor": 0, "patch": 0},
+            "splits": {split: {"name": split, "num_bytes": size, "num_examples": count,
+                               "dataset_name": name}
+                       for split, (count, size) in splits.items()},
+            "download_size": sum(size for _, size in splits.values()),
+            "dataset_size": sum(size for _, size in splits.values())}
+
+
+def demo_datasets(hub):
+    """The datasets `datasets` loads in the tests, each in one format (a repo's configs share
+    one builder), with what the dataset viewer says of them:
+    - acme/tiny-dataset: csv; a README whose `configs:` give the default config's train split as
+      a glob over two shards plus a test file, and a `test_only` config; /info for both configs,
+      and with pyarrow a refs/convert/parquet branch that /parquet lists;
+    - acme/tiny-discovered: jsonl, no configs (train and validation found by file name), one
+      part LFS so streaming reads it in ranges; the viewer knows nothing of it (404);
+    - acme/tiny-parquet (with pyarrow): 1,500 rows in three row groups, one LFS file whose
+      footer a reader fetches from the end."""
+    rng = random.Random(4)
+    words = ["hub", "cache", "replay", "offline", "record", "strict", "tiny", "data"]
+    sentence = lambda: " ".join(rng.choice(words) for _ in range(3))  # noqa: E731
+    train = [[(sentence(), rng.randrange(2)) for _ in range(4)] for _ in range(2)]
+    test = [(sentence(), rng.randrange(2)) for _ in range(3)]
+    card = ("---\nlicense: mit\nconfigs:\n"
+            "- config_name: default\n  data_files:\n"
+            "  - split: train\n    path: data/train-*.csv\n"
+            "  - split: test\n    path: data/test.csv\n"
+            "- config_name: test_only\n  data_files:\n"
+            "  - split: test\n    path: data/test.csv\n"
+            "---\n# tiny-dataset\nA tiny dataset for hubcache's tests.\n")
+    files = {"README.md": card.encode(),
+             "data/train-00000-of-00002.csv": _csv(train[0]),
+             "data/train-00001-of-00002.csv": _csv(train[1]),
+             "data/test.csv": _csv(test)}
+    hub.add_repo(TINY_DATASET, files, repo_type="dataset")
+    train_bytes = len(files["data/train-00000-of-00002.csv"]) + \
+        len(files["data/train-00001-of-00002.csv"])
+    features = {"text": _value("string"), "label": _value("int64")}
+    info = {"default": _viewer_info(TINY_DATASET, "csv", "default", features,
+                                    {"train": (8, train_bytes),
+                                     "test": (3, len(files["data/test.csv"]))}),
+            "test_only": _viewer_info(TINY_DATASET, "csv", "test_only", features,
+                                      {"test": (3, len(files["data/test.csv"]))})}
+    converted, converted_files = [], {}
+    for split, rows in (("train", train[0] + train[1]), ("test", test)):
+        data = _parquet({"text": [t for t, _ in rows], "label": [x for _, x in rows]}, 100)
+        if data is not None:
+            path = f"default/{split}/0000.parquet"
+            converted_files[path] = data
+            converted.append({"config": "default", "split": split, "path": path,
+                              "size": len(data)})
+    if converted_files:
+        hub.commit(TINY_DATASET, converted_files, repo_type="dataset",
+                   branch="refs/convert/parquet")
+    hub.viewer[TINY_DATASET] = {"info": info, "parquet": converted}
+
+    hub.add_repo(TINY_DISCOVERED, {
+        "README.md": b"---\nlicense: cc0-1.0\n---\n# tiny-discovered\n",
+        "data/train-00000-of-00002.jsonl": _jsonl([{"id": i, "kind": rng.choice(words),
+                                                    "score": round(rng.random(), 4)}
+                                                   for i in range(5)]),
+        "data/train-00001-of-00002.jsonl": _jsonl([{"id": 1000 + i, "kind": rng.choice(words),
+                                                    "score": round(rng.random(), 4)}
+                                                   for i in range(300)]),
+        "data/validation-00000-of-00001.jsonl": _jsonl([{"id": 5000, "kind": "held out",
+                                                         "score": 0.5}]),
+    }, repo_type="dataset")
+
+    numbers = _parquet({"id": list(range(1500)),
+                        "value": [round(rng.random(), 6) for _ in range(1500)],
+                        "name": [f"n{rng.randrange(10**6):06d}" for _ in range(1500)]}, 500)
+    if numbers is not None:
+        hub.add_repo(TINY_PARQUET, {"README.md": b"---\nlicense: mit\n---\n",
+                                    "numbers/train.parquet": numbers}, repo_type="dataset")
 
 
 def main():
