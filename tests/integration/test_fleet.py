@@ -484,7 +484,7 @@ def test_issue14_a_hostile_bucket_names_nothing_outside_a_folder(
         get(node.url(f"/{BERT}/resolve/{commit}/tokenizer_config.json"))
         raise AssertionError("a row whose etag is a path was served")
     except urllib.error.HTTPError as error:
-        assert error.code in (502, 504)
+        assert error.code in (501, 502, 504)  # a miss (replay) or the remote tier refused it
     assert node.stop() == 0
     out = tmp_path / "export"
     done = hubcache.run("--store", node_store, "export", "--hf-cache", out, store=False)
