@@ -47,11 +47,17 @@ def snapshot(home, repo_id, commit, repo_type="model"):
 
 
 def run(hubcache, fake_hub, mode, command, report):
-    args = ["run", *fake_hub.upstream_args(), "--report", str(report)]
+    """`hubcache run` in `mode`, its --report at `report` and its access log beside it."""
+    args = ["run", *fake_hub.upstream_args()]
     if mode == "replay":
-        args = ["run", "--upstream", fake_hub.url, "--mode", "replay", "--strict", "--report",
-                str(report)]
-    return hubcache.run(*args, "--", *command, timeout=300)
+        args = ["run", "--upstream", fake_hub.url, "--mode", "replay", "--strict"]
+    return hubcache.run(*args, "--report", str(report), "--log", str(report) + ".log", "--",
+                        *command, timeout=300)
+
+
+def access_log(report):
+    lines = [json.loads(line) for line in open(str(report) + ".log") if line.strip()]
+    return [line for line in lines if line.get("event") == "access"]
 
 
 @pytest.fixture
@@ -108,7 +114,7 @@ def test_issue15_hf_cli_download_at_a_tag_and_a_snapshot_with_include(
         loaded = subprocess.run([*offline, hf, "download", BERT, *args], capture_output=True,
                                 text=True, timeout=120)
         assert loaded.returncode == 0, loaded.stderr
-        # hf 1.x prints "path: P" under a check mark, 0.36 the path alone.
+        # hf >= 1 prints "path: P" under a check mark, 0.36 the path alone.
         path = Path(loaded.stdout.strip().splitlines()[-1].strip().removeprefix("path: "))
         assert path.is_relative_to(out), loaded.stdout
         if path.is_file():
@@ -177,3 +183,41 @@ def test_issue15_resolve_cache_redirect_is_recorded_as_the_hub_object(
     root = out / f"models--{BERT.replace('/', '--')}" / "snapshots" / commit
     assert (root / "config.json").read_bytes() == files["config.json"]
     assert (root / "vocab.txt").read_bytes() == files["vocab.txt"]
+
+
+@pytest.fixture
+def big_repo(fake_hub):
+    data = random.Random(15).randbytes(BIG_SIZE)
+    fake_hub.add_repo(BIG, {"model.safetensors": data})
+    return data
+
+
+def test_issue15_hf_transfer_ranges_record_and_replay(hubcache, fake_hub, big_repo, sentinel,
+                                                      tmp_path):
+    """huggingface_hub 0.36 with HF_HUB_ENABLE_HF_TRANSFER=1: a bytes=0-0 probe, then parallel
+    10 MiB ranges whose last one ends one byte past the end (hf-protocol.md §11.4)."""
+    hf = str(CLIENT_VENVS["hub-0.x"] / "bin" / "hf")
+    commit = fake_hub.repos[("model", BIG)].refs["main"]
+
+    def download(mode, home):
+        report = tmp_path / f"{mode}.json"
+        done = run(hubcache, fake_hub, mode,
+                   [*cli_env(home, HF_HUB_ENABLE_HF_TRANSFER=1), hf, "download", BIG,
+                    "model.safetensors"], report)
+        assert done.returncode == 0, done.stderr
+        assert snapshot(home, BIG, commit) == {"model.safetensors": sha(big_repo)}
+        gets = [(line["status"], line["bytes"]) for line in access_log(report)
+                if line["method"] == "GET" and line["url"].endswith("/model.safetensors")]
+        # The probe (one byte) and six ranges, the last one short; never a 416.
+        ranges = sorted(n for status, n in gets if status == 206)
+        assert ranges == [1, BIG_SIZE % (10 << 20)] + [10 << 20] * 5, gets
+        assert 416 not in dict(gets), gets
+        return json.loads(report.read_text())
+
+    download("record", tmp_path / "h1")
+    # The ranges were cut from the one fetch of the file, not each asked upstream.
+    assert [s.method for s in fake_hub.requests("cdn")] == ["HEAD", "GET"]
+    fake_hub.stop()
+    watch = sentinel(fake_hub.port, fake_hub.cdn_port)
+    assert download("replay", tmp_path / "h2")["misses"] == 0
+    assert watch.connections == 0
