@@ -1,5 +1,6 @@
 #include "cache/cache.hpp"
 
+#include "cache/body_key.hpp"
 #include "cache/exchange_key.hpp"
 #include "cache/expectation.hpp"
 #include "cache/forwarded_headers.hpp"
@@ -234,10 +235,8 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   const auto scope = m_options.share_private ? m_scopes.of(request) : m_scopes.of(request, url);
   const auto variant = variant_key(request.headers, request.method);
   auto key = exchange_key(request.method, url, scope, m_options.ignored_query) + variant;
-  // A POST (an API call, a search) is answered per body: its hash joins the key.
-  if (request.method == "POST") {
-    key += " body=sha256:" + util::Sha256::of(request.body).hex();
-  }
+  // A POST (an API call, a search, git's upload-pack, git-lfs's batch) is answered per body.
+  if (request.method == "POST") key += body_key(request.headers, request.body);
   const auto get_key =
       head_only ? exchange_key("GET", url, scope, m_options.ignored_query) + variant : key;
   // What may be written of the URL: no signature, no token (issue 14).

@@ -33,8 +33,9 @@ template <typename Visit> void for_each_element(std::string_view list, Visit vis
 util::Headers forwarded_headers(const util::Headers& client, Upstream upstream) {
   util::Headers out;
   for (const auto& [name, value] : client) {
-    const bool sent = one_of(name, {"Authorization", "Cookie", "Content-Type"}) ||
-                      (upstream == Upstream::origin && one_of(name, {"Accept", "Accept-Language"}));
+    const bool sent =
+        one_of(name, {"Authorization", "Cookie", "Content-Type", "Content-Encoding"}) ||
+        (upstream == Upstream::origin && one_of(name, {"Accept", "Accept-Language"}));
     if (sent) out.emplace_back(name, value);
   }
   return out;
@@ -51,7 +52,10 @@ std::string variant_key(const util::Headers& client, std::string_view method) {
   };
   add("accept", "Accept");
   add("accept-language", "Accept-Language");
-  if (method == "POST") add("content-type", "Content-Type");
+  if (method == "POST") {
+    add("content-type", "Content-Type");
+    add("content-encoding", "Content-Encoding");
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@ namespace cache {
 
 enum class Mode {
   record,   // hit: from the store; miss: fetch once, store, serve
-  replay,   // hit: from the store; miss: 504, never any outbound connection
+  replay,   // hit: from the store; miss: 501 (responses.hpp), never any outbound connection
   refresh,  // ask upstream first; the stored answer if upstream fails (stale)
 };
 

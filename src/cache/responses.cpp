@@ -5,8 +5,10 @@ namespace cache {
 http::Response replay_miss(util::Metrics& metrics, const std::string& what,
                            const std::string& record_hint) {
   metrics.counter("hubcache_replay_misses_total", "Requests replay mode could not answer").add();
-  auto response = http::Response::text(504, "hubcache: not recorded (replay mode): " + what +
-                                                "\nTo record it, " + record_hint + ".\n");
+  auto response =
+      http::Response::text(k_replay_miss_status, "hubcache: not recorded (replay mode): " + what +
+                                                     "\nTo record it, " + record_hint + ".\n");
+  response.headers.emplace_back("X-Error-Message", "hubcache: not recorded (replay mode)");
   response.cache = "miss";
   return response;
 }
@@ -15,9 +17,10 @@ http::Response lock_refusal(util::Metrics& metrics, const std::string& what,
                             const std::string& lock_path) {
   metrics.counter("hubcache_replay_misses_total", "Requests replay mode could not answer").add();
   auto response = http::Response::text(
-      504, "hubcache: not in the lock " + lock_path + ": " + what +
+      k_replay_miss_status, "hubcache: not in the lock " + lock_path + ": " + what +
                "\nTo add it, record it, then write the lock again (hubcache lock -o " + lock_path +
                ").\n");
+  response.headers.emplace_back("X-Error-Message", "hubcache: not in the lock");
   response.cache = "miss";
   return response;
 }

@@ -11,11 +11,17 @@
 
 namespace cache {
 
-// 504, X-Hubcache: miss, a body naming what was asked and how to record it.
+// What replay answers for what it does not hold. Not 504 (or any status a client retries:
+// huggingface_hub retries 408, 429 and 500-504 with backoff, so one missing file cost 23 s and
+// 7 HEADs before a run could fail): a 5xx all the same, which every Hub client takes as "the
+// Hub cannot answer", the way it takes being offline, and never as "no such file".
+inline constexpr int k_replay_miss_status = 501;
+
+// k_replay_miss_status, X-Hubcache: miss, a body naming what was asked and how to record it.
 http::Response replay_miss(util::Metrics& metrics, const std::string& what,
                            const std::string& record_hint);
 
-// Replay under a lockfile, for what the lock does not name: a miss (504) that says so.
+// Replay under a lockfile, for what the lock does not name: a miss that says so.
 http::Response lock_refusal(util::Metrics& metrics, const std::string& what,
                             const std::string& lock_path);
 

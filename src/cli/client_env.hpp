@@ -17,6 +17,11 @@ using Environment = std::vector<std::pair<std::string, std::string>>;
 // For hubcache at `endpoint` ("http://127.0.0.1:8780") with the CA bundle at `bundle`.
 Environment client_environment(const std::string& endpoint, const std::filesystem::path& bundle);
 
+// The variables that stop the ecosystem's side requests (cache/side_requests: telemetry,
+// update checks, download counters), so a run is the same every time: NAME=value pairs, each
+// set by `run` unless the user set it already.
+Environment quiet_environment();
+
 // Creates the store's CA if needed and writes the bundle (system CAs + ours) next to it:
 // STORE/ca/bundle.pem. Returns its path.
 util::Result<std::filesystem::path> write_client_bundle(const std::filesystem::path& ca_dir);

@@ -23,6 +23,7 @@
 #include "util/ndjson_log.hpp"
 #include "util/utf8.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <mutex>
@@ -92,6 +93,14 @@ void add_engine_options(CLI::App& app, EngineOptions& options) {
                  "The Hub (or any origin) to mirror; HF_ENDPOINT points clients here instead")
       ->type_name("URL")
       ->capture_default_str()
+      ->check([](const std::string& text) -> std::string {
+        const auto url = upstream::parse_url(text);
+        return url ? "" : url.error().message;
+      });
+  app.add_option("--dataset-viewer", options.dataset_viewer,
+                 "The upstream's dataset viewer, which `datasets` asks at "
+                 "datasets-server.<HF_ENDPOINT host> (default: datasets-server.<upstream host>)")
+      ->type_name("URL")
       ->check([](const std::string& text) -> std::string {
         const auto url = upstream::parse_url(text);
         return url ? "" : url.error().message;
@@ -193,12 +202,12 @@ struct Engine::Impl {
   http::Router router;
   std::unique_ptr<http::Server> server;
   AccessObserver observer;
-  int port = 0;
+  std::shared_ptr<std::atomic<int>> port = std::make_shared<std::atomic<int>>(0);
 };
 
 Engine::Engine(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Engine::~Engine() = default;
-int Engine::port() const { return m_impl->port; }
+int Engine::port() const { return m_impl->port->load(); }
 void Engine::stop() { m_impl->server->stop(); }
 std::uint64_t Engine::counter(const std::string& name) const { return m_impl->metrics.value(name); }
 std::filesystem::path Engine::store_root() const { return m_impl->store->layout().root(); }
@@ -244,6 +253,16 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   e.options = options;
   e.upstream_url = *upstream_url;
   e.observer = std::move(observer);
+  // What `datasets` asks at datasets-server.<HF_ENDPOINT host> goes to the upstream's viewer.
+  upstream::Url viewer = e.upstream_url;
+  viewer.host = "datasets-server." + viewer.host;
+  if (!options.dataset_viewer.empty()) {
+    auto given = upstream::parse_url(options.dataset_viewer);
+    if (!given) return fail(k_exit_usage, "--dataset-viewer: " + given.error().message);
+    viewer = *given;
+  }
+  viewer.path = "/";
+  viewer.query.clear();
   auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
   if (!store) return fail(k_exit_failure, store.error().message);
   e.store = std::move(*store);
@@ -271,6 +290,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   // The upstream's own origin exactly: not the other ports of its host (issue 14).
   fetcher_options.allow = options.allow_hosts;
   fetcher_options.allow.push_back(upstream::OriginPattern::exactly(e.upstream_url));
+  fetcher_options.allow.push_back(upstream::OriginPattern::exactly(viewer));
   if (e.upstream_url.host == "huggingface.co" || e.upstream_url.host.ends_with(".huggingface.co")) {
     for (const char* cdn : k_hub_cdn_hosts) {
       fetcher_options.allow.push_back(*upstream::OriginPattern::parse(cdn));
@@ -420,6 +440,8 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   // everything else is a miss that says how to record it (see ForwardOptions::allow).
   forward.allow = fetcher_options.allow;
   forward.hub_upstream = e.upstream_url;
+  forward.dataset_viewer = viewer;
+  forward.own_port = e.port;
   e.router.set_fallback(proxy::forward_handler(
       std::move(forward), *e.exchanges, *e.hub,
       hub::hub_handler(*e.hub, *e.exchanges, e.upstream_url)));
@@ -475,12 +497,13 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
             .add("ms", r.ms)
             .add("upstream_ms", r.upstream_ms);
         if (r.aborted) line.add("aborted", true);
+        if (!r.optional.empty()) line.add("optional", r.optional);
         log_file.write(line.str());
         if (seen) seen(r);
       });
   auto port = e.server->listen(handle_signals);
   if (!port) return fail(k_exit_failure, port.error().message);
-  e.port = *port;
+  e.port->store(*port);
   if (!options.port_file.empty()) {
     std::ofstream out(options.port_file, std::ios::trunc);
     out << *port << "\n";

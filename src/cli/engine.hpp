@@ -20,6 +20,8 @@ namespace cli {
 struct EngineOptions {
   std::string listen = "127.0.0.1:8780";
   std::string upstream = "https://huggingface.co";
+  // The Hub's dataset viewer; "" derives it from upstream (https://datasets-server.<host>).
+  std::string dataset_viewer;
   cache::Mode mode = cache::Mode::record;
   upstream::AllowList allow_hosts;  // --allow-host; the upstream's origin is added by open()
   std::vector<std::string> ignore_query;  // query parameter names left out of exchange keys

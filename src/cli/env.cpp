@@ -14,6 +14,7 @@ namespace {
 struct EnvOptions {
   std::string endpoint = "http://127.0.0.1:8780";
   std::string format = "sh";
+  bool quiet_env = true;
 };
 
 // Single quotes, with any ' inside closed, escaped and reopened.
@@ -31,7 +32,12 @@ int run_env(const GlobalOptions& global, const EnvOptions& options) {
   if (!store) return report(store.error());
   auto bundle = write_client_bundle((*store)->layout().ca_dir());
   if (!bundle) return report(bundle.error());
-  for (const auto& [name, value] : client_environment(options.endpoint, *bundle)) {
+  auto environment = client_environment(options.endpoint, *bundle);
+  if (options.quiet_env) {
+    const auto quiet = quiet_environment();
+    environment.insert(environment.end(), quiet.begin(), quiet.end());
+  }
+  for (const auto& [name, value] : environment) {
     if (options.format == "github") {
       std::printf("%s=%s\n", name.c_str(), value.c_str());  // append to $GITHUB_ENV
     } else {
@@ -55,6 +61,9 @@ Command add_env(CLI::App& parent, GlobalOptions& global) {
                   "sh: export lines for eval; github: NAME=value lines for $GITHUB_ENV")
       ->check(CLI::IsMember({"sh", "github"}))
       ->capture_default_str();
+  app->add_flag("!--no-quiet-env", options->quiet_env,
+                "Leave out the variables that stop telemetry, update checks and download "
+                "counters (HF_HUB_DISABLE_TELEMETRY=1, ...)");
   app->footer("e.g.  eval \"$(hubcache env)\"   or   hubcache env --format github >> \"$GITHUB_ENV\"");
   return {app, [&global, options] { return run_env(global, *options); }};
 }

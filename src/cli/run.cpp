@@ -4,6 +4,7 @@
 #include "cli/client_env.hpp"
 #include "cli/command.hpp"
 #include "cli/engine.hpp"
+#include "cli/run_summary.hpp"
 #include "upstream/url.hpp"
 #include "util/clock.hpp"
 #include "util/file.hpp"
@@ -15,9 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -32,14 +35,23 @@ namespace cli {
 namespace {
 
 constexpr int k_exit_strict_miss = 3;
-constexpr std::size_t k_misses_shown = 20;
+
+// --strict: what fails the run. `needed`: a miss of anything but a side request; `all`: side
+// requests too (what replay answered for them itself, not from the store).
+enum class Strict { off, needed, all };
 
 struct RunOptions {
   EngineOptions engine;
   std::string report;
-  bool strict = false;
+  std::string strict;  // "", "needed" (a bare --strict) or "all"
+  bool quiet_env = true;
   std::vector<std::string> command;
 };
+
+Strict strictness(const std::string& text) {
+  if (text == "all") return Strict::all;
+  return text.empty() ? Strict::off : Strict::needed;
+}
 
 std::atomic<pid_t> g_child{0};
 
@@ -62,17 +74,30 @@ void install_forwarding() {
   for (int signal : k_forwarded) ::sigaction(signal, &action, nullptr);
 }
 
-// The environment of the command: ours, with the overrides replacing any same-named entries.
-std::vector<std::string> child_environment(const Environment& overrides) {
+// The environment of the command: ours, with the overrides replacing any same-named entries,
+// and the defaults added where ours has no such entry (a variable the user set wins).
+std::vector<std::string> child_environment(const Environment& overrides,
+                                           const Environment& defaults) {
   std::vector<std::string> out;
+  const auto named = [](const Environment& list, std::string_view name) {
+    for (const auto& [key, value] : list) {
+      if (name == key) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> present;
   for (char** entry = environ; *entry; ++entry) {
     const std::string_view text(*entry);
     const auto name = text.substr(0, text.find('='));
-    bool replaced = false;
-    for (const auto& [key, value] : overrides) replaced = replaced || name == key;
-    if (!replaced) out.emplace_back(text);
+    present.emplace_back(name);
+    if (!named(overrides, name)) out.emplace_back(text);
   }
   for (const auto& [key, value] : overrides) out.push_back(key + "=" + value);
+  for (const auto& [key, value] : defaults) {
+    if (std::find(present.begin(), present.end(), key) == present.end() && !named(overrides, key)) {
+      out.push_back(key + "=" + value);
+    }
+  }
   return out;
 }
 
@@ -116,40 +141,24 @@ int wait_for(pid_t pid) {
   return k_exit_failure;
 }
 
-void print_summary(const cache::RunTotals& totals, const std::vector<cache::RunRequest>& misses,
-                   std::uint64_t retries) {
-  std::fprintf(stderr,
-               "hubcache: %llu requests: %llu hits, %llu stored, %llu missed%s · %s from the "
-               "store, %s from upstream · %llu retries\n",
-               static_cast<unsigned long long>(totals.requests),
-               static_cast<unsigned long long>(totals.hits),
-               static_cast<unsigned long long>(totals.stored),
-               static_cast<unsigned long long>(totals.misses),
-               totals.stale ? (", " + std::to_string(totals.stale) + " stale").c_str() : "",
-               util::format_size(totals.bytes_from_store).c_str(),
-               util::format_size(totals.bytes_from_upstream).c_str(),
-               static_cast<unsigned long long>(retries));
-  if (misses.empty()) return;
-  std::fprintf(stderr, "hubcache: missed:\n");
-  for (std::size_t i = 0; i < misses.size() && i < k_misses_shown; ++i) {
-    std::fprintf(stderr, "  %s %s (%d)\n", misses[i].method.c_str(),
-                 util::printable(misses[i].url, std::string_view::npos).c_str(),
-                 misses[i].status);
+// Appends `markdown` to the file $GITHUB_STEP_SUMMARY names, when it is set: a summary where
+// CI shows it. A failure to write is said and does not change the run's status.
+void append_step_summary(const std::string& markdown) {
+  const char* path = std::getenv("GITHUB_STEP_SUMMARY");
+  if (!path || !*path) return;
+  std::ofstream out(path, std::ios::app | std::ios::binary);
+  out << markdown;
+  if (!out) {
+    std::fprintf(stderr, "hubcache: warning: cannot append to $GITHUB_STEP_SUMMARY (%s)\n",
+                 util::printable(path).c_str());
   }
-  if (misses.size() > k_misses_shown) {
-    std::fprintf(stderr, "  ... and %zu more (see --report)\n", misses.size() - k_misses_shown);
-  }
-}
-
-nlohmann::json request_json(const cache::RunRequest& r) {
-  return {{"method", r.method}, {"url", r.url},     {"status", r.status},
-          {"cache", r.cache},   {"bytes", r.bytes}, {"count", r.count}};
 }
 
 int run_command(const GlobalOptions& global, const RunOptions& options) {
-  cache::RunTally tally(upstream::parse_url(options.engine.upstream)
-                            .map([](const upstream::Url& u) { return u.origin(); })
-                            .value_or(options.engine.upstream));
+  const std::string origin = upstream::parse_url(options.engine.upstream)
+                                 .map([](const upstream::Url& u) { return u.origin(); })
+                                 .value_or(options.engine.upstream);
+  cache::RunTally tally(origin);
   auto engine = Engine::open(global, options.engine, /*handle_signals=*/false,
                              [&tally](const http::AccessRecord& r) { tally.add(r); });
   if (!engine) {
@@ -167,7 +176,9 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
     server.join();
     return report(bundle.error());
   }
-  auto child = spawn(options.command, child_environment(client_environment(endpoint, *bundle)));
+  auto child = spawn(options.command,
+                     child_environment(client_environment(endpoint, *bundle),
+                                       options.quiet_env ? quiet_environment() : Environment{}));
   if (child) {
     g_child = *child;
     install_forwarding();
@@ -181,11 +192,17 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
     return 127;  // as a shell says "command not found"
   }
 
-  auto totals = tally.totals();
-  totals.bytes_from_upstream = (*engine)->counter("hubcache_upstream_bytes_total");
-  const auto misses = tally.requests(/*misses_only=*/true);
-  const auto retries = (*engine)->counter("hubcache_upstream_retries_total");
-  print_summary(totals, misses, retries);
+  RunOutcome run;
+  run.totals = tally.totals();
+  run.totals.bytes_from_upstream = (*engine)->counter("hubcache_upstream_bytes_total");
+  run.misses = tally.misses();
+  run.side_requests = tally.side_requests();
+  run.retries = (*engine)->counter("hubcache_upstream_retries_total");
+  run.origin = origin;
+  run.mode = options.engine.mode;
+  print_summary(run);
+  append_step_summary(step_summary_markdown(run, options.command));
+  const auto& totals = run.totals;
   if (!options.report.empty()) {
     nlohmann::json report = {
         {"command", options.command},
@@ -199,23 +216,30 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
         {"hits", totals.hits},
         {"stored", totals.stored},
         {"misses", totals.misses},
+        {"optional", totals.optional},
         {"stale", totals.stale},
         {"bytes_from_store", totals.bytes_from_store},
         {"bytes_from_upstream", totals.bytes_from_upstream},
-        {"retries", retries},
+        {"retries", run.retries},
         {"missed", nlohmann::json::array()},
+        {"side_requests", nlohmann::json::array()},
         {"served", nlohmann::json::array()}};
-    for (const auto& r : misses) report["missed"].push_back(request_json(r));
-    for (const auto& r : tally.requests()) report["served"].push_back(request_json(r));
+    for (const auto& r : run.misses) report["missed"].push_back(request_json(r, run));
+    for (const auto& r : run.side_requests) report["side_requests"].push_back(request_json(r, run));
+    for (const auto& r : tally.requests()) report["served"].push_back(request_json(r, run));
     if (auto written =
             util::write_file_atomically(options.report, util::to_json_text(report, 2) + "\n");
         !written) {
       return cli::report(written.error());
     }
   }
-  if (options.strict && totals.misses > 0) {
-    std::fprintf(stderr, "hubcache: --strict: %llu request%s missed; exiting 3\n",
-                 static_cast<unsigned long long>(totals.misses), totals.misses == 1 ? "" : "s");
+  const auto strict = strictness(options.strict);
+  const std::uint64_t failing =
+      strict == Strict::off ? 0 : totals.misses + (strict == Strict::all ? totals.optional : 0);
+  if (failing > 0) {
+    std::fprintf(stderr, "hubcache: --strict%s: %llu request%s missed; exiting 3\n",
+                 strict == Strict::all ? "=all" : "", static_cast<unsigned long long>(failing),
+                 failing == 1 ? "" : "s");
     return k_exit_strict_miss;
   }
   return status;
@@ -233,11 +257,23 @@ Command add_run(CLI::App& parent, GlobalOptions& global) {
   add_engine_options(*app, options->engine);
   app->add_option("--report", options->report, "Write what was served as JSON to FILE")
       ->type_name("FILE");
-  app->add_flag("--strict", options->strict,
-                "Exit 3 if any request missed (not recorded in replay, or upstream failed)");
+  app->add_flag("--strict{needed}", options->strict,
+                "Exit 3 if any request missed: not recorded (replay), not an allowed origin, or "
+                "upstream failed. Side requests (telemetry, update checks, download counters, "
+                "the dataset viewer) are optional and never fail it; --strict=all counts them "
+                "too")
+      ->check(CLI::IsMember({"needed", "all"}));
+  app->add_flag("!--no-quiet-env", options->quiet_env,
+                "Do not set the variables that stop telemetry, update checks and download "
+                "counters (see 'hubcache env')");
   app->footer("The command follows --, passed on verbatim. It gets HF_ENDPOINT, HTTP(S)_PROXY and "
               "NO_PROXY (both cases), and REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE, "
-              "NODE_EXTRA_CA_CERTS, PIP_CERT pointing at STORE/ca/bundle.pem.\nExit status: the command's own (128+N if killed by signal N), 3 with --strict when "
+              "NODE_EXTRA_CA_CERTS, PIP_CERT, GIT_SSL_CAINFO pointing at STORE/ca/bundle.pem; and, unless set "
+              "already or --no-quiet-env, the variables that stop the ecosystem's side requests "
+              "(HF_HUB_DISABLE_TELEMETRY=1, HF_HUB_DISABLE_UPDATE_CHECK=1, "
+              "HF_UPDATE_DOWNLOAD_COUNTS=0, DO_NOT_TRACK=1, ...: 'hubcache env' lists them).\n"
+              "With $GITHUB_STEP_SUMMARY set, a Markdown summary is appended to it.\n"
+              "Exit status: the command's own (128+N if killed by signal N), 3 with --strict when "
               "anything missed, 127 if the command cannot be started.");
   return {app, [&global, options]() -> int {
             options->command = global.command;

@@ -456,6 +456,7 @@ awaitable<bool> Connection::send(const Request& request, Response& response, boo
   const std::optional<std::string> range_header = request.header("Range");
   int status = response.status;
   record.cache = response.cache;
+  record.optional = response.optional;
 
   // What the body is and how long, when known.
   std::optional<std::uint64_t> size;

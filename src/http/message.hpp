@@ -82,8 +82,11 @@ struct Response {
   int status = 200;
   util::Headers headers;  // Content-Length and framing are the server's business
   std::variant<std::monostate, std::string, FileBody, std::shared_ptr<GrowingBody>> body;
-  std::string cache;  // X-Hubcache value and access-log field: hit|stored|miss|stale, "" if none
+  std::string cache;  // X-Hubcache value and access-log field: hit|stored|miss|stale|optional, "" if none
   std::optional<std::int64_t> upstream_ms;
+  // A side request no test depends on (cache/side_requests): what it is ("datasets' download
+  // counter"). A run never counts it as a miss; `cache` is "optional" when replay made it up.
+  std::string optional;
 
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
 };
@@ -104,6 +107,7 @@ struct AccessRecord {
   std::int64_t ms = 0;
   std::optional<std::int64_t> upstream_ms;
   bool aborted = false;  // the body was cut short on purpose (upstream broke)
+  std::string optional;  // Response::optional
 };
 
 } // namespace http

@@ -5,6 +5,7 @@
 #include "cache/forwarded_headers.hpp"
 #include "cache/mirror_url.hpp"
 #include "cache/responses.hpp"
+#include "cache/side_requests.hpp"
 #include "upstream/signed_url.hpp"
 #include "hub/listing.hpp"
 #include "hub/routes.hpp"
@@ -123,7 +124,10 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
 void HubRoutes::api(const http::Request& request, const Target& target, http::Respond respond) {
   if (target.route == Route::telemetry) {
     // Best-effort pings from the clients: answered here, never recorded or sent on.
-    respond(http::Response::text(200, ""));
+    const auto* side = cache::match_side_request("GET", cache::SideHost::hub, "", "/api/telemetry/");
+    auto response = http::Response::text(200, "");
+    if (side) response = cache::offline_answer(*side);
+    respond(std::move(response));
     return;
   }
   if (target.route == Route::xet_token) {

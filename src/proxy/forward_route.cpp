@@ -1,5 +1,6 @@
 #include "proxy/forward_route.hpp"
 
+#include "cache/side_requests.hpp"
 #include "hub/target.hpp"
 
 namespace proxy {
@@ -8,6 +9,33 @@ namespace {
 
 bool is_absolute_form(std::string_view target) {
   return target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0;
+}
+
+// A refusal is a miss: a run counts it, and --strict fails on it in record as in replay.
+http::Response refused(std::string why) {
+  auto response = http::Response::text(403, std::move(why));
+  response.cache = "miss";
+  return response;
+}
+
+// http://datasets-server.NAME:PORT/... with PORT ours: `datasets` asking hubcache (its
+// HF_ENDPOINT) for the dataset viewer.
+bool addresses_our_viewer(const upstream::Url& url, const ForwardOptions& options) {
+  return options.dataset_viewer && options.own_port && url.scheme == "http" &&
+         url.host.starts_with("datasets-server.") && url.port == options.own_port->load();
+}
+
+// The side request's reason on whatever the store or upstream answered; its offline answer
+// instead of a miss, as the client would have fared offline.
+http::Respond as_side_request(const cache::SideRequest& side, http::Respond respond) {
+  return [&side, respond = std::move(respond)](http::Response response) {
+    if (response.cache == "miss") {
+      response = cache::offline_answer(side);
+    } else {
+      response.optional = std::string(side.what);
+    }
+    respond(std::move(response));
+  };
 }
 
 } // namespace
@@ -43,10 +71,10 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
       // Replay answers from the store only, so it tunnels to what the store knows.
       const bool replay = exchanges.mode() == cache::Mode::replay;
       const bool accepted = upstream::allowed(options.allow, *origin) ||
+                            (origin->port == 443 && cache::is_side_host(origin->host)) ||
                             (replay && exchanges.holds_origin(*origin));
       if (!accepted) {
-        const auto why = replay ? replay_refusal(*origin) : refusal(*origin);
-        respond(http::Response::text(403, why));
+        respond(refused(replay ? replay_refusal(*origin) : refusal(*origin)));
         return;
       }
       respond(http::Response::text(200, ""));
@@ -61,8 +89,29 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
       respond(http::Response::text(400, "hubcache: " + url.error().message + "\n"));
       return;
     }
-    if (exchanges.mode() != cache::Mode::replay && !upstream::allowed(options.allow, *url)) {
-      respond(http::Response::text(403, refusal(*url)));
+    auto where = cache::SideHost::named;
+    if (addresses_our_viewer(*url, options)) {
+      auto viewer = *options.dataset_viewer;
+      viewer.path = url->path;
+      viewer.query = url->query;
+      url = std::move(viewer);
+      request.addressed_origin = options.dataset_viewer->origin();
+    }
+    if (options.dataset_viewer && url->origin() == options.dataset_viewer->origin()) {
+      where = cache::SideHost::dataset_viewer;
+    }
+    const bool may_fetch =
+        exchanges.mode() == cache::Mode::replay || upstream::allowed(options.allow, *url);
+    if (const auto* side = cache::match_side_request(request.method, where, url->host, url->path)) {
+      if (!may_fetch) {
+        respond(cache::offline_answer(*side));
+        return;
+      }
+      exchanges.handle(request, *url, as_side_request(*side, std::move(respond)));
+      return;
+    }
+    if (!may_fetch) {
+      respond(refused(refusal(*url)));
       return;
     }
     if (url->origin() == options.hub_upstream.origin()) {

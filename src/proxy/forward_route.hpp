@@ -11,6 +11,9 @@
 #include "upstream/allow_list.hpp"
 #include "upstream/url.hpp"
 
+#include <atomic>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace proxy {
@@ -24,6 +27,12 @@ struct ForwardOptions {
   upstream::AllowList allow;
   // The Hub that `hub` mirrors: absolute-form requests to its origin go to `hub`.
   upstream::Url hub_upstream;
+  // The Hub's dataset viewer (--dataset-viewer). `datasets` derives its host from HF_ENDPOINT
+  // (`datasets-server.` + the endpoint's host), so what arrives here is
+  // http://datasets-server.<any name of hubcache>:<our port>: it is sent to this origin instead.
+  std::optional<upstream::Url> dataset_viewer;
+  // The port hubcache listens on, known once it listens (0 before).
+  std::shared_ptr<const std::atomic<int>> own_port;
 };
 
 // A handler for absolute-form requests and CONNECT that passes origin-form ones to
@@ -31,6 +40,10 @@ struct ForwardOptions {
 http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
                               hub::HubRoutes& hub, http::Handler origin_form);
 
+// Side requests (cache/side_requests) are told apart by their URL: a CONNECT to a host some
+// of them use is accepted even when it is not allowed, and what replay cannot answer from the
+// store, or a record may not fetch, gets the side request's offline answer.
+//
 // The body of the 403 for an origin outside the allow-list: it names the origin and the
 // exact --allow-host pattern that would allow it.
 std::string refusal(const upstream::Url& origin);

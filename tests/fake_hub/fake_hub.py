@@ -128,6 +128,11 @@ class FakeHub:
         """`--upstream` this Hub, and allow_args()."""
         return ["--upstream", self.url, *self.allow_args()]
 
+    def viewer_args(self):
+        """For `serve` and `run`: this Hub's dataset viewer, which answers on the Hub's own
+        port here (huggingface.co has datasets-server.huggingface.co, hubcache's default)."""
+        return ["--dataset-viewer", self.url]
+
     def add_repo(self, repo_id, files, repo_type="model", branch="main", **options):
         repo = Repo(repo_type, repo_id, **options)
         with self.lock:

@@ -193,9 +193,9 @@ def fake_hub():
 class PortSentinel:
     """Counting listeners (origin.CountingListener) on the ports a stopped server used."""
 
-    def __init__(self, ports):
+    def __init__(self, ports, host="127.0.0.1"):
         from origin import CountingListener
-        self.listeners = [CountingListener(port) for port in ports]
+        self.listeners = [CountingListener(port, host=host) for port in ports]
 
     @property
     def connections(self):
@@ -210,8 +210,8 @@ class PortSentinel:
 def sentinel():
     made = []
 
-    def watch(*ports):
-        s = PortSentinel(ports)
+    def watch(*ports, host="127.0.0.1"):
+        s = PortSentinel(ports, host=host)
         made.append(s)
         return s
 

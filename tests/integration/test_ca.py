@@ -45,7 +45,7 @@ def test_env_prints_what_run_sets(hubcache, tmp_path):
         assert values[name] == "http://127.0.0.1:9999"
     bundle = hubcache.store / "ca" / "bundle.pem"
     for name in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
-                 "PIP_CERT"):
+                 "PIP_CERT", "GIT_SSL_CAINFO"):
         assert values[name] == str(bundle)
     assert bundle.read_text().endswith((hubcache.store / "ca" / "ca.pem").read_text())
     github = hubcache.run("env", "--format", "github").stdout.splitlines()

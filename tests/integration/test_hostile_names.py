@@ -116,7 +116,7 @@ def test_issue14_a_crafted_archive_names_nothing_outside_and_no_nul_aliases(
     fake_hub.stop()
     replay = serve(fake_hub.url, "--mode", "replay")
     aliased = requests.get(replay.url(f"/{BERT}/resolve/{commit}/a"))
-    assert aliased.status_code in (404, 504) and aliased.content != config
+    assert aliased.status_code in (404, 501) and aliased.content != config
     assert requests.get(replay.url(f"/{BERT}/resolve/{commit}/a%00b.json")).status_code == 400
 
 
@@ -205,7 +205,7 @@ def test_issue14_a_head_on_a_hub_file_fetches_no_body(fake_hub, serve, hubcache)
     replay = serve(fake_hub.url, "--mode", "replay")
     again = requests.head(replay.url(path))
     assert (again.status_code, again.headers["Content-Length"]) == (200, str(size))
-    assert requests.get(replay.url(path)).status_code == 504  # the body was never recorded
+    assert requests.get(replay.url(path)).status_code == 501  # the body was never recorded
 
 
 def test_issue14_export_no_symlinks_shares_no_inode_with_the_store(fake_hub, serve, hubcache,

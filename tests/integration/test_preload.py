@@ -263,7 +263,7 @@ print(other.status_code, other.text.splitlines()[0])
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.splitlines()
     assert first == hashlib.sha256(weights).hexdigest()
-    assert second.startswith(f"504 hubcache: not in the lock {narrow_lock}: GET "), second
+    assert second.startswith(f"501 hubcache: not in the lock {narrow_lock}: GET "), second
 
 
 def test_lock_from_a_run_report_names_only_what_the_run_used(hubcache, fake_hub, tmp_path):

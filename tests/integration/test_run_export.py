@@ -63,7 +63,7 @@ def test_run_strict_exits_3_and_names_the_miss(hubcache, fake_hub, tmp_path):
     done = run_cmd(hubcache, "--upstream", fake_hub.url, "--mode", "replay", "--strict",
                    "--report", str(report), "--", sys.executable, "-c", script)
     assert done.returncode == 3, done.stderr
-    assert done.stdout.strip() == "504"
+    assert done.stdout.strip() == "501"
     assert f"GET {fake_hub.url}/hubcache-demo/tiny-bert/resolve/main/never-recorded.bin" in done.stderr
     assert "--strict: 1 request missed" in done.stderr
     missed = json.loads(report.read_text())["missed"]

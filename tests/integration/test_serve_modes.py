@@ -32,7 +32,7 @@ def test_replay_serves_hits_and_never_connects_out(serve, hubcache, tmp_path):
         assert requests.head(replayer.url("/model/config.json")).headers["Content-Length"] == "8"
         assert requests.get(replayer.url("/model/missing")).status_code == 404
         miss = requests.get(replayer.url("/model/never-recorded.bin?x=1"))
-        assert miss.status_code == 504
+        assert miss.status_code == 501
         assert miss.headers["X-Hubcache"] == "miss"
         assert f"http://127.0.0.1:{port}/model/never-recorded.bin?x=1" in miss.text
         assert "--mode record" in miss.text

@@ -38,6 +38,17 @@ TEST(ForwardedHeaders, TheVariantKeyNamesWhatSelectsTheAnswer) {
   EXPECT_EQ(cache::variant_key({{"Content-Type", "application/json"}}, "GET"), "");
 }
 
+// Issue 15: git gzips a large git-upload-pack request; the upstream must be told so, and a
+// body's encoding is part of what selects the answer.
+TEST(ForwardedHeaders, APostBodysContentEncodingGoesUpstreamAndIsKeyed) {
+  const util::Headers gzipped = {{"Content-Type", "application/x-git-upload-pack-request"},
+                                 {"Content-Encoding", "gzip"}};
+  EXPECT_EQ(cache::forwarded_headers(gzipped, Upstream::origin), gzipped);
+  EXPECT_EQ(cache::variant_key(gzipped, "POST"),
+            " content-type=application/x-git-upload-pack-request content-encoding=gzip");
+  EXPECT_EQ(cache::variant_key({{"Content-Encoding", "gzip"}}, "GET"), "");
+}
+
 TEST(ForwardedHeaders, AnAnswerThatVariesOnMoreThanItsKeyIsNotRecorded) {
   EXPECT_FALSE(cache::varies_beyond_key({{"Vary", "Accept-Encoding, Accept"}}));
   EXPECT_FALSE(cache::varies_beyond_key({{"Vary", "Accept-Language"}, {"Vary", "Origin"}}));
