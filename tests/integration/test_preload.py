@@ -299,6 +299,43 @@ print(other.status_code, other.text.splitlines()[0])
     assert second.startswith(f"501 hubcache: not in the lock {narrow_lock}: GET "), second
 
 
+def test_issue15_replay_under_a_lock_answers_the_404s_clients_probe_for(hubcache, fake_hub, tmp_path):
+    # transformers asks for files the repo does not have (added_tokens.json, chat_template.jinja):
+    # at a commit the lock names, the commit's complete file list says 404 EntryNotFound, as
+    # the Hub does; a file the repo has but the lock leaves out is still refused.
+    path = manifest(tmp_path, f"{BERT} include=*.json,*.txt,*.safetensors\n")
+    assert hubcache.run("preload", *fake_hub.upstream_args(), path).returncode == 0
+    lockfile = tmp_path / "hubcache.lock"
+    assert hubcache.run("lock", "-o", lockfile).returncode == 0
+    narrow = tmp_path / "narrow.lock"
+    narrow.write_text("".join(line + "\n" for line in lockfile.read_text().splitlines()
+                              if "vocab.txt" not in line))
+    fake_hub.stop()
+    script = f"""
+from huggingface_hub import hf_hub_download
+from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+from transformers import AutoTokenizer
+print(AutoTokenizer.from_pretrained({BERT!r})("hello world")["input_ids"])
+try:
+    hf_hub_download({BERT!r}, "added_tokens.json")
+except EntryNotFoundError:
+    print("absent")
+try:
+    hf_hub_download({BERT!r}, "vocab.txt")
+except LocalEntryNotFoundError:
+    print("not locked")
+"""
+    report = tmp_path / "report.json"
+    done = hubcache.run("run", "--mode", "replay", "--strict", "--lock", narrow, "--upstream",
+                        fake_hub.url, "--report", report, "--", sys.executable, "-c", script,
+                        env={**os.environ, "HF_HUB_CACHE": str(tmp_path / "c")})
+    assert done.stdout.splitlines() == ["[2, 5, 6, 3]", "absent", "not locked"], done.stderr
+    # The one miss is the file the lock leaves out, not the probes.
+    missed = json.loads(report.read_text())["missed"]
+    assert {m["url"].rsplit("/", 1)[1] for m in missed} == {"vocab.txt"}, missed
+    assert done.returncode == 3
+
+
 def test_lock_from_a_run_report_names_only_what_the_run_used(hubcache, fake_hub, tmp_path):
     path = manifest(tmp_path, f"{BERT}\n")
     assert hubcache.run("preload", *fake_hub.upstream_args(), path).returncode == 0
