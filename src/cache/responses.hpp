@@ -34,7 +34,9 @@ void count_stale_answer(util::Metrics& metrics);
 // the upstream (or the remote tier) was unreachable, 504 when it timed out, 500 when our
 // store failed. The body names `what` and says which, never `error`'s detail: curl's words,
 // addresses and ports would tell any client what listens where (issue 14). The detail goes
-// to the operator, through `notice` (and the fetcher's throttle log lines).
+// to the operator, through `notice` (and the fetcher's throttle log lines). The notice is the
+// body's text without "hubcache: ", then ": " and the cause: preload, the operator's own client,
+// finds a failure's cause by it (preload/failure_causes.hpp).
 http::Response upstream_failure(util::Metrics& metrics, const Notice& notice,
                                 const std::string& what, const util::Error& error);
 

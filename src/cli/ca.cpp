@@ -18,7 +18,9 @@ struct CaOptions {
 };
 
 int run_ca(const GlobalOptions& global, const CaOptions& options) {
-  auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
+  // Like every command but the engine's (serve, run, preload) and import: a mistyped --store
+  // is said, not silently made (issue 15).
+  auto store = open_existing_store(global);
   if (!store) return report(store.error());
   auto ca = proxy::CertificateAuthority::open_or_create((*store)->layout().ca_dir());
   if (!ca) return report(ca.error());

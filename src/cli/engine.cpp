@@ -223,7 +223,8 @@ void Engine::serve() {
 tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const GlobalOptions& global,
                                                                       const EngineOptions& options,
                                                                       bool handle_signals,
-                                                                      AccessObserver observer) {
+                                                                      AccessObserver observer,
+                                                                      NoticeObserver notices) {
   const auto fail = [](int code, std::string message) {
     return tl::unexpected(OpenError{code, std::move(message)});
   };
@@ -253,6 +254,11 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   e.options = options;
   e.upstream_url = *upstream_url;
   e.observer = std::move(observer);
+  // Every notice goes to stderr; `notices` sees it too (preload names a failure's cause).
+  const cache::Notice tell = [notices = std::move(notices)](const std::string& line) {
+    notice(line);
+    if (notices) notices(line);
+  };
   // What `datasets` asks at datasets-server.<HF_ENDPOINT host> goes to the upstream's viewer.
   upstream::Url viewer = e.upstream_url;
   viewer.host = "datasets-server." + viewer.host;
@@ -336,7 +342,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   } catch (const std::exception& error) {
     return fail(k_exit_failure, error.what());
   }
-  auto remote = open_remote_tier(options.remote, e.metrics, notice);
+  auto remote = open_remote_tier(options.remote, e.metrics, tell);
   if (!remote) return fail(k_exit_failure, remote.error().message);
   e.remote = std::move(*remote);
   cache_options.remote = e.remote.get();
@@ -351,7 +357,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   fetches_options.keep = options.keep_fetches;
   fetches_options.metrics = &e.metrics;
   try {
-    e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, notice, fetches_options);
+    e.fetches = std::make_unique<cache::Fetches>(*e.store, *e.fetcher, tell, fetches_options);
   } catch (const std::system_error& error) {
     return fail(k_exit_failure, "cannot start " + std::to_string(options.max_fetches) +
                                     " fetch threads (--max-fetches): " + error.what());
@@ -362,7 +368,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   e.metrics.gauge("hubcache_fetches_queued", "Fetches waiting for a free fetching thread",
                   [&fetches] { return static_cast<double>(fetches.queued()); });
   e.exchanges = std::make_unique<cache::Cache>(cache_options, *e.store, *e.fetches, *e.scopes,
-                                               e.metrics, notice);
+                                               e.metrics, tell);
   hub::HubOptions hub_options;
   hub_options.mode = options.mode;
   hub_options.share_private = options.share_private;
@@ -371,7 +377,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   hub_options.lock_path = options.lock;
   hub_options.remote = e.remote.get();
   e.hub = std::make_unique<hub::HubRoutes>(hub_options, *e.store, *e.fetches, *e.scopes, e.metrics,
-                                           notice, e.upstream_url);
+                                           tell, e.upstream_url);
 
   auto& index = e.store->index();
   const auto count = [&index](auto field) {
@@ -458,25 +464,25 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   server_options.idle_timeout = seconds(options.client_timeout);
   server_options.write_timeout = seconds(options.client_timeout);
   server_options.drain_timeout = seconds(options.drain_timeout);
-  server_options.notice = notice;
+  server_options.notice = tell;
   const AccessObserver& seen = e.observer;
   // CONNECT tunnels present a leaf of the store's CA, made on the first tunnel.
   const auto ca_dir = e.store->layout().ca_dir();
   server_options.tls_identities =
-      [ca_dir, ca = std::make_shared<CaSlot>()](
+      [ca_dir, tell, ca = std::make_shared<CaSlot>()](
           const util::HostName& host) -> std::optional<http::TlsIdentity> {
     std::lock_guard lock(ca->mutex);
     if (!ca->authority) {
       auto opened = proxy::CertificateAuthority::open_or_create(ca_dir);
       if (!opened) {
-        notice("CONNECT " + host.text() + " refused: " + opened.error().message);
+        tell("CONNECT " + host.text() + " refused: " + opened.error().message);
         return std::nullopt;
       }
       ca->authority = std::move(*opened);
     }
     auto leaf = ca->authority->leaf_for(host);
     if (!leaf) {
-      notice("CONNECT " + host.text() + " refused: " + leaf.error().message);
+      tell("CONNECT " + host.text() + " refused: " + leaf.error().message);
       return std::nullopt;
     }
     return http::TlsIdentity{(*leaf)->certificate_pem, (*leaf)->key_pem};

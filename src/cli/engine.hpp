@@ -55,6 +55,8 @@ void add_engine_options(CLI::App& app, EngineOptions& options);
 
 // Sees every access record (from the server's threads).
 using AccessObserver = std::function<void(const http::AccessRecord&)>;
+// Sees every notice the engine prints on stderr (from any thread).
+using NoticeObserver = std::function<void(const std::string&)>;
 
 // A running engine: open() wires everything and listens; serve() answers until stop().
 class Engine {
@@ -67,7 +69,8 @@ public:
   static tl::expected<std::unique_ptr<Engine>, OpenError> open(const GlobalOptions& global,
                                                                const EngineOptions& options,
                                                                bool handle_signals,
-                                                               AccessObserver observer = {});
+                                                               AccessObserver observer = {},
+                                                               NoticeObserver notices = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

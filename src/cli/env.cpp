@@ -28,7 +28,9 @@ std::string shell_quote(const std::string& text) {
 }
 
 int run_env(const GlobalOptions& global, const EnvOptions& options) {
-  auto store = store::Store::open(global.store, store::OpenMode::create_if_missing);
+  // Like every command but the engine's (serve, run, preload) and import: a mistyped --store
+  // is said, not silently made (issue 15).
+  auto store = open_existing_store(global);
   if (!store) return report(store.error());
   auto bundle = write_client_bundle((*store)->layout().ca_dir());
   if (!bundle) return report(bundle.error());

@@ -12,6 +12,7 @@
 #include "util/utf8.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
@@ -81,6 +82,16 @@ int run_mount(const GlobalOptions& global, const MountCliOptions& options) {
   return k_exit_ok;
 }
 
+// A mount hides what its directory holds until it is unmounted: files a job or a person put
+// there would vanish without a word, so a directory that is not empty is refused (issue 15).
+std::string empty_directory(const std::string& path) {
+  std::error_code ec;
+  const bool empty = std::filesystem::is_empty(path, ec);
+  if (ec) return "cannot read " + path + ": " + ec.message();
+  return empty ? std::string()
+               : path + " is not empty (a mount would hide its files); give an empty directory";
+}
+
 } // namespace
 
 Command add_mount(CLI::App& parent, GlobalOptions& global) {
@@ -90,7 +101,8 @@ Command add_mount(CLI::App& parent, GlobalOptions& global) {
   add_store_option(*app, global);
   app->add_option("MOUNTPOINT", options->mountpoint, "An empty directory")
       ->required()
-      ->check(CLI::ExistingDirectory);
+      ->check(CLI::ExistingDirectory)
+      ->check(empty_directory);
   add_remote_options(*app, options->remote, "A hubcache bucket whose refs and files are shown, fetched on first read");
   add_size_option(*app, "--max-size", options->max_size,
                   "Bound the local store to SIZE: least recently used blobs make room");

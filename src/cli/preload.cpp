@@ -8,6 +8,7 @@
 #include "cli/remote_options.hpp"
 #include "hub/lockfile.hpp"
 #include "preload/drift.hpp"
+#include "preload/failure_causes.hpp"
 #include "preload/preload.hpp"
 #include "remote/publish.hpp"
 #include "upstream/url.hpp"
@@ -279,7 +280,11 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   if (lock) {
     for (const auto& url : lock->urls()) allow_origin(url.url);
   }
-  auto engine = Engine::open(global, engine_options, /*handle_signals=*/false);
+  // The engine tells its clients only that a fetch failed; preload is the operator, and names
+  // the cause from the engine's notice for the same failure.
+  preload::FailureCauses causes;
+  auto engine = Engine::open(global, engine_options, /*handle_signals=*/false, {},
+                             [&causes](const std::string& line) { causes.note(line); });
   if (!engine) {
     std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
     return engine.error().exit_code;
@@ -307,7 +312,7 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   std::optional<std::string> token;
   if (const char* t = std::getenv("HF_TOKEN"); t && *t) token = t;
   preload::EngineClient client("http://127.0.0.1:" + std::to_string((*engine)->port()), bundle,
-                               token);
+                               token, &causes);
   ProgressObserver observer(options.json);
   preload::PreloadOptions preload_options;
   preload_options.jobs = options.jobs;

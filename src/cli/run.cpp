@@ -245,6 +245,17 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
   return status;
 }
 
+// CLI11 builds "Usage: hubcache run [OPTIONS]" from the flags alone; the command after --
+// is taken off before CLI11 parses (main.cpp), so the usage line names it here (issue 15).
+class RunUsage final : public CLI::Formatter {
+public:
+  std::string make_usage(const CLI::App* app, std::string name) const override {
+    std::string line = CLI::Formatter::make_usage(app, std::move(name));
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    return line + " -- CMD [ARGS...]\n";
+  }
+};
+
 } // namespace
 
 Command add_run(CLI::App& parent, GlobalOptions& global) {
@@ -253,6 +264,7 @@ Command add_run(CLI::App& parent, GlobalOptions& global) {
   auto* app = parent.add_subcommand(
       "run", "Run a command with HF_ENDPOINT and HTTPS_PROXY on hubcache: record its downloads, "
              "or replay them");
+  app->formatter(std::make_shared<RunUsage>());
   add_store_option(*app, global);
   add_engine_options(*app, options->engine);
   app->add_option("--report", options->report, "Write what was served as JSON to FILE")

@@ -3,6 +3,7 @@
 #include "hub/target.hpp"
 
 #include <charconv>
+#include <vector>
 
 namespace hub {
 
@@ -21,17 +22,27 @@ std::optional<std::uint64_t> number(const std::optional<std::string>& text) {
 
 std::optional<FileMeta> file_meta(const upstream::ResponseHead& head) {
   if (head.status != 200) return std::nullopt;
-  // The Hub's own answer is the first hop that speaks of the file: the 302 of an LFS file
-  // or the 200 itself, after any 307 of a renamed repo (which says nothing of it). A CDN's
-  // headers never count.
-  const util::Headers* found = &head.headers;
-  for (const auto& hop : head.redirects) {
-    if (util::find_header(hop.headers, "X-Repo-Commit") ||
-        util::find_header(hop.headers, "X-Linked-Etag")) {
-      found = &hop.headers;
+  // The Hub's own answer is the first hop that describes the file: the 302 of an LFS file
+  // (X-Linked-*), or the 200 with an ETag. Before it may come a 307 of a renamed repo (which
+  // says nothing of the file), or the 307 to /api/resolve-cache/ the Hub answers for a small
+  // file since 2025 (hf-protocol.md §11.1), which names the commit but no ETag: the 200 it
+  // leads to does. A CDN's headers never count: it answers after the 302.
+  std::vector<const util::Headers*> hops;
+  for (const auto& hop : head.redirects) hops.push_back(&hop.headers);
+  hops.push_back(&head.headers);
+  const util::Headers* found = nullptr;
+  std::optional<std::string> named;  // the commit an earlier hop named
+  for (const util::Headers* hop : hops) {
+    const auto commit = util::find_header(*hop, "X-Repo-Commit");
+    if (util::find_header(*hop, "X-Linked-Etag") || (commit && util::find_header(*hop, "ETag"))) {
+      // A hop that named one commit and led to an answer about another is no Hub's.
+      if (named && commit != named) return std::nullopt;
+      found = hop;
       break;
     }
+    if (commit && !named) named = commit;
   }
+  if (!found) return std::nullopt;
   const util::Headers& hub = *found;
   auto commit = store::CommitId::parse(util::find_header(hub, "X-Repo-Commit").value_or(""));
   if (!commit) return std::nullopt;

@@ -303,7 +303,10 @@ http::Response HubRoutes::unrecorded(const http::Request& request, const FileTar
                                      const std::optional<store::CommitId>& commit) {
   const bool in_lock = !m_options.lock || (commit && m_options.lock->file(target.type, target.repo_id,
                                                                           *commit, target.path));
-  if (commit && in_lock) {
+  // Under a lock, a known commit is one the lock names: a file its complete list lacks is
+  // absent there whether or not the lock names the path (transformers probes such paths, e.g.
+  // added_tokens.json, and a 404 is the Hub's own answer for them).
+  if (commit) {
     if (m_options.remote) open_exchange(file_list_key(target.type, target.repo_id, *commit, scope));
     auto listed = file_listed(m_store, target.type, target.repo_id, *commit, scope, target.path);
     if (listed && *listed && !**listed) return entry_not_found(target, *commit);

@@ -111,6 +111,36 @@ util::Result<std::optional<Target>> with_names(Target out, std::string_view repo
 
 } // namespace
 
+namespace {
+
+// /api/resolve-cache/{type}s/{repo}/{commit}/{path}, where the Hub's 307 sends a small file's
+// resolve since 2025 (hf-protocol.md §11.1): the same Hub object as a resolve at that commit,
+// so a client handed this URL is answered from what any resolve of the file recorded. The
+// commit tells an "org/name" repo id from a legacy "name" one; the query (the original
+// resolve and the ETag) says nothing the path does not.
+util::Result<std::optional<Target>> resolve_cache(const std::vector<std::string_view>& parts,
+                                                  Target out) {
+  const auto type = parts.size() >= 3 ? api_type(parts[2]) : std::nullopt;
+  if (!type) return other_api(std::move(out));
+  out.type = *type;
+  for (std::size_t length : {2u, 1u}) {
+    const std::size_t commit = 3 + length;
+    if (commit + 1 >= parts.size() || !is_commit(parts[commit])) continue;
+    bool ok = true;
+    for (std::size_t i = 3; i < commit; ++i) ok = ok && !parts[i].empty();
+    if (!ok) continue;
+    const std::string path = join_decoded(parts, commit + 1);
+    if (path.empty()) continue;
+    std::string repo_id(parts[3]);
+    if (length == 2) repo_id += "/" + std::string(parts[4]);
+    out.route = Route::resolve;
+    return with_names(std::move(out), repo_id, std::string(parts[commit]), path);
+  }
+  return other_api(std::move(out));
+}
+
+} // namespace
+
 util::Result<std::optional<Target>> parse_target(std::string_view target) {
   if (target.empty() || target.front() != '/') return std::nullopt;
   Target out;
@@ -125,6 +155,7 @@ util::Result<std::optional<Target>> parse_target(std::string_view target) {
       out.route = Route::telemetry;
       return std::optional<Target>(std::move(out));
     }
+    if (parts.size() >= 2 && parts[1] == "resolve-cache") return resolve_cache(parts, std::move(out));
     if (parts.size() < 3) return other_api(out);
     const auto type = api_type(parts[1]);
     if (!type || parts[2].empty()) return other_api(out);

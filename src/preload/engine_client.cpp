@@ -1,7 +1,11 @@
 #include "preload/engine_client.hpp"
 
+#include "util/utf8.hpp"
+
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 namespace preload {
@@ -9,6 +13,7 @@ namespace preload {
 namespace {
 
 constexpr std::size_t k_max_small_body = 256u << 20;
+constexpr std::size_t k_max_error_body = 4096;  // enough for any reason worth printing
 
 struct EasyDeleter {
   void operator()(CURL* e) const { curl_easy_cleanup(e); }
@@ -21,6 +26,8 @@ struct Transfer {
   util::Headers headers;
   int status = 0;
   std::string* body = nullptr;  // small answers
+  std::string* error_body = nullptr;  // the start of an answer other than 2xx
+  int status_line = 0;  // the status of the answer being received
   util::Sha256Hasher* hasher = nullptr;
   std::uint64_t bytes = 0;
   const std::function<void(std::uint64_t)>* progress = nullptr;
@@ -37,6 +44,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.rfind("HTTP/", 0) == 0) {
     t.headers.clear();  // a new response (after a 100 Continue, say)
+    const auto space = line.find(' ');
+    t.status_line = space == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(space + 1, 3)).c_str());
     return n;
   }
   if (auto header = util::parse_header_line(line)) t.headers.push_back(std::move(*header));
@@ -52,6 +61,10 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
       return 0;
     }
     t.body->append(data, n);
+  }
+  if (t.error_body && (t.status_line < 200 || t.status_line > 299) &&
+      t.error_body->size() < k_max_error_body) {
+    t.error_body->append(data, std::min(n, k_max_error_body - t.error_body->size()));
   }
   if (!t.decided) {
     t.decided = true;
@@ -107,9 +120,9 @@ util::Result<void> perform(const std::string& url, const util::Headers& headers,
 } // namespace
 
 EngineClient::EngineClient(std::string endpoint, std::string ca_bundle,
-                           std::optional<std::string> token)
+                           std::optional<std::string> token, const FailureCauses* causes)
     : m_endpoint(std::move(endpoint)), m_ca_bundle(std::move(ca_bundle)),
-      m_token(std::move(token)) {}
+      m_token(std::move(token)), m_causes(causes) {}
 
 util::Result<Reply> EngineClient::get(const std::string& target,
                                       const util::Headers& extra) const {
@@ -123,6 +136,7 @@ util::Result<Reply> EngineClient::get(const std::string& target,
   }
   reply.status = t.status;
   reply.headers = std::move(t.headers);
+  if (m_causes && reply.status >= 500) reply.cause = m_causes->find(reply.body);
   return reply;
 }
 
@@ -134,18 +148,20 @@ util::Result<Download> EngineClient::download(const std::string& target,
   util::Headers sent = headers;
   if (m_token && !via_proxy) sent.emplace_back("Authorization", "Bearer " + *m_token);
   util::Sha256Hasher hasher;
+  Download out;
   Transfer t;
   t.hash_if_hit = hash_hits ? &hasher : nullptr;
   t.progress = &progress;
+  t.error_body = &out.error_body;
   const std::string url = via_proxy ? target : m_endpoint + target;
   if (auto r = perform(url, sent, false, via_proxy ? m_endpoint : "", m_ca_bundle, t); !r) {
     return tl::unexpected(r.error());
   }
-  Download out;
   out.status = t.status;
   out.headers = std::move(t.headers);
   out.bytes = t.bytes;
   if (t.hasher) out.sha256 = hasher.finish();
+  if (m_causes && out.status >= 500) out.cause = m_causes->find(out.error_body);
   return out;
 }
 
@@ -172,12 +188,18 @@ std::optional<std::string> next_link(const util::Headers& headers) {
 }
 
 std::string error_text(const Reply& reply) {
-  if (auto message = util::find_header(reply.headers, "X-Error-Message")) return *message;
+  // Upstream text reaches the operator's terminal: made printable (control characters, bad
+  // UTF-8), one line, bounded.
+  if (!reply.cause.empty()) return util::printable(reply.cause, 400);
+  if (auto message = util::find_header(reply.headers, "X-Error-Message")) {
+    return util::printable(*message, 200);
+  }
   std::string text = reply.body.substr(0, 200);
   for (auto& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  return text;
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return util::printable(text, 200);
 }
 
 } // namespace preload

@@ -3,6 +3,7 @@
 // ask later), and through its forward proxy for plain URLs.
 #pragma once
 
+#include "preload/failure_causes.hpp"
 #include "util/headers.hpp"
 #include "util/result.hpp"
 #include "util/sha256.hpp"
@@ -18,6 +19,7 @@ struct Reply {
   int status = 0;
   util::Headers headers;
   std::string body;
+  std::string cause;  // for a failure the engine made: its notice naming why (FailureCauses)
 };
 
 struct Download {
@@ -25,6 +27,8 @@ struct Download {
   util::Headers headers;
   std::uint64_t bytes = 0;
   std::optional<util::Sha256> sha256;  // when asked for
+  std::string error_body;  // the first 4 KiB of an answer other than 2xx
+  std::string cause;       // as Reply::cause
 };
 
 // Safe from any thread (each call has its own curl handle).
@@ -32,8 +36,10 @@ class EngineClient {
 public:
   // `endpoint`: "http://127.0.0.1:PORT" (or, for --check, the Hub itself); `ca_bundle`: the
   // CAs trusted for https (the store's bundle for URLs fetched through the proxy; empty: the
-  // system's); `token`: sent as a Bearer token to the Hub routes (HF_TOKEN).
-  EngineClient(std::string endpoint, std::string ca_bundle, std::optional<std::string> token);
+  // system's); `token`: sent as a Bearer token to the Hub routes (HF_TOKEN); `causes`: the
+  // in-process engine's notices, which fill Reply::cause (null: none), outliving the client.
+  EngineClient(std::string endpoint, std::string ca_bundle, std::optional<std::string> token,
+               const FailureCauses* causes = nullptr);
 
   // A small answer from the Hub routes: `target` is "/api/...". Bodies over 256 MiB fail.
   util::Result<Reply> get(const std::string& target, const util::Headers& headers = {}) const;
@@ -52,12 +58,14 @@ private:
   std::string m_endpoint;
   std::string m_ca_bundle;
   std::optional<std::string> m_token;
+  const FailureCauses* m_causes;
 };
 
 // The target of a `Link: <URL>; rel="next"` header, if any.
 std::optional<std::string> next_link(const util::Headers& headers);
 
-// The Hub's reason for an error answer: X-Error-Message, else the start of the body.
+// Why an answer is an error, printable on one line: the engine's cause for a failure it made,
+// else the Hub's X-Error-Message, else the start of the body.
 std::string error_text(const Reply& reply);
 
 } // namespace preload

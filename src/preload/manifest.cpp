@@ -1,5 +1,7 @@
 #include "preload/manifest.hpp"
 
+#include "upstream/signed_url.hpp"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -155,7 +157,8 @@ util::Result<std::vector<Entry>> parse_manifest(std::string_view text, const std
 }
 
 std::string describe(const Entry& entry) {
-  if (const auto* url = std::get_if<UrlEntry>(&entry.what)) return url->url;
+  // Names go to the terminal and the JSON output: a URL's signature never does (security.md).
+  if (const auto* url = std::get_if<UrlEntry>(&entry.what)) return upstream::redact_url(url->url);
   const auto& repo = std::get<RepoEntry>(entry.what);
   return std::string(store::to_string(repo.type)) + ":" + repo.repo_id.str() + "@" + repo.revision.str();
 }

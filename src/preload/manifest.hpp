@@ -42,7 +42,8 @@ struct Entry {
 // "FILE:LINE: what is wrong", and no entry is returned.
 util::Result<std::vector<Entry>> parse_manifest(std::string_view text, const std::string& file);
 
-// "model:org/name@rev" or the URL: how an entry is named in progress lines and reports.
+// "model:org/name@rev" or the URL (its secret parameters removed, upstream::redact_url): how
+// an entry is named in progress lines and reports.
 std::string describe(const Entry& entry);
 
 // Whether `path` is selected by the entry's globs (huggingface_hub's allow/ignore patterns:

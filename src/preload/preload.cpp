@@ -3,6 +3,7 @@
 #include "hub/file_list.hpp"
 #include "hub/target.hpp"
 #include "preload/tree_listing.hpp"
+#include "upstream/signed_url.hpp"
 #include "util/percent.hpp"
 
 #include <nlohmann/json.hpp>
@@ -160,7 +161,7 @@ void plan_url(std::size_t index, const UrlEntry& url, EntryOutcome& outcome, Pla
   outcome.files = 1;
   FileTask task;
   task.entry = index;
-  task.label = url.url;
+  task.label = upstream::redact_url(url.url);
   task.target = url.url;
   task.sha256 = url.sha256;
   plan.add(std::move(task));
@@ -180,7 +181,7 @@ std::string fetch(const FileTask& task, const EngineClient& client,
   bytes = got->bytes;
   hit = util::find_header(got->headers, "X-Hubcache").value_or("") == "hit";
   if (got->status != 200) {
-    Reply reply{got->status, got->headers, {}};
+    Reply reply{got->status, got->headers, got->error_body, got->cause};
     return std::to_string(got->status) + " " + error_text(reply);
   }
   if (task.sha256 && got->sha256 && *got->sha256 != *task.sha256) {
@@ -322,7 +323,7 @@ std::vector<EntryOutcome> run_locked_preload(const hub::Lockfile& lock, const st
     outcome.files = 1;
     FileTask task;
     task.entry = outcomes.size();
-    task.label = url.url;
+    task.label = upstream::redact_url(url.url);
     task.target = url.url;
     task.sha256 = url.sha256;
     task.size = url.size;

@@ -1,6 +1,7 @@
 #include "remote/upload_tree.hpp"
 
 #include "remote/parallel.hpp"
+#include "util/file.hpp"
 
 #include <map>
 #include <mutex>
@@ -37,17 +38,34 @@ util::Result<UploadReport> upload_tree(const std::filesystem::path& folder, cons
   std::mutex mutex;
   for (const bool refs : {false, true}) {
     std::vector<std::pair<std::string, std::uint64_t>> batch;
+    // Refs the bucket holds with the same size: a moved ref has the same size (40 hex digits),
+    // so these are read and compared before anything is written.
+    std::vector<bool> compare;
     for (const auto& file : files) {
       if (is_ref(file.first) != refs) continue;
       auto it = present.find(file.first);
-      // A ref is small and may have moved: always written. Snapshot files are immutable.
-      if (!refs && it != present.end() && it->second == file.second) {
+      const bool same_size = it != present.end() && it->second == file.second;
+      // Snapshot files are immutable: the same key and size is the same file.
+      if (!refs && same_size) {
         ++report.unchanged;
         continue;
       }
       batch.push_back(file);
+      compare.push_back(same_size);
     }
     auto uploaded = run_parallel(batch.size(), jobs, [&](std::size_t i) -> util::Result<void> {
+      // An unchanged ref is not written again (issue 15): a reader polling the bucket, or a
+      // sync tool comparing times, sees nothing move when nothing did.
+      if (compare[i]) {
+        auto ours = util::read_small_file(folder / batch[i].first);
+        if (!ours) return tl::unexpected(ours.error());
+        auto theirs = bucket.get(batch[i].first, batch[i].second);
+        if (theirs && *theirs && **theirs == *ours) {
+          std::lock_guard lock(mutex);
+          ++report.unchanged;
+          return {};
+        }
+      }
       auto put = bucket.put_file(batch[i].first, folder / batch[i].first, false);
       if (!put) return tl::unexpected(put.error());
       std::lock_guard lock(mutex);

@@ -16,7 +16,8 @@ namespace remote {
 struct UploadReport {
   std::uint64_t files = 0;
   std::uint64_t uploaded = 0;
-  std::uint64_t unchanged = 0;  // already in the bucket with the same size
+  std::uint64_t unchanged = 0;  // already in the bucket: a file with the same size, a ref
+                                // with the same content
   std::uint64_t bytes = 0;      // uploaded
 };
 

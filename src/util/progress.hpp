@@ -8,7 +8,8 @@
 
 namespace util {
 
-// Not thread-safe. Prints nothing when `total` is 0 or the work ends quickly.
+// Not thread-safe. Prints nothing when `total` is 0. A bar is drawn only for work that lasts
+// (half a second); lines style prints a line at each 10 % step, quick work included.
 class Progress {
 public:
   enum class Style { bar, lines, none };

@@ -1,10 +1,12 @@
 """A fake Hugging Face Hub that behaves like huggingface.co as the clients see it
-(../../../shared/hf-protocol.md): resolve with X-Repo-Commit and ETags, LFS files as 302s to a
-separate CDN port with signed, expiring URLs, Xet headers, X-Error-Code errors, repo info,
-paginated tree listings, paths-info (form and JSON), gated and private repos, 429s with
-Retry-After on demand, and the dataset viewer's /info and /parquet (served on the Hub's own
-port: hubcache maps `datasets-server.<host>` there). Standard library only, so any venv can run
-it (the parquet files of demo_datasets() exist only where pyarrow is importable).
+(../../../shared/hf-protocol.md): resolve with X-Repo-Commit and ETags, small files as a relative
+307 to /api/resolve-cache/ (as huggingface.co answers since 2025, §11.1; `resolve_cache = False`
+answers them 200 directly, the older shape), LFS files as 302s to a separate CDN port with
+signed, expiring URLs, Xet headers, X-Error-Code errors, repo info, paginated tree listings,
+paths-info (form and JSON), gated and private repos, 429s with Retry-After on demand, and the
+dataset viewer's /info and /parquet (served on the Hub's own port: hubcache maps
+`datasets-server.<host>` there). Standard library only, so any venv can run it (the parquet
+files of demo_datasets() exist only where pyarrow is importable).
 
     python tests/fake_hub/fake_hub.py --demo [--port 0] [--cdn-port 0] [--port-file FILE]
                                               [--cdn-port-file FILE]
@@ -98,6 +100,9 @@ class FakeHub:
         self.cdn_rate = None  # bytes per second the CDN sends at (None: as fast as it can)
         self.viewer = {}  # dataset repo id -> {"info": {config: DatasetInfo dict}, "parquet": [...]}
         self.viewer_failure = None  # a status (404, 500): the dataset viewer answers it to all
+        # Small files: a relative 307 to /api/resolve-cache/ (the Hub since 2025), or, when
+        # False, a direct 200 (the Hub before).
+        self.resolve_cache = True
         self.hub = _Server((host, port), _HubHandler, self, tls)
         self.scheme = "https" if tls else "http"
         self.url_host = url_host or host
@@ -334,6 +339,9 @@ class _HubHandler(_Handler):
             return self.send(200, {}, b"", head_only)
         if segments in (["info"], ["parquet"]):
             return self.dataset_viewer(segments[0], query, head_only)
+        if segments[:2] == ["api", "resolve-cache"] and len(segments) >= 6 \
+                and segments[2] in TYPES:
+            return self.serve_resolve_cache(TYPES[segments[2]], segments[3:], head_only)
         if segments and segments[0] == "api" and len(segments) >= 3 and segments[1] in TYPES:
             return self.api(TYPES[segments[1]], segments[2:], query, head_only)
         repo_type = "model"
@@ -343,7 +351,7 @@ class _HubHandler(_Handler):
         for at in (1, 2):
             if len(segments) > at + 1 and segments[at] in ("resolve", "raw"):
                 return self.resolve(repo_type, "/".join(segments[:at]), segments[at + 1:],
-                                    head_only)
+                                    head_only, raw_path)
         self.send(404, {"Content-Type": "text/plain"}, b"Not Found", head_only)
 
     def find_repo(self, repo_type, repo_id, head_only):
@@ -382,7 +390,7 @@ class _HubHandler(_Handler):
         return sha
 
     # -- /resolve -----------------------------------------------------------------------------
-    def resolve(self, repo_type, repo_id, rest, head_only):
+    def resolve(self, repo_type, repo_id, rest, head_only, raw_path):
         repo = self.find_repo(repo_type, repo_id, head_only)
         if repo is None:
             return
@@ -397,8 +405,19 @@ class _HubHandler(_Handler):
                               head_only, {"X-Repo-Commit": sha})
         common = {"X-Repo-Commit": sha, "X-Request-Id": "Root=1-fake", "Vary": "Origin"}
         if not repo.is_lfs(path, data):
-            return self.send_bytes(data, {**common, "Content-Type": "text/plain; charset=utf-8",
-                                          "ETag": '"' + git_blob_sha1(data) + '"'}, head_only)
+            etag = '"' + git_blob_sha1(data) + '"'
+            if not self.hub.resolve_cache:
+                return self.send_bytes(data, {**common, "Content-Type": "text/plain; charset=utf-8",
+                                              "ETag": etag}, head_only)
+            # What huggingface.co answers since 2025 (hf-protocol.md §11.1): a relative 307,
+            # naming the commit but no ETag, to a URL at the commit that answers the body.
+            query = (urllib.parse.quote(raw_path, safe="") + "=&etag="
+                     + urllib.parse.quote(etag, safe=""))
+            location = (f"/api/resolve-cache/{repo_type}s/{repo_id}/{sha}/"
+                        f"{urllib.parse.quote(path)}?{query}")
+            return self.send(307, {**common, "Location": location, "Accept-Ranges": "bytes",
+                                   "Content-Type": "text/plain; charset=utf-8"},
+                             f"Temporary Redirect. Redirecting to {location}".encode(), head_only)
         digest = sha256_hex(data)
         xet = xet_hash(data)
         lfs = {**common, "X-Linked-Etag": f'"{digest}"', "X-Linked-Size": str(len(data)),
@@ -415,6 +434,29 @@ class _HubHandler(_Handler):
         location = self.hub.cdn_url(data)
         self.send(302, {**lfs, "Location": location, "Content-Type": "text/plain; charset=utf-8"},
                   f"Found. Redirecting to {location}".encode(), head_only)
+
+    def serve_resolve_cache(self, repo_type, segments, head_only):
+        """/api/resolve-cache/{type}s/{repo}/{commit}/{path}: a small file at a commit, with
+        its ETag and a long Cache-Control (the query the 307 added is not needed)."""
+        for at in (2, 1):
+            repo_id = "/".join(segments[:at])
+            if (repo_type, repo_id) in self.hub.repos and len(segments) > at + 1:
+                break
+        repo = self.find_repo(repo_type, repo_id, head_only)
+        if repo is None:
+            return
+        sha, path = segments[at], urllib.parse.unquote("/".join(segments[at + 1:]))
+        if sha not in repo.commits:
+            return self.error(404, "RevisionNotFound", f"Invalid rev id: {sha}", head_only)
+        data = repo.commits[sha].get(path)
+        if data is None:
+            return self.error(404, "EntryNotFound", f"{path} does not exist on \"{sha}\"",
+                              head_only, {"X-Repo-Commit": sha})
+        self.send_bytes(data, {"X-Repo-Commit": sha, "X-Request-Id": "Root=1-fake",
+                               "Content-Type": "text/plain; charset=utf-8",
+                               "ETag": '"' + git_blob_sha1(data) + '"',
+                               "Cache-Control": "public, max-age=31536000, immutable"},
+                        head_only)
 
     # -- /api ---------------------------------------------------------------------------------
     def api(self, repo_type, segments, query, head_only):

@@ -60,6 +60,11 @@ class Hubcache:
         assert done.returncode == expect_rc, done.stderr
         return json.loads(done.stdout)
 
+    def make_store(self):
+        """An empty store, made as a user makes one: by a command that starts the engine."""
+        done = self.run("run", "--", "true")
+        assert done.returncode == 0, done.stderr
+
 
 @pytest.fixture
 def hubcache(hubcache_bin: Path, store: Path) -> Hubcache:

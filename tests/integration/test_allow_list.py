@@ -151,6 +151,7 @@ def test_issue14_replay_tunnels_only_to_origins_the_store_knows(serve, https_ori
     https_origin.add("/data.bin", b"recorded through a tunnel")
     url = f"https://localhost:{https_origin.port}/data.bin"
     bundle = tmp_path / "bundle.pem"
+    hubcache.make_store()
     assert hubcache.run("ca", "--bundle", str(bundle)).returncode == 0
     recording = serve(origin.url(), "--upstream-ca", str(test_ca["ca"]),
                       "--allow-host", f"https://localhost:{https_origin.port}")

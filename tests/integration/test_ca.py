@@ -7,6 +7,7 @@ import subprocess
 
 
 def test_ca_is_made_once_with_a_private_key(hubcache, tmp_path):
+    hubcache.make_store()
     done = hubcache.run("ca")
     assert done.returncode == 0, done.stderr
     path = done.stdout.strip()
@@ -24,6 +25,7 @@ def test_ca_is_made_once_with_a_private_key(hubcache, tmp_path):
 
 
 def test_bundle_is_loadable_and_holds_the_system_cas(hubcache, tmp_path):
+    hubcache.make_store()
     bundle = tmp_path / "bundle.pem"
     info = hubcache.json("ca", "--bundle", str(bundle))
     assert info["bundle"] == str(bundle)
@@ -36,6 +38,7 @@ def test_bundle_is_loadable_and_holds_the_system_cas(hubcache, tmp_path):
 
 
 def test_env_prints_what_run_sets(hubcache, tmp_path):
+    hubcache.make_store()
     done = hubcache.run("env", "--endpoint", "http://127.0.0.1:9999")
     assert done.returncode == 0, done.stderr
     shell = subprocess.run(["sh", "-c", done.stdout + "\nenv"], capture_output=True, text=True,
@@ -51,3 +54,15 @@ def test_env_prints_what_run_sets(hubcache, tmp_path):
     github = hubcache.run("env", "--format", "github").stdout.splitlines()
     assert "HF_ENDPOINT=http://127.0.0.1:8780" in github
     assert all("=" in line and not line.startswith("export") for line in github)
+
+
+def test_issue15_ca_and_env_say_there_is_no_store_rather_than_make_one(hubcache, tmp_path):
+    # A mistyped --store is said, as every other command says it; nothing is created there.
+    for args in (["ca"], ["ca", "--bundle", str(tmp_path / "bundle.pem")], ["env"]):
+        done = hubcache.run(*args)
+        assert done.returncode == 1, args
+        assert done.stdout == ""
+        assert done.stderr == (f"hubcache: error: no store at {hubcache.store} (nothing recorded "
+                               "there yet; pass --store or set HUBCACHE_STORE)\n")
+        assert not hubcache.store.exists()
+        assert not (tmp_path / "bundle.pem").exists()

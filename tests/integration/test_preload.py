@@ -177,6 +177,39 @@ def test_a_body_that_does_not_match_its_sha256_is_not_kept(hubcache, fake_hub, f
     assert not any("/w.bin" in json.dumps(entry) for entry in listed.get("exchanges", [])), listed
 
 
+def test_issue15_a_failed_file_names_its_cause(hubcache, fake_hub, far_origin, test_ca,
+                                              tmp_path):
+    # What failed and why, not a bare "502 ": the upstream's own status and reason, or the
+    # connection error the engine told the operator; a URL's secret parameters never shown.
+    far_origin.add("/broken.bin", b"the disk is on fire\n", status=500,
+                   headers={"Content-Type": "text/plain"})
+    import socket
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    gone = f"http://127.0.0.1:{port}/gone.bin?X-Amz-Signature=SECRETSIGNATURE&Expires=1"
+    path = manifest(tmp_path, f"{far_origin.url('/broken.bin')}\n{gone}\n")
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"],
+                        "--retries", "0", "--json", path)
+    assert done.returncode == 1
+    results = json.loads(done.stdout)["results"]
+    broken, refused = (r["errors"] for r in results)
+    assert broken == [f"{far_origin.url('/broken.bin')}: 500 the disk is on fire"], broken
+    assert len(refused) == 1 and refused[0].startswith(f"http://127.0.0.1:{port}/gone.bin")
+    assert ": 502 upstream failed: GET " in refused[0]
+    assert "Couldn't connect" in refused[0] or "refused" in refused[0], refused[0]
+    assert "SECRETSIGNATURE" not in done.stdout + done.stderr
+
+    # The people's form says the same on its error lines.
+    plain = hubcache.run("preload", *fake_hub.upstream_args(), "--upstream-ca", test_ca["ca"],
+                         "--retries", "0", path)
+    errors = [line for line in plain.stderr.splitlines() if line.startswith("hubcache: error:")]
+    assert len(errors) == 2, plain.stderr
+    assert errors[0] == (f"hubcache: error: {far_origin.url('/broken.bin')} ({path}:1): "
+                         f"{far_origin.url('/broken.bin')}: 500 the disk is on fire"), errors
+    assert "Couldn't connect" in errors[1] or "refused" in errors[1], errors
+
+
 def test_a_bad_manifest_is_reported_line_by_line_and_nothing_happens(hubcache, fake_hub,
                                                                       tmp_path):
     good = manifest(tmp_path, f"{BERT}\n", "good.txt")
@@ -264,6 +297,43 @@ print(other.status_code, other.text.splitlines()[0])
     first, second = done.stdout.splitlines()
     assert first == hashlib.sha256(weights).hexdigest()
     assert second.startswith(f"501 hubcache: not in the lock {narrow_lock}: GET "), second
+
+
+def test_issue15_replay_under_a_lock_answers_the_404s_clients_probe_for(hubcache, fake_hub, tmp_path):
+    # transformers asks for files the repo does not have (added_tokens.json, chat_template.jinja):
+    # at a commit the lock names, the commit's complete file list says 404 EntryNotFound, as
+    # the Hub does; a file the repo has but the lock leaves out is still refused.
+    path = manifest(tmp_path, f"{BERT} include=*.json,*.txt,*.safetensors\n")
+    assert hubcache.run("preload", *fake_hub.upstream_args(), path).returncode == 0
+    lockfile = tmp_path / "hubcache.lock"
+    assert hubcache.run("lock", "-o", lockfile).returncode == 0
+    narrow = tmp_path / "narrow.lock"
+    narrow.write_text("".join(line + "\n" for line in lockfile.read_text().splitlines()
+                              if "vocab.txt" not in line))
+    fake_hub.stop()
+    script = f"""
+from huggingface_hub import hf_hub_download
+from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+from transformers import AutoTokenizer
+print(AutoTokenizer.from_pretrained({BERT!r})("hello world")["input_ids"])
+try:
+    hf_hub_download({BERT!r}, "added_tokens.json")
+except EntryNotFoundError:
+    print("absent")
+try:
+    hf_hub_download({BERT!r}, "vocab.txt")
+except LocalEntryNotFoundError:
+    print("not locked")
+"""
+    report = tmp_path / "report.json"
+    done = hubcache.run("run", "--mode", "replay", "--strict", "--lock", narrow, "--upstream",
+                        fake_hub.url, "--report", report, "--", sys.executable, "-c", script,
+                        env={**os.environ, "HF_HUB_CACHE": str(tmp_path / "c")})
+    assert done.stdout.splitlines() == ["[2, 5, 6, 3]", "absent", "not locked"], done.stderr
+    # The one miss is the file the lock leaves out, not the probes.
+    missed = json.loads(report.read_text())["missed"]
+    assert {m["url"].rsplit("/", 1)[1] for m in missed} == {"vocab.txt"}, missed
+    assert done.returncode == 3
 
 
 def test_lock_from_a_run_report_names_only_what_the_run_used(hubcache, fake_hub, tmp_path):
@@ -391,7 +461,7 @@ def test_a_file_cut_by_a_kill_resumes_from_its_partial_bytes(hubcache, fake_hub,
 def test_a_partial_file_with_wrong_bytes_is_thrown_away(hubcache, fake_hub, store, tmp_path):
     big = os.urandom(500_000)
     fake_hub.add_repo("acme/other-big-file", {"model.safetensors": big})
-    assert hubcache.run("env").returncode == 0  # makes the store
+    hubcache.make_store()
     partial = store / "tmp" / f"partial-{sha(big)}"
     partial.write_bytes(b"not the right bytes" * 1000)
     path = manifest(tmp_path, "acme/other-big-file\n")

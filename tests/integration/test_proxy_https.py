@@ -20,6 +20,7 @@ def start(serve, https_origin, test_ca, *args):
 
 def bundle_for(hubcache, tmp_path):
     bundle = tmp_path / "bundle.pem"
+    hubcache.make_store()
     done = hubcache.run("ca", "--bundle", str(bundle))
     assert done.returncode == 0, done.stderr
     return str(bundle)

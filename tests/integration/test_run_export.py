@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from conftest import CLIENT_VENVS, HfClient
+from store_checks import check_invariants
 from test_hub_clients import BERT, DATA, repo_files, sha
 
 PYTHON = str(CLIENT_VENVS["hub-latest"] / "bin" / "python")
@@ -49,6 +50,77 @@ def test_run_records_then_replays_strictly(hubcache, fake_hub, tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == recorded
     assert "0 missed" in done.stderr
+
+
+def test_issue15_replay_of_hub_files_needs_not_the_recording_upstream(hubcache, fake_hub,
+                                                                       tmp_path):
+    # The README's answer: Hub objects are keyed by repo, commit and path, not by host, so a
+    # replay under another --upstream (here one where nothing listens) answers them all.
+    actions = [{"op": "snapshot", "repo": BERT}, {"op": "auto", "repo": BERT}]
+    done = run_cmd(hubcache, *fake_hub.upstream_args(), "--",
+                   *client_cmd(actions, tmp_path / "c1"))
+    assert done.returncode == 0, done.stderr
+    recorded = json.loads(done.stdout.strip().splitlines()[-1])
+    fake_hub.stop()
+    done = run_cmd(hubcache, "--upstream", "http://127.0.0.1:9", "--mode", "replay", "--strict",
+                   "--", *client_cmd(actions, tmp_path / "c2"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == recorded
+    assert ", 0 missed" in done.stderr
+
+
+def test_issue15_a_plain_url_of_the_mirror_replays_under_its_recording_upstream(
+        hubcache, origin, serve):
+    # ... while a plain URL through the mirror (`GET hubcache/path`) is keyed by the upstream
+    # URL it stands for: replay it with the --upstream it was recorded from.
+    origin.add("/hello.txt", b"hello")
+    import requests
+    recording = serve(origin.url())
+    assert requests.get(recording.url("/hello.txt")).headers["X-Hubcache"] == "stored"
+    recording.stop()
+    upstream = origin.url()
+    origin.stop()
+    elsewhere = serve("http://127.0.0.1:9", "--mode", "replay")
+    assert requests.get(elsewhere.url("/hello.txt")).status_code >= 400
+    elsewhere.stop()
+    same = serve(upstream, "--mode", "replay")
+    answer = requests.get(same.url("/hello.txt"))
+    assert (answer.status_code, answer.content) == (200, b"hello")
+
+
+def test_issue15_concurrent_runs_share_one_store(hubcache_bin, hubcache, fake_hub, tmp_path):
+    # The README's answer: parallel CI jobs (or several `hubcache run` at once) may share one
+    # store, recording and replaying; every process sees what the others stored.
+    actions = [{"op": "snapshot", "repo": BERT}, {"op": "auto", "repo": BERT},
+               {"op": "list_files", "repo": DATA, "type": "dataset"}]
+
+    def start(n, *flags):
+        argv = [str(hubcache_bin), "run", "--store", str(hubcache.store), *flags, "--",
+                *client_cmd(actions, tmp_path / f"cache-{flags[0]}-{n}")]
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def finish(procs):
+        outputs = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            outputs.append((json.loads(out.strip().splitlines()[-1]), err))
+        return outputs
+
+    hubcache.make_store()
+    recorded = finish([start(n, *fake_hub.upstream_args()) for n in range(4)])
+    answers = [answer for answer, _ in recorded]
+    assert all(answer == answers[0] for answer in answers), answers
+    assert all("error" not in part for part in answers[0]), answers[0]
+    fake_hub.stop()
+    replayed = finish([start(n, "--upstream", fake_hub.url, "--mode", "replay", "--strict")
+                       for n in range(4)])
+    for answer, err in replayed:
+        assert answer == answers[0]
+        assert ", 0 missed" in err, err
+    verify = hubcache.run("verify")
+    assert verify.returncode == 0 and ": 0 problems" in verify.stdout, verify.stdout + verify.stderr
+    check_invariants(hubcache.store)
 
 
 def test_run_strict_exits_3_and_names_the_miss(hubcache, fake_hub, tmp_path):

@@ -43,6 +43,20 @@ def test_verify_json_describes_each_problem(hubcache, store_tool):
     assert problem["quarantined_to"].startswith(str(hubcache.store / "quarantine"))
 
 
+def test_issue15_verify_prints_a_line_per_10_percent_off_a_terminal(hubcache, store_tool):
+    # As the README promises: off a terminal (here a pipe), plain lines on stderr, however
+    # quick the work. Ten blobs of the same size: one line as each is hashed.
+    for seed in range(10):
+        store_tool.put(5000, seed=100 + seed)
+    done = hubcache.run("verify")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "checked 10 blobs (50.0 kB): 0 problems\n"
+    lines = done.stderr.splitlines()
+    assert [line.split()[:2] for line in lines] == [["verify", f"{p}%"] for p in range(10, 101, 10)]
+    assert "\r" not in done.stderr and "[" not in done.stderr  # no bar off a terminal
+    assert lines[-1].startswith("verify 100% 50.0 kB/50.0 kB ")
+
+
 def test_gc_evicts_least_recently_used_first(hubcache, store_tool):
     oldest = store_tool.put(1000, seed=10).stdout.strip()
     time.sleep(0.05)

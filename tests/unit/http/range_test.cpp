@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace {
 
 using http::RangeKind;
@@ -29,6 +31,17 @@ TEST(Range, ClipsARangeRunningPastTheEnd) {
   r = http::parse_range("bytes=-1000", 10);
   EXPECT_EQ(r.range.first, 0u);
   EXPECT_EQ(r.range.last, 9u);
+}
+
+// Issue 15: hf_transfer's last range ends at the file's size, one past its last byte
+// (hf-protocol.md §11.4): it is the tail of the file, never a 416.
+TEST(Range, Issue15HfTransferLastRangeEndingAtTheSize) {
+  const std::uint64_t size = 5 * 10485760ull + 4321;
+  const auto r = http::parse_range("bytes=52428800-" + std::to_string(size), size);
+  EXPECT_EQ(r.kind, RangeKind::satisfiable);
+  EXPECT_EQ(r.range.first, 52428800u);
+  EXPECT_EQ(r.range.last, size - 1);
+  EXPECT_EQ(r.range.length(), 4321u);
 }
 
 TEST(Range, PastTheEndIsUnsatisfiable) {

@@ -218,6 +218,45 @@ TEST(HubFileMeta, RenamedRepoLfsFile) {
   EXPECT_EQ(meta->size, 548105171u);
 }
 
+// Issue 15: since 2025 the Hub answers a small file's resolve with a relative 307 to
+// /api/resolve-cache/ that names the commit but no ETag (hf-protocol.md §11.1); the 200 it
+// leads to carries the body, the ETag and the commit again.
+upstream::ResponseHead resolve_cache_head() {
+  upstream::Hop hop;
+  hop.status = 307;
+  hop.url = "https://huggingface.co/gpt2/resolve/main/config.json";
+  hop.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                 {"Content-Length", "262"},
+                 {"Location", "/api/resolve-cache/models/gpt2/" + k_commit +
+                                  "/config.json?%2Fgpt2%2Fresolve%2Fmain%2Fconfig.json=&etag=%22" +
+                                  k_blob_sha1 + "%22"},
+                 {"X-Repo-Commit", k_commit},
+                 {"Accept-Ranges", "bytes"}};
+  auto head = regular_head();
+  head.url = "https://huggingface.co/api/resolve-cache/models/gpt2/" + k_commit + "/config.json";
+  head.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
+  head.redirects = {hop};
+  return head;
+}
+
+TEST(HubFileMeta, Issue15ResolveCacheRedirectRegularFile) {
+  const auto meta = hub::file_meta(resolve_cache_head());
+  ASSERT_TRUE(meta);
+  EXPECT_EQ(meta->commit, k_commit);
+  EXPECT_EQ(meta->etag, k_blob_sha1);  // from the 200: the 307 has none
+  EXPECT_EQ(meta->size, 665u);         // the 200's length, not the 307's
+  EXPECT_FALSE(meta->lfs);
+}
+
+TEST(HubFileMeta, Issue15ResolveCacheRedirectToAnotherCommitIsNotTheHubs) {
+  auto head = resolve_cache_head();
+  util::set_header(head.headers, "X-Repo-Commit", std::string(40, 'f'));
+  EXPECT_FALSE(hub::file_meta(head));
+  // Nor an answer that names no commit at all.
+  util::remove_header(head.headers, "X-Repo-Commit");
+  EXPECT_FALSE(hub::file_meta(head));
+}
+
 // --- file_headers -----------------------------------------------------------------------
 
 store::HubObject object(bool lfs) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -161,6 +162,52 @@ TEST(HubTargetResolve, Issue14RefusesHostileNames) {
   EXPECT_EQ(parse_ok("/org/name/resolve/main/dir/%C3%BCn%C3%AF%20code+plus.txt").path,
             "dir/ünï code+plus.txt");
   EXPECT_EQ(parse_ok("/org/name/resolve/main/.gitattributes").path, ".gitattributes");
+}
+
+// --- /api/resolve-cache (issue 15) ------------------------------------------------------
+
+// Where the Hub's 307 sends a small file's resolve since 2025 (hf-protocol.md §11.1): the
+// file at the commit, as a resolve at that commit names it.
+TEST(HubTargetResolveCache, Issue15IsTheFileAtTheCommit) {
+  const auto t = parse_ok("/api/resolve-cache/models/org/name/" + k_sha +
+                          "/config.json?%2Forg%2Fname%2Fresolve%2Fmain%2Fconfig.json=&etag=%22abc%22");
+  EXPECT_EQ(t.route, Route::resolve);
+  EXPECT_EQ(t.type, RepoType::model);
+  EXPECT_EQ(t.repo_id, "org/name");
+  EXPECT_EQ(t.revision, k_sha);
+  EXPECT_EQ(t.path, "config.json");
+  EXPECT_EQ(t.query, "%2Forg%2Fname%2Fresolve%2Fmain%2Fconfig.json=&etag=%22abc%22");
+
+  const auto d = parse_ok("/api/resolve-cache/datasets/org/data/" + k_sha + "/docs/a%20file.txt");
+  EXPECT_EQ(d.route, Route::resolve);
+  EXPECT_EQ(d.type, RepoType::dataset);
+  EXPECT_EQ(d.repo_id, "org/data");
+  EXPECT_EQ(d.path, "docs/a file.txt");
+  EXPECT_EQ(parse_ok("/api/resolve-cache/spaces/org/demo/" + k_sha + "/app.py").type, RepoType::space);
+}
+
+TEST(HubTargetResolveCache, Issue15LegacyIdWithoutOrg) {
+  const auto t = parse_ok("/api/resolve-cache/models/gpt2/" + k_sha + "/onnx/model.onnx");
+  EXPECT_EQ(t.route, Route::resolve);
+  EXPECT_EQ(t.repo_id, "gpt2");
+  EXPECT_EQ(t.revision, k_sha);
+  EXPECT_EQ(t.path, "onnx/model.onnx");
+}
+
+TEST(HubTargetResolveCache, Issue15WithoutACommitOrAPathIsOtherApi) {
+  for (const std::string& target :
+       std::vector<std::string>{"/api/resolve-cache", "/api/resolve-cache/models/org/name/main/config.json",
+        "/api/resolve-cache/models/org/name/" + k_sha, "/api/resolve-cache/models/org/name/" + k_sha + "/",
+        "/api/resolve-cache/kernels/org/name/" + k_sha + "/x.py",
+        "/api/resolve-cache/models//name/" + k_sha + "/x.py"}) {
+    EXPECT_EQ(parse_ok(target).route, Route::api_other) << target;
+  }
+}
+
+TEST(HubTargetResolveCache, Issue15RefusesHostileNames) {
+  EXPECT_TRUE(refused("/api/resolve-cache/models/org/name/" + k_sha + "/../../etc/passwd"));
+  EXPECT_TRUE(refused("/api/resolve-cache/models/org/name/" + k_sha + "/a%00b.txt"));
+  EXPECT_TRUE(refused("/api/resolve-cache/models/or--g/name/" + k_sha + "/config.json"));
 }
 
 // --- non-Hub targets ----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "util/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -29,10 +30,17 @@ TEST(Progress, DrawsABarOnlyInBarStyle) {
   EXPECT_EQ(lines.render(std::chrono::steady_clock::now()).find('['), std::string::npos);
 }
 
-TEST(Progress, PrintsNothingForQuickWork) {
+std::string contents(std::FILE* file) {
+  std::string out(static_cast<std::size_t>(std::ftell(file)), '\0');
+  std::rewind(file);
+  out.resize(std::fread(out.data(), 1, out.size(), file));
+  return out;
+}
+
+TEST(Progress, DrawsNoBarForQuickWork) {
   std::FILE* out = std::tmpfile();
   {
-    util::Progress progress("quick", out, util::Progress::Style::lines);
+    util::Progress progress("quick", out, util::Progress::Style::bar);
     progress.start(10);
     progress.advance(10);
   }
@@ -40,11 +48,36 @@ TEST(Progress, PrintsNothingForQuickWork) {
   std::fclose(out);
 }
 
-std::string contents(std::FILE* file) {
-  std::string out(static_cast<std::size_t>(std::ftell(file)), '\0');
-  std::rewind(file);
-  out.resize(std::fread(out.data(), 1, out.size(), file));
-  return out;
+// Issue 15: off a terminal, verify printed nothing for a store it hashed in under 0.5 s.
+TEST(Progress, LinesMarkEveryTenPercentStepEvenForQuickWork) {
+  std::FILE* out = std::tmpfile();
+  {
+    util::Progress progress("verify", out, util::Progress::Style::lines);
+    progress.start(100);
+    for (int i = 0; i < 20; ++i) progress.advance(5);
+  }
+  const auto text = contents(out);
+  for (int percent = 10; percent <= 100; percent += 10) {
+    char step[16];
+    std::snprintf(step, sizeof step, "verify %3d%% ", percent);
+    EXPECT_NE(text.find(step), std::string::npos) << step << " in\n" << text;
+  }
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 10) << text;
+  std::fclose(out);
+}
+
+TEST(Progress, LinesPrintOnceWhenOneAdvanceCrossesSeveralSteps) {
+  std::FILE* out = std::tmpfile();
+  {
+    util::Progress progress("verify", out, util::Progress::Style::lines);
+    progress.start(100);
+    progress.advance(35);
+    progress.advance(65);
+  }
+  const auto text = contents(out);
+  EXPECT_EQ(text.substr(0, 11), "verify  35%") << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  std::fclose(out);
 }
 
 TEST(Progress, NotesGoAboveABarThatIsRedrawn) {
