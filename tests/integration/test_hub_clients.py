@@ -232,24 +232,38 @@ def test_encodings_route_the_same_and_headers_are_the_hubs(fake_hub, serve):
     assert (status, headers["X-Error-Code"]) == (401, "RepoNotFound")
 
 
-def test_replay_makes_listings_from_the_files_it_holds(hf_client, fake_hub, serve, tmp_path):
-    """No listing was recorded, only two files: replay answers model_info, list_repo_files and
-    snapshot_download from the object model, as the Hub would for those files."""
+def test_issue15_replay_makes_listings_only_from_a_complete_list(hf_client, fake_hub, serve,
+                                                                 tmp_path):
+    """Only two files were recorded: replay's listings are misses, never made from those two
+    (issue 15: such a listing left the other files out and was served as a hit). Once a
+    recursive listing at the commit was recorded, the store knows every file: model_info and
+    a listing at the branch are made from it, naming every file."""
+    commit = fake_hub.repos[("model", BERT)].refs["main"]
+    files = repo_files(fake_hub, BERT)
     recording = serve(fake_hub.url, *fake_hub.allow_args())
     got = hf_client.run([{"op": "download", "repo": BERT, "file": "config.json"},
                          {"op": "download", "repo": BERT, "file": "onnx/model.onnx"}],
                         endpoint=recording.base, cache=tmp_path / "c1")
     assert all("error" not in g for g in got), got
     assert recording.stop() == 0
-    fake_hub.stop()
 
     replay = serve(fake_hub.url, "--mode", "replay")
-    commit = fake_hub.repos[("model", BERT)].refs["main"]
-    files = repo_files(fake_hub, BERT)
     results = hf_client.run([{"op": "model_info", "repo": BERT},
                              {"op": "list_files", "repo": BERT},
                              {"op": "snapshot", "repo": BERT, "allow": ["*.json"]}],
                             endpoint=replay.base, cache=tmp_path / "c2")
-    assert results[0] == {"sha": commit, "siblings": ["config.json", "onnx/model.onnx"]}
-    assert results[1] == {"files": ["config.json", "onnx/model.onnx"]}
-    assert results[2] == {"files": {"config.json": sha(files["config.json"])}}
+    assert all("error" in r for r in results), results
+    assert replay.stop() == 0
+
+    recording = serve(fake_hub.url, *fake_hub.allow_args())
+    [listed] = hf_client.run([{"op": "list_files", "repo": BERT, "revision": commit}],
+                             endpoint=recording.base, cache=tmp_path / "c3")
+    assert listed == {"files": sorted(files)}
+    assert recording.stop() == 0
+    fake_hub.stop()
+
+    replay = serve(fake_hub.url, "--mode", "replay")
+    results = hf_client.run([{"op": "model_info", "repo": BERT},
+                             {"op": "list_files", "repo": BERT}],
+                            endpoint=replay.base, cache=tmp_path / "c4")
+    assert results == [{"sha": commit, "siblings": sorted(files)}, {"files": sorted(files)}]
