@@ -93,6 +93,31 @@ TEST(Bake, RepoFilterLeavesOutOtherReposAndUrls) {
   EXPECT_EQ(baked->blobs, 2u);
 }
 
+// A repo's commit lists (hub-files, hub-listing: hub/file_list.hpp, hub/commit_listing.hpp)
+// travel with it: without them, replay of the baked store could answer fewer listings.
+TEST(Bake, RepoFilterKeepsTheReposCommitLists) {
+  TestStore s;
+  fill(*s);
+  const std::string commit(40, 'a');
+  for (const std::string& key : {"hub-files model acme/tiny " + commit,
+                                "hub-listing model acme/tiny " + commit,
+                                "hub-listing model acme/other " + commit}) {
+    auto blob = testutil::write_blob(*s, "[]");
+    store::Exchange exchange;
+    exchange.key = key;
+    exchange.method = "GET";
+    exchange.url = key;
+    exchange.status = 200;
+    ASSERT_TRUE(s->put(&blob, exchange));
+  }
+  testutil::TempDir out;
+  store::BakeOptions options;
+  options.repos = {{store::RepoType::model, testutil::repo("acme/tiny")}};
+  auto baked = store::bake(*s, out.path() / "a.tar.zst", options);
+  ASSERT_TRUE(baked);
+  EXPECT_EQ(baked->exchanges, 2u);
+}
+
 TEST(Import, MergesAndVerifiesAndIsIdempotent) {
   TestStore source, target;
   fill(*source);
