@@ -225,3 +225,29 @@ def test_issue15_datasets_recorded_by_one_generation_replayed_by_the_other(hubca
     assert [(m["kind"], m["url"].split("?")[0].rsplit("/", 2)[1:]) for m in replayed["missed"]] \
         == [("listing", [commit_of(fake_hub, TINY), "data"])], replayed["missed"]
     assert [r.get("rows") for r in results_of(replay)] == [None]
+
+
+def test_issue15_a_preloaded_store_lists_every_file_of_the_commit(hubcache, serve, fake_hub,
+                                                                  sentinel, tmp_path):
+    """preload lists the commit recursively (and fetches only what its globs select): the
+    store knows every file, so a folder's listing in replay is the Hub's, files not fetched
+    included, at the branch too."""
+    commit = add_repo(fake_hub)
+    truth = strip(all_pages(fake_hub.url, f"/api/datasets/{REPO}/tree/{commit}/data?recursive=false&expand=false")[0])
+    manifest = tmp_path / "manifest.txt"
+    manifest.write_text(f"dataset:{REPO} include=data/a.csv\n")
+    done = hubcache.run("preload", *fake_hub.upstream_args(), "--json", str(manifest))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results"][0]["files"] == 1
+
+    upstream = fake_hub.url
+    fake_hub.stop()
+    watch = sentinel(fake_hub.port, fake_hub.cdn_port)
+    replay = serve(upstream, "--mode", "replay")
+    for revision in (commit, "main"):
+        response = requests.get(replay.url(f"/api/datasets/{REPO}/tree/{revision}/data?recursive=false&expand=false"),
+                                timeout=30)
+        assert response.status_code == 200, (revision, response.text)
+        assert response.json() == truth and response.headers["X-Hubcache"] == "hit"
+    assert replay.stop() == 0
+    assert watch.connections == 0
