@@ -360,17 +360,7 @@ void HubRoutes::learn_listing(const store::BlobReader& body, const upstream::Res
     if (!commit || !first) return;
     std::optional<upstream::Url> page = std::move(*first);
     // The first page is this URL without its cursor; each page's Link names the next.
-    std::string query;
-    for (std::size_t start = 0; start <= page->query.size();) {
-      auto end = page->query.find('&', start);
-      if (end == std::string::npos) end = page->query.size();
-      const auto pair = std::string_view(page->query).substr(start, end - start);
-      if (!pair.empty() && pair.substr(0, pair.find('=')) != "cursor") {
-        query += (query.empty() ? "" : "&") + std::string(pair);
-      }
-      start = end + 1;
-    }
-    page->query = std::move(query);
+    page->query = first_page_query(page->query);
     std::vector<std::string> pages;
     for (int n = 0; page; ++n) {
       if (n == 10'000) return;

@@ -213,6 +213,20 @@ std::optional<RepoInfoListing> listing_of_repo_info(std::string_view body) {
   return out;
 }
 
+std::string first_page_query(std::string_view query) {
+  std::string out;
+  for (std::size_t start = 0; start <= query.size();) {
+    auto end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const auto pair = query.substr(start, end - start);
+    if (!pair.empty() && pair.substr(0, pair.find('=')) != "cursor") {
+      out += (out.empty() ? "" : "&") + std::string(pair);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 std::optional<std::string> next_page_url(const util::Headers& headers) {
   for (const auto& [name, value] : headers) {
     if (!util::iequals(name, "Link")) continue;

@@ -133,6 +133,14 @@ TEST(HubCommitListing, NextPageFromTheLinkHeader) {
   EXPECT_FALSE(hub::next_page_url({}));
 }
 
+TEST(HubCommitListing, TheFirstPageIsAnyPageWithoutItsCursor) {
+  EXPECT_EQ(hub::first_page_query("recursive=True&expand=False&cursor=ZXlK"), "recursive=True&expand=False");
+  EXPECT_EQ(hub::first_page_query("cursor=abc&recursive=1"), "recursive=1");
+  EXPECT_EQ(hub::first_page_query("recursive=true"), "recursive=true");
+  EXPECT_EQ(hub::first_page_query("cursorx=1&cursor"), "cursorx=1");
+  EXPECT_EQ(hub::first_page_query(""), "");
+}
+
 // --- details from held files ------------------------------------------------------------
 
 TEST(HubCommitListing, HeldFilesGiveDetailsButAddNoFiles) {
