@@ -9,6 +9,8 @@ namespace {
 constexpr SideRequest k_table[] = {
     {SideHost::hub, "", "/api/telemetry/", "", "huggingface_hub telemetry",
      "HF_HUB_DISABLE_TELEMETRY=1", 200, ""},
+    {SideHost::hub, "", "/api/agent-harnesses", "", "huggingface_hub's agent harness registry",
+     "", 404, ""},
     {SideHost::named, "s3.amazonaws.com", "/datasets.huggingface.co/datasets/", "",
      "datasets' download counter", "HF_UPDATE_DOWNLOAD_COUNTS=0", 404, ""},
     {SideHost::dataset_viewer, "", "/info", "", "datasets' dataset viewer lookup (/info)", "",
@@ -60,6 +62,17 @@ http::Response offline_answer(const SideRequest& side) {
   response.cache = "optional";
   response.optional = std::string(side.what);
   return response;
+}
+
+http::Respond as_side_request(const SideRequest& side, http::Respond respond) {
+  return [&side, respond = std::move(respond)](http::Response response) {
+    if (response.cache == "miss") {
+      response = offline_answer(side);
+    } else {
+      response.optional = std::string(side.what);
+    }
+    respond(std::move(response));
+  };
 }
 
 } // namespace cache

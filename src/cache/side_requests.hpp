@@ -45,4 +45,9 @@ bool is_side_host(std::string_view host);
 // X-Hubcache: optional, and the reason in Response::optional.
 http::Response offline_answer(const SideRequest& side);
 
+// `respond`, for an answer to `side` from the store or upstream: the answer tagged with the
+// side request's reason, and a miss replaced by its offline answer, as the client would have
+// fared offline. `side` is an entry of the table (static).
+http::Respond as_side_request(const SideRequest& side, http::Respond respond);
+
 } // namespace cache

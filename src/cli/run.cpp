@@ -234,8 +234,14 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
     }
   }
   const auto strict = strictness(options.strict);
+  // --strict=all: also the side requests answered by hubcache itself, not from the store or
+  // the upstream.
+  const auto made_up = static_cast<std::uint64_t>(
+      std::count_if(run.side_requests.begin(), run.side_requests.end(), [](const auto& side) {
+        return side.cache != "hit" && side.cache != "stored" && side.cache != "stale";
+      }));
   const std::uint64_t failing =
-      strict == Strict::off ? 0 : totals.misses + (strict == Strict::all ? totals.optional : 0);
+      strict == Strict::off ? 0 : totals.misses + (strict == Strict::all ? made_up : 0);
   if (failing > 0) {
     std::fprintf(stderr, "hubcache: --strict%s: %llu request%s missed; exiting 3\n",
                  strict == Strict::all ? "=all" : "", static_cast<unsigned long long>(failing),

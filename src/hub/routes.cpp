@@ -7,6 +7,7 @@
 #include "cache/mirror_url.hpp"
 #include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
+#include "cache/side_requests.hpp"
 #include "upstream/signed_url.hpp"
 #include "hub/file_list.hpp"
 #include "hub/file_meta.hpp"
@@ -565,6 +566,11 @@ http::Handler hub_handler(HubRoutes& hub, cache::Cache& exchanges, upstream::Url
     if (!target) {
       respond(http::Response::text(400, "hubcache: " + target.error().message + "\n"));
       return;
+    }
+    // The Hub's side requests (cache/side_requests): whatever answers them, they are optional.
+    const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+    if (const auto* side = cache::match_side_request(request.method, cache::SideHost::hub, "", path)) {
+      respond = cache::as_side_request(*side, std::move(respond));
     }
     if (*target) {
       hub.handle(request, **target, std::move(respond));

@@ -25,19 +25,6 @@ bool addresses_our_viewer(const upstream::Url& url, const ForwardOptions& option
          url.host.starts_with("datasets-server.") && url.port == options.own_port->load();
 }
 
-// The side request's reason on whatever the store or upstream answered; its offline answer
-// instead of a miss, as the client would have fared offline.
-http::Respond as_side_request(const cache::SideRequest& side, http::Respond respond) {
-  return [&side, respond = std::move(respond)](http::Response response) {
-    if (response.cache == "miss") {
-      response = cache::offline_answer(side);
-    } else {
-      response.optional = std::string(side.what);
-    }
-    respond(std::move(response));
-  };
-}
-
 } // namespace
 
 std::string refusal(const upstream::Url& origin) {
@@ -99,21 +86,10 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
     }
     if (options.dataset_viewer && url->origin() == options.dataset_viewer->origin()) {
       where = cache::SideHost::dataset_viewer;
+    } else if (url->origin() == options.hub_upstream.origin()) {
+      where = cache::SideHost::hub;
     }
-    const bool may_fetch =
-        exchanges.mode() == cache::Mode::replay || upstream::allowed(options.allow, *url);
-    if (const auto* side = cache::match_side_request(request.method, where, url->host, url->path)) {
-      if (!may_fetch) {
-        respond(cache::offline_answer(*side));
-        return;
-      }
-      exchanges.handle(request, *url, as_side_request(*side, std::move(respond)));
-      return;
-    }
-    if (!may_fetch) {
-      respond(refused(refusal(*url)));
-      return;
-    }
+    // The Hub's own URLs land on the object model (its origin is always allowed).
     if (url->origin() == options.hub_upstream.origin()) {
       const std::string origin_target = url->path + (url->query.empty() ? "" : "?" + url->query);
       const auto target = hub::parse_target(origin_target);
@@ -124,9 +100,27 @@ http::Handler forward_handler(ForwardOptions options, cache::Cache& exchanges,
       if (*target) {
         request.addressed_origin = url->origin();
         request.target = origin_target;
+        if (const auto* side = cache::match_side_request(request.method, cache::SideHost::hub, "",
+                                                         url->path)) {
+          respond = cache::as_side_request(*side, std::move(respond));
+        }
         hub.handle(request, **target, std::move(respond));
         return;
       }
+    }
+    const bool may_fetch =
+        exchanges.mode() == cache::Mode::replay || upstream::allowed(options.allow, *url);
+    if (const auto* side = cache::match_side_request(request.method, where, url->host, url->path)) {
+      if (!may_fetch) {
+        respond(cache::offline_answer(*side));
+        return;
+      }
+      exchanges.handle(request, *url, cache::as_side_request(*side, std::move(respond)));
+      return;
+    }
+    if (!may_fetch) {
+      respond(refused(refusal(*url)));
+      return;
     }
     if (request.method != "GET" && request.method != "HEAD" && request.method != "POST") {
       auto response = http::Response::text(405, "hubcache records GET, HEAD and POST only\n");

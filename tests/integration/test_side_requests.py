@@ -33,6 +33,7 @@ def ask(name, method, url, client=requests):
 ask("counter", "HEAD", sys.argv[1])
 ask("pypi", "GET", sys.argv[2])
 ask("telemetry", "HEAD", endpoint + "/api/telemetry/datasets/load")
+ask("harnesses", "GET", endpoint + "/api/agent-harnesses")
 # datasets 5 asks the viewer with huggingface_hub's httpx session. (requests, datasets 4's,
 # matches NO_PROXY by suffix: datasets-server.127.0.0.1 bypasses the proxy and fails to
 # resolve, which datasets tolerates alike in record and replay.)
@@ -62,11 +63,12 @@ def test_issue15_side_requests_are_optional_in_record_and_replay(hubcache, fake_
     assert done.returncode == 0, done.stderr
     got = json.loads(done.stdout.strip().splitlines()[-1])
     # Neither s3.amazonaws.com nor pypi.org is allowed: their offline answer, not a refusal.
-    assert got == {"counter": 404, "pypi": 404, "telemetry": 200, "viewer": 200}, done.stderr
-    assert "0 missed" in summary_line(done.stderr) and "4 optional" in summary_line(done.stderr)
+    assert got == {"counter": 404, "pypi": 404, "telemetry": 200, "harnesses": 404,
+                   "viewer": 200}, done.stderr
+    assert "0 missed" in summary_line(done.stderr) and "5 optional" in summary_line(done.stderr)
     assert "datasets' download counter" in done.stderr and "the hf CLI's update check" in done.stderr
     data = json.loads(report.read_text())
-    assert data["misses"] == 0 and data["optional"] == 4 and data["missed"] == []
+    assert data["misses"] == 0 and data["optional"] == 5 and data["missed"] == []
     reasons = {r["url"].split("?")[0]: r["optional"] for r in data["side_requests"]}
     assert reasons[COUNTER] == "datasets' download counter"
     assert reasons[PYPI] == "the hf CLI's update check"
@@ -89,15 +91,33 @@ def test_issue15_side_requests_are_optional_in_record_and_replay(hubcache, fake_
     assert json.loads(done.stdout.strip().splitlines()[-1]) == got
     assert watch.connections == 0
     data = json.loads(report.read_text())
-    assert data["misses"] == 0 and data["optional"] == 4
+    assert data["misses"] == 0 and data["optional"] == 5
     viewer_row = [r for r in data["side_requests"] if "/info" in r["url"]][0]
     assert viewer_row["cache"] == "hit"  # recorded, so replayed as it was
 
-    # --strict=all keeps the old meaning: what replay answered itself fails the run.
+    # The agent harness registry (the fake Hub has none: a 404) was recorded, so replayed.
+    harnesses = [r for r in data["side_requests"] if r["url"].endswith("/api/agent-harnesses")]
+    assert [r["cache"] for r in harnesses] == ["hit"]
+
+    # --strict=all keeps the old meaning: what replay answered itself (the counter, the update
+    # check, telemetry; not the recorded viewer and registry answers) fails the run.
     done = run_cmd(hubcache, "--upstream", fake_hub.url, *viewer, "--mode", "replay",
                    "--strict=all", *side_suite(tmp_path / "all.json"))
     assert done.returncode == 3, done.stderr
-    assert "--strict=all: 4 requests missed" in done.stderr
+    assert "--strict=all: 3 requests missed" in done.stderr
+
+
+def test_issue15_an_unrecorded_hub_side_request_gets_its_offline_answer(hubcache, fake_hub, tmp_path):
+    fake_hub.stop()
+    report = tmp_path / "report.json"
+    script = ("import os, requests\n"
+              "print(requests.get(os.environ['HF_ENDPOINT'] + '/api/agent-harnesses').status_code)\n")
+    done = run_cmd(hubcache, "--upstream", fake_hub.url, "--mode", "replay", "--strict",
+                   "--report", str(report), "--", sys.executable, "-c", script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "404"
+    (side,) = json.loads(report.read_text())["side_requests"]
+    assert side["optional"] == "huggingface_hub's agent harness registry" and side["cache"] == "optional"
 
 
 def test_issue15_an_unknown_host_still_fails_strict_in_record_with_its_fix(hubcache, fake_hub, tmp_path):
@@ -178,6 +198,7 @@ def test_issue15_quiet_variables_are_set_unless_the_user_set_them(hubcache, tmp_
 
 def test_issue15_readme_names_every_quiet_variable(hubcache):
     from pathlib import Path
+    hubcache.make_store()
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     everything = dict(line.removeprefix("export ").split("=", 1)
                       for line in hubcache.run("env").stdout.splitlines())
