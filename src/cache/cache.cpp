@@ -301,6 +301,9 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
   // A HEAD rides along with a GET of the same URL already in flight.
   std::shared_ptr<Follower> follower = head_only ? m_fetches.follow(get_key, client) : nullptr;
+  // A HEAD fetched as a HEAD is answered once it is recorded, so the client's next request is
+  // a hit (it has no body to stream meanwhile).
+  const bool answer_when_recorded = head_only && !follower;
   if (!follower) {
     // A fetch of the same key may have ended since the lookup above: then it is a hit now.
     std::function<bool()> stored_meanwhile;
@@ -327,8 +330,9 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     return;
   }
   std::optional<Stored> fallback = std::move(stored);
-  follower->flight().wait_for_head([this, follower, respond, head_only, fallback, what](
-                            const upstream::ResponseHead* head, const util::Error* error) {
+  follower->flight().wait_for_head([this, follower, respond, head_only, fallback, what,
+                                     answer_when_recorded](const upstream::ResponseHead* head,
+                                                           const util::Error* error) {
     if (fallback && upstream_failed(head)) {
       count_stale_answer(m_metrics);
       respond(from_store(*fallback, "stale"));
@@ -336,6 +340,12 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     }
     if (!head) {
       respond(upstream_failure(m_metrics, m_notice, what, *error));
+      return;
+    }
+    if (answer_when_recorded) {
+      follower->flight().wait_for_end([this, follower, respond, head = *head](bool) {
+        respond(from_upstream(follower, head, /*head_only=*/true));
+      });
       return;
     }
     respond(from_upstream(follower, *head, head_only));

@@ -238,6 +238,9 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   const auto client = cache::Client::of(request, head_only ? std::nullopt : *expected);
   const std::string get_key = "GET " + answer_key(target, target.revision.str(), scope);
   std::shared_ptr<cache::Follower> follower = head_only ? m_fetches.follow(get_key, client) : nullptr;
+  // A HEAD fetched as a HEAD is answered once it is recorded, so the client's next request is
+  // a hit (it has no body to stream meanwhile).
+  const bool answer_when_recorded = head_only && !follower;
   if (!follower) {
     const bool as_head = head_only;
     upstream::FetchRequest fetch;
@@ -280,8 +283,9 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     return;
   }
   auto fallback = std::make_shared<Known>(std::move(known));
-  follower->flight().wait_for_head([this, follower, respond, target, head_only, fallback, what](
-                            const upstream::ResponseHead* head, const util::Error* error) {
+  follower->flight().wait_for_head([this, follower, respond, target, head_only, fallback, what,
+                                     answer_when_recorded](const upstream::ResponseHead* head,
+                                                           const util::Error* error) {
     if (cache::upstream_failed(head) && fallback->any()) {
       cache::count_stale_answer(m_metrics);
       respond(fallback->response("stale"));
@@ -289,6 +293,12 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     }
     if (!head) {
       respond(cache::upstream_failure(m_metrics, m_notice, what, *error));
+      return;
+    }
+    if (answer_when_recorded) {
+      follower->flight().wait_for_end([this, follower, respond, target, head = *head](bool) {
+        respond(resolved(follower, head, target, /*head_only=*/true));
+      });
       return;
     }
     respond(resolved(follower, *head, target, head_only));

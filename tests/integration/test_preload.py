@@ -281,7 +281,11 @@ def test_lock_round_trip_and_replay_answers_only_what_the_lock_names(
     assert "error" in got[1]
     assert got[2]["sha"] == bert_commit
     assert "tokenizer.json" not in got[2]["siblings"] and "config.json" in got[2]["siblings"]
-    refused = [line for line in served.log() if line.get("cache") == "miss"]
+    # The access log is flushed every so often: wait for the refusal's line.
+    deadline = time.monotonic() + 10
+    while not (refused := [line for line in served.log() if line.get("cache") == "miss"]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert refused and all("tokenizer.json" in line["url"] for line in refused)
     # URLs through the proxy: the locked one is served, the other is refused as not locked.
     script = f"""
