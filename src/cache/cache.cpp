@@ -8,26 +8,10 @@
 #include "upstream/signed_url.hpp"
 #include "cache/remote_fill.hpp"
 #include "cache/responses.hpp"
+#include "util/file.hpp"
 #include "util/hex.hpp"
 
 namespace cache {
-
-namespace {
-
-// A small stored body as text ("" if it cannot be read: then it is served as stored).
-std::string read_whole(const store::BlobReader& body) {
-  std::string text(body.size(), '\0');
-  std::uint64_t done = 0;
-  while (done < text.size()) {
-    auto n = body.read_at({reinterpret_cast<std::uint8_t*>(text.data()) + done, text.size() - done},
-                          done);
-    if (!n || *n == 0) return "";
-    done += *n;
-  }
-  return text;
-}
-
-} // namespace
 
 bool is_storable_status(int status) {
   return status < 500 && status != 206 && status != 408 && status != 429 && status >= 200;
@@ -160,7 +144,8 @@ http::Response Cache::from_store(const Stored& stored, std::string cache_result)
   if (stored.body) {
     response.body = http::FileBody{stored.body->fd(), stored.body->size(), stored.body};
     if (is_git_lfs_json(response.headers) && stored.body->size() <= k_max_git_lfs_json) {
-      if (auto served = without_lfs_expiry(read_whole(*stored.body))) response.body = *served;
+      auto text = util::read_text_at(stored.body->fd(), stored.body->size());
+      if (auto served = text ? without_lfs_expiry(*text) : std::nullopt) response.body = *served;
     }
   }
   return response;

@@ -11,11 +11,8 @@
 #include "hub/listing.hpp"
 #include "hub/routes.hpp"
 #include "hub/xet.hpp"
+#include "util/file.hpp"
 #include "util/percent.hpp"
-
-#include <unistd.h>
-
-#include <cerrno>
 
 namespace hub {
 
@@ -26,15 +23,9 @@ constexpr std::uint64_t k_max_listing_bytes = 64ull << 20;
 
 std::optional<std::string> read_all(int fd, std::uint64_t size) {
   if (size > k_max_listing_bytes) return std::nullopt;
-  std::string out(size, '\0');
-  std::uint64_t got = 0;
-  while (got < size) {
-    const ssize_t n = ::pread(fd, out.data() + got, size - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    got += static_cast<std::uint64_t>(n);
-  }
-  return out;
+  auto text = util::read_text_at(fd, size);
+  if (!text || text->size() != size) return std::nullopt;
+  return std::move(*text);
 }
 
 // Listings are keyed by path and query, not by the upstream's origin: like the object model,

@@ -133,19 +133,9 @@ util::Result<std::optional<CommitListing>> find_commit_listing(store::Store& sto
     if (body.size() > k_max_record_bytes) {
       return util::fail(util::Errc::corrupt, "a commit's file list is too big to be one");
     }
-    std::string text(body.size(), '\0');
-    std::uint64_t done = 0;
-    while (done < text.size()) {
-      auto n = util::read_at(body.fd(),
-                             std::span(reinterpret_cast<std::uint8_t*>(text.data()) + done,
-                                       text.size() - done),
-                             done);
-      if (!n) return tl::unexpected(n.error());
-      if (*n == 0) break;
-      done += *n;
-    }
-    text.resize(done);
-    auto listing = listing_of_tree_pages({text});
+    auto text = util::read_text_at(body.fd(), body.size());
+    if (!text) return tl::unexpected(text.error());
+    auto listing = listing_of_tree_pages({*text});
     if (!listing) return util::fail(util::Errc::corrupt, "a commit's file list does not parse");
     return std::optional<CommitListing>(std::move(*listing));
   }

@@ -44,19 +44,9 @@ util::Result<std::optional<std::string>> list_text(store::Store& store, store::R
   if (!found) return tl::unexpected(found.error());
   if (!*found || !(*found)->body) return std::optional<std::string>();
   const auto& body = *(*found)->body;
-  std::string text(body.size(), '\0');
-  std::uint64_t done = 0;
-  while (done < text.size()) {
-    auto n = util::read_at(body.fd(),
-                           std::span(reinterpret_cast<std::uint8_t*>(text.data()) + done,
-                                     text.size() - done),
-                           done);
-    if (!n) return tl::unexpected(n.error());
-    if (*n == 0) break;
-    done += *n;
-  }
-  text.resize(done);
-  return std::optional<std::string>(std::move(text));
+  auto text = util::read_text_at(body.fd(), body.size());
+  if (!text) return tl::unexpected(text.error());
+  return std::optional<std::string>(std::move(*text));
 }
 
 } // namespace

@@ -33,6 +33,19 @@ Result<std::size_t> read_at(int fd, std::span<std::uint8_t> buffer, std::uint64_
   }
 }
 
+Result<std::string> read_text_at(int fd, std::uint64_t size) {
+  std::string text(size, '\0');
+  std::uint64_t done = 0;
+  while (done < size) {
+    auto n = read_at(fd, {reinterpret_cast<std::uint8_t*>(text.data()) + done, size - done}, done);
+    if (!n) return tl::unexpected(n.error());
+    if (*n == 0) break;
+    done += *n;
+  }
+  text.resize(done);
+  return text;
+}
+
 Result<void> fsync_dir(const std::filesystem::path& dir) {
   UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) return fail_errno("open " + dir.string());

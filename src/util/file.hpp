@@ -49,6 +49,10 @@ Result<void> write_all(int fd, std::span<const std::uint8_t> data, const char* w
 // Reads up to `buffer.size()` bytes at `offset`; returns how many (0 at end of file).
 Result<std::size_t> read_at(int fd, std::span<std::uint8_t> buffer, std::uint64_t offset);
 
+// The first `size` bytes of `fd` (an open blob: the caller knows its size and bounds it), or
+// fewer if the file ends first.
+Result<std::string> read_text_at(int fd, std::uint64_t size);
+
 // Makes a rename, link or unlink inside `dir` durable.
 Result<void> fsync_dir(const std::filesystem::path& dir);
 
