@@ -341,7 +341,7 @@ void HubRoutes::learn_listing(const store::BlobReader& body, const upstream::Res
     listing = std::move(named->listing);
   } else if (target.route == Route::tree) {
     if ((target.path && !target.path->str().empty()) || !query_flag(target.query, "recursive") ||
-        next_page_url(head.headers)) {
+        util::next_link(head.headers)) {
       return;
     }
     // At a branch, only the Hub's own word says which commit the pages were at.
@@ -360,7 +360,7 @@ void HubRoutes::learn_listing(const store::BlobReader& body, const upstream::Res
       auto text = read_all((*found)->body->fd(), (*found)->body->size());
       if (!text) return;
       pages.push_back(std::move(*text));
-      const auto next = next_page_url((*found)->entry.headers);
+      const auto next = util::next_link((*found)->entry.headers);
       page.reset();
       if (next) {
         auto parsed = upstream::parse_url(*next);

@@ -106,19 +106,8 @@ std::string listing_json(const CommitListing& listing) {
 util::Result<void> put_commit_listing(store::Store& store, store::RepoType type,
                                       const store::RepoId& repo_id, const store::CommitId& commit,
                                       const std::string& scope, const CommitListing& listing) {
-  const std::string body = listing_json(listing);
-  auto writer = store.begin_blob();
-  if (!writer) return tl::unexpected(writer.error());
-  if (auto r = writer->write(body); !r) return r;
-  auto blob = writer->commit({body.size(), std::nullopt});
-  if (!blob) return tl::unexpected(blob.error());
-  store::Exchange exchange;
-  exchange.key = commit_listing_key(type, repo_id, commit, scope);
-  exchange.method = "GET";
-  exchange.url = exchange.key;
-  exchange.status = 200;
-  exchange.headers = {{"Content-Type", "application/json; charset=utf-8"}};
-  return store.put(&*blob, std::move(exchange));
+  return put_record(store, commit_listing_key(type, repo_id, commit, scope), listing_json(listing),
+                    "application/json; charset=utf-8");
 }
 
 util::Result<std::optional<CommitListing>> find_commit_listing(store::Store& store,
@@ -217,25 +206,5 @@ std::string first_page_query(std::string_view query) {
   return out;
 }
 
-std::optional<std::string> next_page_url(const util::Headers& headers) {
-  for (const auto& [name, value] : headers) {
-    if (!util::iequals(name, "Link")) continue;
-    // <url>; rel="next", <url>; rel="prev"
-    std::size_t pos = 0;
-    while ((pos = value.find('<', pos)) != std::string::npos) {
-      const auto close = value.find('>', pos);
-      if (close == std::string::npos) break;
-      const auto after = value.find('<', close);
-      const auto params =
-          value.substr(close + 1, after == std::string::npos ? std::string::npos : after - close - 1);
-      if (params.find("rel=\"next\"") != std::string::npos ||
-          params.find("rel=next") != std::string::npos) {
-        return value.substr(pos + 1, close - pos - 1);
-      }
-      pos = close;
-    }
-  }
-  return std::nullopt;
-}
 
 } // namespace hub

@@ -71,7 +71,5 @@ std::string listing_json(const CommitListing& listing);
 // The query of a paginated listing's first page, given any page's: without its `cursor`.
 std::string first_page_query(std::string_view query);
 
-// The URL of a paginated answer's next page (Link: <URL>; rel="next"), if any.
-std::optional<std::string> next_page_url(const util::Headers& headers);
 
 } // namespace hub

@@ -12,6 +12,22 @@ std::string file_list_key(store::RepoType type, const store::RepoId& repo_id,
          commit.str() + (scope.empty() ? "" : " credential=" + scope);
 }
 
+util::Result<void> put_record(store::Store& store, const std::string& key, const std::string& body,
+                              std::string content_type) {
+  auto writer = store.begin_blob();
+  if (!writer) return tl::unexpected(writer.error());
+  if (auto r = writer->write(body); !r) return r;
+  auto blob = writer->commit({body.size(), std::nullopt});
+  if (!blob) return tl::unexpected(blob.error());
+  store::Exchange exchange;
+  exchange.key = key;
+  exchange.method = "GET";
+  exchange.url = key;
+  exchange.status = 200;
+  exchange.headers = {{"Content-Type", std::move(content_type)}};
+  return store.put(&*blob, std::move(exchange));
+}
+
 util::Result<void> put_file_list(store::Store& store, store::RepoType type,
                                  const store::RepoId& repo_id, const store::CommitId& commit,
                                  const std::string& scope, std::vector<store::RepoPath> paths) {
@@ -19,18 +35,8 @@ util::Result<void> put_file_list(store::Store& store, store::RepoType type,
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   std::string body;
   for (const auto& path : paths) body += path.str() + "\n";  // a path holds no newline
-  auto writer = store.begin_blob();
-  if (!writer) return tl::unexpected(writer.error());
-  if (auto r = writer->write(body); !r) return r;
-  auto blob = writer->commit({body.size(), std::nullopt});
-  if (!blob) return tl::unexpected(blob.error());
-  store::Exchange exchange;
-  exchange.key = file_list_key(type, repo_id, commit, scope);
-  exchange.method = "GET";
-  exchange.url = exchange.key;
-  exchange.status = 200;
-  exchange.headers = {{"Content-Type", "text/plain; charset=utf-8"}};
-  return store.put(&*blob, std::move(exchange));
+  return put_record(store, file_list_key(type, repo_id, commit, scope), body,
+                    "text/plain; charset=utf-8");
 }
 
 namespace {

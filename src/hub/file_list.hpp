@@ -21,6 +21,11 @@ namespace hub {
 std::string file_list_key(store::RepoType type, const store::RepoId& repo_id,
                           const store::CommitId& commit, const std::string& scope);
 
+// Records `body` as the answer to `key`: a record hubcache writes itself about a commit (its
+// file list, its complete listing), kept, published and baked as exchanges are.
+util::Result<void> put_record(store::Store& store, const std::string& key, const std::string& body,
+                              std::string content_type);
+
 // Records the complete list of `paths` at the commit (replacing an earlier one).
 util::Result<void> put_file_list(store::Store& store, store::RepoType type,
                                  const store::RepoId& repo_id, const store::CommitId& commit,

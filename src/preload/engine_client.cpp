@@ -165,27 +165,6 @@ util::Result<Download> EngineClient::download(const std::string& target,
   return out;
 }
 
-std::optional<std::string> next_link(const util::Headers& headers) {
-  for (const auto& [name, value] : headers) {
-    if (!util::iequals(name, "Link")) continue;
-    // <url>; rel="next", <url>; rel="prev"
-    std::size_t pos = 0;
-    while ((pos = value.find('<', pos)) != std::string::npos) {
-      const auto close = value.find('>', pos);
-      if (close == std::string::npos) break;
-      const auto next_part = value.find('<', close);
-      const auto params = value.substr(close + 1, next_part == std::string::npos
-                                                      ? std::string::npos
-                                                      : next_part - close - 1);
-      if (params.find("rel=\"next\"") != std::string::npos ||
-          params.find("rel=next") != std::string::npos) {
-        return value.substr(pos + 1, close - pos - 1);
-      }
-      pos = close;
-    }
-  }
-  return std::nullopt;
-}
 
 std::string error_text(const Reply& reply) {
   // Upstream text reaches the operator's terminal: made printable (control characters, bad

@@ -61,8 +61,6 @@ private:
   const FailureCauses* m_causes;
 };
 
-// The target of a `Link: <URL>; rel="next"` header, if any.
-std::optional<std::string> next_link(const util::Headers& headers);
 
 // Why an answer is an error, printable on one line: the engine's cause for a failure it made,
 // else the Hub's X-Error-Message, else the start of the body.

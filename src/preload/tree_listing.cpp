@@ -47,7 +47,7 @@ util::Result<std::vector<Listed>> list_tree(const EngineClient& client, const Re
       files.push_back(std::move(file));
     }
     target.reset();
-    if (auto next = next_link(reply->headers)) {
+    if (auto next = util::next_link(reply->headers)) {
       // The engine points the Link at itself, the Hub at itself: keep the path and query.
       const auto scheme = next->find("://");
       const auto slash = scheme == std::string::npos ? 0 : next->find('/', scheme + 3);

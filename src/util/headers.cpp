@@ -81,4 +81,24 @@ std::string normalize_etag(std::string_view etag) {
   return std::string(etag);
 }
 
+std::optional<std::string> next_link(const Headers& headers) {
+  for (const auto& [name, value] : headers) {
+    if (!iequals(name, "Link")) continue;
+    std::size_t pos = 0;
+    while ((pos = value.find('<', pos)) != std::string::npos) {
+      const auto close = value.find('>', pos);
+      if (close == std::string::npos) break;
+      const auto after = value.find('<', close);
+      const auto params =
+          value.substr(close + 1, after == std::string::npos ? std::string::npos : after - close - 1);
+      if (params.find("rel=\"next\"") != std::string::npos ||
+          params.find("rel=next") != std::string::npos) {
+        return value.substr(pos + 1, close - pos - 1);
+      }
+      pos = close;
+    }
+  }
+  return std::nullopt;
+}
+
 } // namespace util

@@ -34,4 +34,8 @@ std::optional<std::pair<std::string, std::string>> parse_header_line(std::string
 // An entity tag without W/ and quotes: "\"abc\"" -> "abc".
 std::string normalize_etag(std::string_view etag);
 
+// The target of a Link header's rel="next" (`<url>; rel="next", <url>; rel="prev"`), the next
+// page of a paginated listing as the Hub gives it; std::nullopt if there is none.
+std::optional<std::string> next_link(const Headers& headers);
+
 } // namespace util

@@ -124,15 +124,6 @@ TEST(HubCommitListing, RepoInfoWithoutTrustworthySiblingsNamesNothing) {
   EXPECT_FALSE(hub::listing_of_repo_info(json({{"sha", k_commit}, {"siblings", many}}).dump()));
 }
 
-TEST(HubCommitListing, NextPageFromTheLinkHeader) {
-  EXPECT_EQ(hub::next_page_url({{"Link", R"(<https://hub/api/x?cursor=abc>; rel="next")"}}),
-            "https://hub/api/x?cursor=abc");
-  EXPECT_EQ(hub::next_page_url({{"link", R"(<https://a>; rel="prev", <https://b>; rel="next")"}}),
-            "https://b");
-  EXPECT_FALSE(hub::next_page_url({{"Link", R"(<https://a>; rel="prev")"}}));
-  EXPECT_FALSE(hub::next_page_url({}));
-}
-
 TEST(HubCommitListing, TheFirstPageIsAnyPageWithoutItsCursor) {
   EXPECT_EQ(hub::first_page_query("recursive=True&expand=False&cursor=ZXlK"), "recursive=True&expand=False");
   EXPECT_EQ(hub::first_page_query("cursor=abc&recursive=1"), "recursive=1");

@@ -42,4 +42,13 @@ TEST(ParseHeaderLine, SplitsNameAndTrimsTheValue) {
   EXPECT_FALSE(util::parse_header_line("\r\n"));
 }
 
+TEST(Headers, NextLinkIsTheTargetOfRelNext) {
+  EXPECT_EQ(util::next_link({{"Link", R"(<https://hub/api/x?cursor=abc>; rel="next")"}}),
+            "https://hub/api/x?cursor=abc");
+  EXPECT_EQ(util::next_link({{"link", R"(<https://a>; rel="prev", <https://b>; rel="next")"}}),
+            "https://b");
+  EXPECT_FALSE(util::next_link({{"Link", R"(<https://a>; rel="prev")"}}));
+  EXPECT_FALSE(util::next_link({}));
+}
+
 } // namespace
