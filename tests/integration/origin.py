@@ -257,10 +257,13 @@ class Origin:
         with self.lock:
             return [s for s in self.seen if s.path.split("?", 1)[0] == path]
 
-    def max_overlap(self):
-        """The most requests that were being answered at one moment (first to last byte)."""
+    def max_overlap(self, slack=0.0):
+        """The most requests that were being answered at one moment (first to last byte).
+        `slack` seconds come off each answer's end: its handler notes the end only after the
+        last write returns, by which time a client may have asked again (a busy machine)."""
         with self.lock:
-            spans = [(s.at, s.done if s.done is not None else float("inf")) for s in self.seen]
+            spans = [(s.at, s.done - slack if s.done is not None else float("inf"))
+                     for s in self.seen]
         events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
         best = current = 0
         for _, delta in events:

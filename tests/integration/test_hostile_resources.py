@@ -136,7 +136,7 @@ def test_issue14_a_full_fetch_queue_answers_503_with_retry_after(serve, origin):
             sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
             sock.sendall(f"GET /{name} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             waiting.append(sock)
-        assert eventually(lambda: metric(served, "hubcache_fetches_queued") == 1)
+        assert eventually(lambda: metric(served, "hubcache_fetches_queued") == 1, seconds=30)
         refused = requests.get(served.url("/c"), timeout=10)
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "1"

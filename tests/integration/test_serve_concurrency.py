@@ -69,5 +69,6 @@ def test_concurrent_upstream_requests_per_host_are_capped(serve, origin):
         thread.start()
     for thread in threads:
         thread.join()
-    assert origin.max_overlap() == 2
+    # Each answer takes 0.4 s: three at once for 50 ms would be a breach, not the noting lag.
+    assert origin.max_overlap(slack=0.05) == 2
     assert all(origin.count(f"/p{i}") == 1 for i in range(6))
