@@ -221,3 +221,14 @@ def test_issue15_hf_transfer_ranges_record_and_replay(hubcache, fake_hub, big_re
     watch = sentinel(fake_hub.port, fake_hub.cdn_port)
     assert download("replay", tmp_path / "h2")["misses"] == 0
     assert watch.connections == 0
+    # The export holds the whole file, which the same client loads with the network off.
+    out = tmp_path / "export"
+    done = hubcache.run("export", "--hf-cache", str(out))
+    assert done.returncode == 0, done.stderr
+    offline = cli_env(tmp_path / "h3", HF_HUB_CACHE=out, HF_HUB_OFFLINE=1,
+                      HF_HUB_ENABLE_HF_TRANSFER=1, HF_ENDPOINT="http://127.0.0.1:9")
+    loaded = subprocess.run([*offline, hf, "download", BIG, "model.safetensors"],
+                            capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    path = Path(loaded.stdout.strip().splitlines()[-1].strip().removeprefix("path: "))
+    assert path.is_relative_to(out) and sha(path.read_bytes()) == sha(big_repo)
