@@ -1,9 +1,9 @@
-// libFuzzer target: the Link header code. Preload's next-page parser (preload::next_link) and
+// libFuzzer target: the Link header code. The next-page parser (util::next_link) and
 // what the Hub routes do to the headers they pass on (hub::strip_xet, hub::rewrite_origin),
 // plus the "xetHash" filter on bodies (hub::strip_xet_json). Each input line is a header
 // ("Name: value"; a line without a colon is a Link value); the whole input is also a body.
 #include "hub/xet.hpp"
-#include "preload/engine_client.hpp"
+#include "util/headers.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -53,7 +53,7 @@ bool has_xet_rel(const util::Headers& headers) {
 }
 
 void check_next_link(const util::Headers& headers) {
-  const auto next = preload::next_link(headers);
+  const auto next = util::next_link(headers);
   if (!next) return;
   // The URL is what stood between '<' and the first '>' after it, in some Link value.
   check(next->find('>') == std::string::npos);
@@ -89,8 +89,8 @@ void check_xet(const util::Headers& headers) {
       check(value == headers[i].second);
     }
   }
-  const auto before = preload::next_link(headers);
-  const auto after = preload::next_link(rewritten);
+  const auto before = util::next_link(headers);
+  const auto after = util::next_link(rewritten);
   check(before.has_value() == after.has_value());
   // (A URL holding '<' is no URL: the rewrite looks at each '<', next_link at the first.)
   if (before && before->find('<') == std::string::npos) {
