@@ -136,6 +136,10 @@ def test_issue14_a_full_fetch_queue_answers_503_with_retry_after(serve, origin):
             sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
             sock.sendall(f"GET /{name} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
             waiting.append(sock)
+            # /a runs before /b is asked: two server threads could otherwise take them in
+            # either order (the test failed once when /b ran and /a queued).
+            if name == "a":
+                assert eventually(lambda: origin.count("/a") == 1, seconds=30)
         assert eventually(lambda: metric(served, "hubcache_fetches_queued") == 1, seconds=30)
         refused = requests.get(served.url("/c"), timeout=10)
         assert refused.status_code == 503
