@@ -72,6 +72,11 @@ http::Response HubRoutes::api_answer(int status, const util::Headers& headers,
 std::optional<http::Response> HubRoutes::synthesized(const http::Request& request,
                                                      const Target& target,
                                                      const std::string& scope) {
+  // Only a repo's listings can be made; any other /api/ question (whoami, agent-harnesses)
+  // names no repo (a crash found in CI: the empty repo id was read).
+  const bool listing_route = target.route == Route::repo_info || target.route == Route::tree ||
+                             target.route == Route::paths_info;
+  if (!listing_route || !target.repo_id) return std::nullopt;
   const auto commit = commit_of(target.type, *target.repo_id, branch_of(target), scope);
   if (!commit) return std::nullopt;
   auto files = m_store.index().hub_objects_at(target.type, *target.repo_id, *commit, scope, match());

@@ -120,6 +120,19 @@ def test_issue15_an_unrecorded_hub_side_request_gets_its_offline_answer(hubcache
     assert side["optional"] == "huggingface_hub's agent harness registry" and side["cache"] == "optional"
 
 
+def test_issue15_an_unrecorded_api_question_of_no_repo_is_a_miss(hubcache, fake_hub, tmp_path):
+    # /api/whoami-v2 names no repo: replay has no listing to make of it (it once read the
+    # absent repo id and crashed), only a miss.
+    fake_hub.stop()
+    script = ("import os, requests\n"
+              "for _ in range(3):\n"
+              "    print(requests.get(os.environ['HF_ENDPOINT'] + '/api/whoami-v2').status_code)\n")
+    done = run_cmd(hubcache, "--upstream", fake_hub.url, "--mode", "replay", "--", sys.executable,
+                   "-c", script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["501"] * 3
+
+
 def test_issue15_an_unknown_host_still_fails_strict_in_record_with_its_fix(hubcache, fake_hub, tmp_path):
     report = tmp_path / "report.json"
     script = ("import requests\n"
