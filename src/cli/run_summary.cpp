@@ -4,6 +4,7 @@
 #include "util/utf8.hpp"
 
 #include <cstdio>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,23 @@ std::string cell(std::string_view text, std::size_t limit = 160) {
   return out;
 }
 
+// "hubcache: TITLE:", then the first k_shown of `requests`, a line each: method, URL,
+// status and what `detail` says of it; nothing when there are none.
+void print_requests(const char* title, const std::vector<cache::RunRequest>& requests,
+                    const std::function<std::string(const cache::RunRequest&)>& detail) {
+  if (requests.empty()) return;
+  std::fprintf(stderr, "hubcache: %s:\n", title);
+  for (std::size_t i = 0; i < requests.size() && i < k_shown; ++i) {
+    const auto& request = requests[i];
+    std::fprintf(stderr, "  %s %s (%d) · %s\n", request.method.c_str(),
+                 util::printable(request.url, std::string_view::npos).c_str(), request.status,
+                 detail(request).c_str());
+  }
+  if (requests.size() > k_shown) {
+    std::fprintf(stderr, "  ... and %zu more (see --report)\n", requests.size() - k_shown);
+  }
+}
+
 } // namespace
 
 void print_summary(const RunOutcome& run) {
@@ -41,33 +59,12 @@ void print_summary(const RunOutcome& run) {
                util::format_size(totals.bytes_from_store).c_str(),
                util::format_size(totals.bytes_from_upstream).c_str(),
                static_cast<unsigned long long>(run.retries));
-  if (!run.misses.empty()) {
-    std::fprintf(stderr, "hubcache: missed:\n");
-    for (std::size_t i = 0; i < run.misses.size() && i < k_shown; ++i) {
-      const auto& miss = run.misses[i];
-      std::fprintf(stderr, "  %s %s (%d) · %s · %s\n", miss.method.c_str(),
-                   util::printable(miss.url, std::string_view::npos).c_str(), miss.status,
-                   std::string(cache::request_kind(miss, run.origin)).c_str(),
-                   cache::miss_cause(miss, run.origin, run.mode).c_str());
-    }
-    if (run.misses.size() > k_shown) {
-      std::fprintf(stderr, "  ... and %zu more (see --report)\n",
-                   run.misses.size() - k_shown);
-    }
-  }
-  if (!run.side_requests.empty()) {
-    std::fprintf(stderr, "hubcache: optional (side requests no test depends on; never a miss):\n");
-    for (std::size_t i = 0; i < run.side_requests.size() && i < k_shown; ++i) {
-      const auto& side = run.side_requests[i];
-      std::fprintf(stderr, "  %s %s (%d) · %s\n", side.method.c_str(),
-                   util::printable(side.url, std::string_view::npos).c_str(), side.status,
-                   side.optional.c_str());
-    }
-    if (run.side_requests.size() > k_shown) {
-      std::fprintf(stderr, "  ... and %zu more (see --report)\n",
-                   run.side_requests.size() - k_shown);
-    }
-  }
+  print_requests("missed", run.misses, [&run](const cache::RunRequest& miss) {
+    return std::string(cache::request_kind(miss, run.origin)) + " · " +
+           cache::miss_cause(miss, run.origin, run.mode);
+  });
+  print_requests("optional (side requests no test depends on; never a miss)", run.side_requests,
+                 [](const cache::RunRequest& side) { return side.optional; });
 }
 
 nlohmann::json request_json(const cache::RunRequest& r, const RunOutcome& run) {
