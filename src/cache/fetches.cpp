@@ -7,7 +7,7 @@
 
 namespace cache {
 
-Fetches::Fetches(store::Store& store, upstream::Fetcher& fetcher, Notice notice,
+Fetches::Fetches(store::Store& store, upstream::Transport& fetcher, Notice notice,
                  FetchesOptions options)
     : m_store(store), m_fetcher(fetcher), m_notice(std::move(notice)), m_options(options),
       m_pool(options.workers, options.queue, m_notice) {}

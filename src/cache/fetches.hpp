@@ -44,7 +44,7 @@ public:
   using Record = std::function<void(InFlight& flight, const upstream::ResponseHead& head,
                                     std::int64_t upstream_ms)>;
 
-  Fetches(store::Store& store, upstream::Fetcher& fetcher, Notice notice,
+  Fetches(store::Store& store, upstream::Transport& fetcher, Notice notice,
           FetchesOptions options = {});
   ~Fetches();
 
@@ -85,7 +85,7 @@ private:
   void count_cancelled();
 
   store::Store& m_store;
-  upstream::Fetcher& m_fetcher;
+  upstream::Transport& m_fetcher;
   Notice m_notice;
   const FetchesOptions m_options;
   std::mutex m_mutex;

@@ -115,8 +115,17 @@ struct FetcherOptions {
   std::string user_agent = "hubcache";
 };
 
+// What the cache asks of the network: one fetch, blocking, on the caller's thread. The seam
+// the pipeline's unit tests put a scripted upstream behind (cache/fetches.hpp).
+class Transport {
+public:
+  virtual ~Transport() = default;
+  // See Fetcher::fetch() for the contract.
+  virtual util::Result<FetchResult> fetch(const FetchRequest& request, FetchSink& sink) = 0;
+};
+
 // Safe from any thread; each fetch() runs on its caller's thread.
-class Fetcher {
+class Fetcher final : public Transport {
 public:
   Fetcher(FetcherOptions options, util::Metrics& metrics, util::StopSignal& stop,
           std::function<void(const ThrottleEvent&)> on_throttle);
@@ -127,7 +136,7 @@ public:
   // once the retries are spent. After on_head: Errc::upstream_unreachable when the body broke
   // and could not be resumed, Errc::io when the sink failed. A status the policy would retry
   // but may not any more (the last 429) is a normal answer, passed to the sink.
-  util::Result<FetchResult> fetch(const FetchRequest& request, FetchSink& sink);
+  util::Result<FetchResult> fetch(const FetchRequest& request, FetchSink& sink) override;
 
   const FetcherOptions& options() const { return m_options; }
 
