@@ -50,7 +50,7 @@ public:
   // The GET of a blob for the upstream fetcher: the body streamed into a local blob.
   upstream::FetchRequest blob_request(const util::Sha256& digest) const;
   // Copies blob `digest` into `store` now, checked against its name and `size`; returns it
-  // pinned. For small bodies (recorded answers); large ones stream (cache/remote_fill.hpp).
+  // pinned. For small bodies (recorded answers); large ones stream (cache/content_fill.hpp).
   util::Result<store::BlobReader> pull_blob(store::Store& store, const util::Sha256& digest,
                                             std::uint64_t size);
   // Reads bytes of a blob straight from the bucket (a mount's read ahead of its fill).
