@@ -32,11 +32,4 @@ void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options);
 // A CLI11 check for an s3://BUCKET/PREFIX value: "" if good, else the reason.
 std::string check_s3_url(const std::string& text);
 
-// The remote tier for --remote (null when not given). The bucket is asked once: a refusal
-// (wrong credentials, no such bucket) is an error; an unreachable bucket only a warning
-// through `warn`, since it may come back and the local tier still serves.
-util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
-    const RemoteCliOptions& options, util::Metrics& metrics,
-    const std::function<void(const std::string&)>& warn);
-
 } // namespace cli
