@@ -37,7 +37,7 @@ struct CacheOptions {
   // of that URL (by default only to the same signed URL).
   bool share_private = false;
   // Stored entries kept open for hot hits: each holds a descriptor, so this is a share of
-  // the descriptor limit (see cli/engine.cpp), never more.
+  // the descriptor limit (see engine/engine.cpp), never more.
   std::size_t hot_entries = 10'000;
 };
 
