@@ -229,8 +229,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   Question question;
   question.what = what;
   question.head_only = head_only;
-  question.ask_first = m_options.mode == Mode::refresh ||
-                       (m_options.mode == Mode::record && wants_refresh(request.headers));
+  question.ask_first = m_tiers.asks_first(request.headers);
   question.client = Client::of(request, head_only ? std::nullopt : *expected);
   question.lookup = [this, key, get_key]() -> std::optional<StoredAnswer> {
     auto stored = lookup(key, get_key);

@@ -1,5 +1,6 @@
 #include "cache/tiers.hpp"
 
+#include "cache/expectation.hpp"
 #include "cache/responses.hpp"
 
 namespace cache {
@@ -7,6 +8,10 @@ namespace cache {
 Tiers::Tiers(Mode mode, store::Store& store, Fetches& fetches, util::Metrics& metrics, Notice notice)
     : m_mode(mode), m_store(store), m_fetches(fetches), m_metrics(metrics), m_notice(notice),
       m_recording(metrics, notice) {}
+
+bool Tiers::asks_first(const util::Headers& headers) const {
+  return m_mode == Mode::refresh || (m_mode == Mode::record && wants_refresh(headers));
+}
 
 // The order of the tiers, and each mode's part in it, is decided here and nowhere else.
 void Tiers::answer(const Question& question, http::Respond respond) {

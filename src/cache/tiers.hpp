@@ -48,8 +48,7 @@ struct KnownContent {
 struct Question {
   std::string what;  // "GET URL" as the client asked, redacted: for messages
   bool head_only = false;
-  // Ask the upstream first, and answer from the store only if it fails (refresh mode, or a
-  // client's Cache-Control: no-cache while recording).
+  // Ask the upstream first, and answer from the store only if it fails (Tiers::asks_first).
   bool ask_first = false;
   Client client;  // for a GET, with the sha256 it vouched for
   // The local tier: the stored answer, if any. Asked again when a fetch ended meanwhile.
@@ -83,6 +82,10 @@ struct Question {
 class Tiers {
 public:
   Tiers(Mode mode, store::Store& store, Fetches& fetches, util::Metrics& metrics, Notice notice);
+
+  // Whether a request with `headers` asks the upstream first (Question::ask_first): refresh
+  // mode, or X-Hubcache-Refresh: 1 while recording (expectation.hpp).
+  bool asks_first(const util::Headers& headers) const;
 
   // Answers `question`, calling `respond` once.
   void answer(const Question& question, http::Respond respond);

@@ -204,8 +204,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   cache::Question question;
   question.what = what;
   question.head_only = request.method == "HEAD";
-  question.ask_first = m_options.mode == cache::Mode::refresh ||
-                       (m_options.mode == cache::Mode::record && cache::wants_refresh(request.headers));
+  question.ask_first = m_tiers.asks_first(request.headers);
   question.client = cache::Client::of(request);
   if (!from_lock) {
     question.lookup = [this, key, from_store]() -> std::optional<cache::StoredAnswer> {

@@ -220,9 +220,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   question.what = what;
   question.head_only = head_only;
   // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
-  question.ask_first = (m_options.mode == cache::Mode::refresh ||
-                        (m_options.mode == cache::Mode::record && cache::wants_refresh(request.headers))) &&
-                       !as_commit(target.revision);
+  question.ask_first = m_tiers.asks_first(request.headers) && !as_commit(target.revision);
   // A HEAD has no body to vouch for.
   question.client = cache::Client::of(request, head_only ? std::nullopt : *expected);
   question.lookup = [this, target, scope, commit, head_only]() -> std::optional<cache::StoredAnswer> {

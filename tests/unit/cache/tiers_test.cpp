@@ -399,3 +399,16 @@ TEST(Tiers, AHeadOfAKnownContentStartsNoFill) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Tiers, RefreshAndARecordingAskedToRefreshAskTheUpstreamFirstAndReplayNever) {
+  Harness h;
+  const util::Headers no_cache = {{"X-Hubcache-Refresh", "1"}};
+  EXPECT_TRUE(h.tiers(cache::Mode::refresh).asks_first({}));
+  EXPECT_FALSE(h.tiers(cache::Mode::record).asks_first({}));
+  EXPECT_TRUE(h.tiers(cache::Mode::record).asks_first(no_cache));
+  EXPECT_FALSE(h.tiers(cache::Mode::replay).asks_first(no_cache));
+}
+
+} // namespace
