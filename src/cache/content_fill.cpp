@@ -70,13 +70,18 @@ Filling fill_content(Fetches& fetches, store::Store& store, Recording& recording
 
 void respond_filling(const std::shared_ptr<Follower>& follower, int status, util::Headers headers,
                      std::string cache_result, util::Metrics& metrics, const Notice& notice,
-                     const std::string& what, http::Respond respond) {
+                     const std::string& what, http::Respond respond,
+                     std::function<void(const http::Respond&)> refused) {
   follower->flight().wait_for_head([follower, status, headers = std::move(headers),
                                     cache_result = std::move(cache_result), &metrics, notice, what,
-                                    respond](const upstream::ResponseHead* head,
-                                             const util::Error* error) mutable {
+                                    respond, refused = std::move(refused)](const upstream::ResponseHead* head,
+                                                                           const util::Error* error) mutable {
     if (!head) {
       respond(upstream_failure(metrics, notice, what, *error));
+      return;
+    }
+    if (head->status != 200 && refused) {
+      refused(respond);
       return;
     }
     if (head->status != 200) {

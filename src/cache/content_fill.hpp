@@ -55,9 +55,11 @@ Filling fill_content(Fetches& fetches, store::Store& store, Recording& recording
 
 // The response for a content being filled: `status` and `headers` as this asker knows them,
 // the body following the flight. It waits for the source's answer first: a source that lost
-// the content or refuses us is a 502 naming `what` (the request), never a body.
+// the content or refuses us is a 502 naming `what` (the request), never a body; or, with
+// `refused`, answered by it (the route asks another way).
 void respond_filling(const std::shared_ptr<Follower>& follower, int status, util::Headers headers,
                      std::string cache_result, util::Metrics& metrics, const Notice& notice,
-                     const std::string& what, http::Respond respond);
+                     const std::string& what, http::Respond respond,
+                     std::function<void(const http::Respond&)> refused = {});
 
 } // namespace cache

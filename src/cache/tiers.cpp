@@ -74,7 +74,7 @@ void Tiers::serve_content(const KnownContent& known, bool head_only, const std::
     return;
   }
   respond_filling(filling.follower, known.status, known.headers, label(false), m_metrics, m_notice,
-                  what, respond);
+                  what, respond, known.refused);
 }
 
 void Tiers::from_upstream(const Question& question, std::optional<StoredAnswer> fallback,

@@ -37,6 +37,9 @@ struct KnownContent {
   // From the bucket: labelled "remote" whether this node held the bytes or not. Else "hit"
   // when the store held them under another name, "stored" when they were fetched.
   bool from_remote = false;
+  // The source answered other than 200 for the content (it names other bytes now): how to
+  // answer instead of a 502 (null: the 502).
+  std::function<void(const http::Respond&)> refused;
   // The answer once the blob is this node's, when it is more than status, headers and body
   // (null: just those).
   std::function<http::Response(const std::shared_ptr<const store::BlobReader>&, std::string)> stored_answer;

@@ -193,7 +193,8 @@ HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::stri
   return known;
 }
 
-void HubRoutes::resolve(const http::Request& request, const FileTarget& target, http::Respond respond) {
+void HubRoutes::resolve(const http::Request& request, const FileTarget& target, http::Respond respond,
+                        bool trust_recorded) {
   const bool head_only = request.method == "HEAD";
   if (request.method != "GET" && !head_only) {
     auto response = http::Response::text(405, "the Hub's resolve takes GET and HEAD\n");
@@ -251,22 +252,36 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   // Never the Accept that would switch an LFS file to Xet (the JS client sends
   // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
   question.fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
-  if (!head_only && commit) {
+  if (!head_only && commit && trust_recorded) {
     // Known before the bytes: fetched once for every name, by this request's own URL (the
-    // Hub's answer must still name that content, or the fetch stops).
-    question.content = [this, target, scope, commit = *commit, fetch = question.fetch]() {
+    // Hub's answer must still name that content, or the fetch stops and this request is
+    // asked again as one whose content is not known).
+    question.content = [this, request, target, scope, commit = *commit, fetch = question.fetch]() {
       auto object = recorded_content(m_store, target, scope, commit, [&](const std::string& revision) {
         return "HEAD " + answer_key(target, revision, scope);
       });
       if (!object) return std::optional<cache::KnownContent>();
       cache::ContentSource source;
       source.request = fetch;
-      source.request.follow_redirect = [digest = object->etag](const upstream::Hop& hop, const upstream::Url&) {
+      source.request.follow_redirect = [this, target, scope, digest = object->etag](const upstream::Hop& hop,
+                                                                                  const upstream::Url&) {
         const auto named = announced_content(hop);
-        return !named || named->etag == digest;
+        if (!named || named->etag == digest) return true;
+        // The branch moved since the store learned it: the content's fetch stops, and the
+        // request is asked again (`refused`) at the commit the Hub names now.
+        if (!as_commit(target.revision) && named->commit != target.revision.str()) {
+          m_tiers.recording().noted(
+              m_store.put(store::Ref{target.type, target.repo_id, target.revision, named->commit, 0, scope}),
+              "the ref " + target.revision.str() + " of " + target.repo_id.str());
+        }
+        return false;
       };
       source.name = upstream::redact_url(fetch.url.to_string());
-      return std::optional<cache::KnownContent>(known_content(*object, std::move(source)));
+      auto known = known_content(*object, std::move(source));
+      known.refused = [this, request, target](const http::Respond& respond) {
+        resolve(request, target, respond, /*trust_recorded=*/false);
+      };
+      return std::optional<cache::KnownContent>(std::move(known));
     };
   }
   // Learned on the way: the Hub's redirect to its CDN names an LFS file's content, and the

@@ -49,7 +49,10 @@ private:
   // `head_only`: a recorded HEAD's answer will do too.
   Known find_known(const FileTarget& target, const std::string& scope,
                    const std::optional<store::CommitId>& commit, bool head_only = false);
-  void resolve(const http::Request& request, const FileTarget& target, http::Respond respond);
+  // `trust_recorded`: a file whose LFS content the store knows is fetched by that content
+  // (false once that content turned out stale: the Hub names other bytes now).
+  void resolve(const http::Request& request, const FileTarget& target, http::Respond respond,
+               bool trust_recorded = true);
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                       const FileTarget& target, const std::string& scope, const std::string& url,

@@ -253,6 +253,28 @@ def test_issue16_a_body_already_stored_under_its_digest_is_a_hit_without_a_fetch
     stored_once(hubcache, served, shared, {(A, A_PATH), (B, B_PATH)})
 
 
+def test_issue16_a_branch_moved_since_its_head_was_recorded_gets_the_bytes_it_names_now(
+        fake_hub, serve):
+    """The store learned main's LFS file from a HEAD; main then moved to other bytes. The GET
+    is fetched by the content the HEAD named, the Hub names another: the fetch stops at its
+    redirect, and the request is asked again at the commit main is at now: the new bytes,
+    not a failure, and no byte of the old ones."""
+    old, new = os.urandom(200_000), os.urandom(200_000)
+    fake_hub.add_repo("acme/moving", {"w.bin": old})
+    served = serve(fake_hub.url, *fake_hub.allow_args())
+    url = served.url(resolve_path("acme/moving", "main", "w.bin"))
+    head = requests.head(url, timeout=60)
+    assert head.headers["X-Linked-Etag"].strip('"') == hashlib.sha256(old).hexdigest()
+    moved_to = fake_hub.commit("acme/moving", {"w.bin": new})
+    got = requests.get(url, timeout=60)
+    assert got.status_code == 200 and got.content == new
+    assert got.headers["X-Repo-Commit"] == moved_to
+    old_sha = hashlib.sha256(old).hexdigest()
+    assert not [s for s in fake_hub.requests("cdn", f"/repos/{old_sha[:2]}/{old_sha}") if s.method == "GET"]
+    again = requests.get(url, timeout=60)
+    assert again.content == new and again.headers["X-Hubcache"] == "hit"
+
+
 # -- a preload and a client at once -------------------------------------------------------------
 
 def test_issue16_one_preload_of_two_repos_sharing_a_body_fetches_it_once(
