@@ -231,36 +231,39 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
   question.head_only = head_only;
   question.ask_first = m_tiers.asks_first(request.headers);
   question.client = Client::of(request, head_only ? std::nullopt : *expected);
-  question.lookup = [this, key, get_key]() -> std::optional<StoredAnswer> {
+  question.lookup = [&]() -> std::optional<StoredAnswer> {
     auto stored = lookup(key, get_key);
     if (!stored) return std::nullopt;
     return [this, stored = std::move(*stored)](std::string label) { return from_store(stored, std::move(label)); };
   };
   if (m_options.remote) {
-    question.remote = [this, key, get_key, head_only, what, client = Client::of(request)](
-                          const http::Respond& respond) {
-      return from_remote(key, get_key, head_only, what, client, respond);
+    question.remote = [&](const http::Respond& respond) {
+      return from_remote(key, get_key, head_only, what, Client::of(request), respond);
     };
   }
-  question.unrecorded = [this, what] {
+  question.unrecorded = [&] {
     if (m_notice) m_notice("replay miss: " + what);
     return replay_miss(m_metrics, what, m_options.record_hint);
   };
-  question.key = key;
-  question.fetch.method = request.method;
-  question.fetch.url = url;
-  question.fetch.headers = forwarded_headers(request.headers, Upstream::origin);
-  question.fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
-  question.record = [this, method = request.method, url_text](
-                        InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-    record(f, head, method, url_text, ms);
-  };
-  if (request.method == "GET") question.resumable = *expected;
-  // A HEAD rides along with a GET of the same URL already in flight.
-  if (head_only) question.get_key = get_key;
-  question.fetched = [this, head_only](const std::shared_ptr<Follower>& follower,
-                                       const upstream::ResponseHead& head, http::Respond respond) {
-    respond(from_upstream(follower, head, head_only));
+  question.fetch = [&] {
+    Fetch fetch;
+    fetch.key = key;
+    fetch.request.method = request.method;
+    fetch.request.url = url;
+    fetch.request.headers = forwarded_headers(request.headers, Upstream::origin);
+    fetch.request.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
+    fetch.record = [this, method = request.method, url_text](InFlight& f, const upstream::ResponseHead& head,
+                                                             std::int64_t ms) {
+      record(f, head, method, url_text, ms);
+    };
+    if (request.method == "GET") fetch.resumable = *expected;
+    // A HEAD rides along with a GET of the same URL already in flight.
+    if (head_only) fetch.get_key = get_key;
+    fetch.fetched = [this, head_only](const std::shared_ptr<Follower>& follower,
+                                      const upstream::ResponseHead& head, http::Respond respond) {
+      respond(from_upstream(follower, head, head_only));
+    };
+    return fetch;
   };
   m_tiers.answer(question, std::move(respond));
 }

@@ -33,7 +33,7 @@ void Tiers::answer(const Question& question, http::Respond respond) {
       return;
     }
   }
-  from_upstream(question, std::move(stored), std::move(respond));
+  from_upstream(question, question.fetch(), std::move(stored), std::move(respond));
 }
 
 void Tiers::serve_content(const KnownContent& known, bool head_only, const std::string& what,
@@ -77,10 +77,10 @@ void Tiers::serve_content(const KnownContent& known, bool head_only, const std::
                   what, respond, known.refused);
 }
 
-void Tiers::from_upstream(const Question& question, std::optional<StoredAnswer> fallback,
-                          http::Respond respond) {
-  const bool may_follow = question.head_only && !question.get_key.empty();
-  std::shared_ptr<Follower> follower = may_follow ? m_fetches.follow(question.get_key, question.client) : nullptr;
+void Tiers::from_upstream(const Question& question, const Fetch& fetch,
+                          std::optional<StoredAnswer> fallback, http::Respond respond) {
+  const bool may_follow = question.head_only && !fetch.get_key.empty();
+  std::shared_ptr<Follower> follower = may_follow ? m_fetches.follow(fetch.get_key, question.client) : nullptr;
   // A HEAD fetched as a HEAD has no body to stream meanwhile: it is answered once recorded.
   const bool answer_when_recorded = may_follow && !follower;
   if (!follower) {
@@ -90,8 +90,8 @@ void Tiers::from_upstream(const Question& question, std::optional<StoredAnswer> 
     if (!question.ask_first && question.lookup) {
       stored_meanwhile = [&question] { return question.lookup().has_value(); };
     }
-    auto joined = m_fetches.join_or_start(question.key, question.client, question.fetch,
-                                          question.record, stored_meanwhile, question.resumable);
+    auto joined = m_fetches.join_or_start(fetch.key, question.client, fetch.request, fetch.record,
+                                          stored_meanwhile, fetch.resumable);
     if (joined.stored) {
       if (auto now = question.lookup()) {
         respond((*now)("hit"));
@@ -105,7 +105,7 @@ void Tiers::from_upstream(const Question& question, std::optional<StoredAnswer> 
     return;
   }
   follower->flight().wait_for_head([this, follower, respond, fallback = std::move(fallback),
-                                    what = question.what, fetched = question.fetched,
+                                    what = question.what, fetched = fetch.fetched,
                                     answer_when_recorded](const upstream::ResponseHead* head,
                                                           const util::Error* error) {
     if (fallback && upstream_failed(head)) {

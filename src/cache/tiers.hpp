@@ -45,9 +45,27 @@ struct KnownContent {
   std::function<http::Response(const std::shared_ptr<const store::BlobReader>&, std::string)> stored_answer;
 };
 
+// How to ask the upstream for a request and record its answer: made only when a request goes
+// upstream (a hit never pays for it).
+struct Fetch {
+  std::string key;  // one flight per key
+  upstream::FetchRequest request;
+  Fetches::Record record;  // runs on a fetching thread
+  // The body should have this sha256 (a client vouched): kept in a resumable partial file.
+  std::optional<util::Sha256> resumable;
+  // A HEAD follows a GET of the same answer in flight under `get_key`; without one, it is
+  // fetched as itself and answered once recorded (so the client's next request is a hit).
+  // Empty: a HEAD is fetched like a GET.
+  std::string get_key;
+  // The answer once the upstream's head is known; the body follows the flight. Runs on
+  // whichever thread sees the head.
+  std::function<void(const std::shared_ptr<Follower>&, const upstream::ResponseHead&, http::Respond)>
+      fetched;
+};
+
 // What a route asks of the tiers for one request. Every callback runs on the caller's thread
-// before Tiers::answer() returns, except `record` (a fetching thread) and `fetched` (whichever
-// thread sees the head).
+// before Tiers::answer() returns (so they may capture the route's locals by reference); what
+// must outlive the call (a StoredAnswer, a KnownContent, a Fetch) owns its data.
 struct Question {
   std::string what;  // "GET URL" as the client asked, redacted: for messages
   bool head_only = false;
@@ -66,19 +84,8 @@ struct Question {
   // The body is known by its content before its bytes: one flight per content, and a hit if
   // the store holds that content under any name. Not when asking first.
   std::function<std::optional<KnownContent>()> content;
-  // The upstream: one flight per `key`, fetching `fetch`, recorded by `record`.
-  std::string key;
-  upstream::FetchRequest fetch;
-  Fetches::Record record;
-  // The body should have this sha256 (a client vouched): kept in a resumable partial file.
-  std::optional<util::Sha256> resumable;
-  // A HEAD follows a GET of the same answer in flight under `get_key`; without one, it is
-  // fetched as itself and answered once recorded (so the client's next request is a hit).
-  // Empty: a HEAD is fetched like a GET.
-  std::string get_key;
-  // The answer once the upstream's head is known; the body follows the flight.
-  std::function<void(const std::shared_ptr<Follower>&, const upstream::ResponseHead&, http::Respond)>
-      fetched;
+  // The upstream.
+  std::function<Fetch()> fetch;
 };
 
 // Safe from any thread.
@@ -105,8 +112,8 @@ public:
   const Notice& notice() const { return m_notice; }
 
 private:
-  void from_upstream(const Question& question, std::optional<StoredAnswer> fallback,
-                     http::Respond respond);
+  void from_upstream(const Question& question, const Fetch& fetch,
+                     std::optional<StoredAnswer> fallback, http::Respond respond);
 
   const Mode m_mode;
   store::Store& m_store;

@@ -207,7 +207,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   question.ask_first = m_tiers.asks_first(request.headers);
   question.client = cache::Client::of(request);
   if (!from_lock) {
-    question.lookup = [this, key, from_store]() -> std::optional<cache::StoredAnswer> {
+    question.lookup = [&]() -> std::optional<cache::StoredAnswer> {
       auto found = m_store.open_exchange(key);
       if (!found) {
         m_tiers.recording().read_failed(found.error());
@@ -221,7 +221,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       // Listings may be about a branch the refresh job has moved since: the bucket's answer
       // wins over an older local copy.
       question.remote_first = true;
-      question.remote = [this, key, from_store](const http::Respond& respond) {
+      question.remote = [&](const http::Respond& respond) {
         bool pulled = false;
         auto found = open_exchange(key, &pulled, /*remote_first=*/true);
         if (!pulled || !found || !*found) return false;
@@ -230,36 +230,40 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       };
     }
   }
-  question.unrecorded = [this, request, target, scope, what, from_lock] {
+  question.unrecorded = [&] {
     if (auto made = synthesized(request, target, scope)) return std::move(*made);
     if (m_notice) m_notice("replay miss: " + what);
     return from_lock ? cache::lock_refusal(m_metrics, what, m_options.lock_path)
                      : cache::replay_miss(m_metrics, what, m_options.record_hint);
   };
-  question.key = key;
-  question.fetch.method = request.method == "HEAD" ? "GET" : request.method;
-  question.fetch.url = *url;
-  question.fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
-  question.fetch.body = request.body;
-  question.fetch.idempotent_post = post;  // paths-info only reads
-  question.record = [this, method = question.fetch.method, url_text, target, scope](
-                        cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-    record_api(f, head, method, url_text, target, scope, ms);
-  };
-  question.fetched = [this, request, what](const std::shared_ptr<cache::Follower>& follower,
-                                           const upstream::ResponseHead& head, http::Respond respond) {
-    // A listing is rewritten before it goes out, so it is sent once whole.
-    follower->flight().wait_for_end([this, follower, respond, request, head, what](bool whole) {
-      auto body = whole ? read_all(follower->fd(), follower->flight().received()) : std::nullopt;
-      if (!body) {
-        respond(cache::upstream_failure(
-            m_metrics, m_notice, what,
-            {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
-        return;
-      }
-      respond(api_answer(head.status, head.headers, *body, request, m_upstream.origin(),
-                         cache::is_storable_status(head.status) ? "stored" : "miss"));
-    });
+  question.fetch = [&] {
+    cache::Fetch fetch;
+    fetch.key = key;
+    fetch.request.method = request.method == "HEAD" ? "GET" : request.method;
+    fetch.request.url = *url;
+    fetch.request.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
+    fetch.request.body = request.body;
+    fetch.request.idempotent_post = post;  // paths-info only reads
+    fetch.record = [this, method = fetch.request.method, url_text, target, scope](
+                       cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+      record_api(f, head, method, url_text, target, scope, ms);
+    };
+    fetch.fetched = [this, request, what](const std::shared_ptr<cache::Follower>& follower,
+                                          const upstream::ResponseHead& head, http::Respond respond) {
+      // A listing is rewritten before it goes out, so it is sent once whole.
+      follower->flight().wait_for_end([this, follower, respond, request, head, what](bool whole) {
+        auto body = whole ? read_all(follower->fd(), follower->flight().received()) : std::nullopt;
+        if (!body) {
+          respond(cache::upstream_failure(
+              m_metrics, m_notice, what,
+              {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
+          return;
+        }
+        respond(api_answer(head.status, head.headers, *body, request, m_upstream.origin(),
+                           cache::is_storable_status(head.status) ? "stored" : "miss"));
+      });
+    };
+    return fetch;
   };
   m_tiers.answer(question, std::move(respond));
 }

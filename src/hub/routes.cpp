@@ -224,7 +224,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
   question.ask_first = m_tiers.asks_first(request.headers) && !as_commit(target.revision);
   // A HEAD has no body to vouch for.
   question.client = cache::Client::of(request, head_only ? std::nullopt : *expected);
-  question.lookup = [this, target, scope, commit, head_only]() -> std::optional<cache::StoredAnswer> {
+  question.lookup = [&]() -> std::optional<cache::StoredAnswer> {
     // A ref the store lacked may have been learned since (a fetch ended meanwhile).
     auto known = std::make_shared<Known>(find_known(
         target, scope, commit ? commit : commit_of(target.type, target.repo_id, target.revision, scope),
@@ -233,36 +233,34 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     return [known](std::string label) { return known->response(std::move(label)); };
   };
   if (m_options.remote) {
-    question.remote = [this, target, scope, commit, head_only, what,
-                       client = cache::Client::of(request)](const http::Respond& respond) {
-      return from_remote(target, scope, commit, head_only, what, client, respond);
+    question.remote = [&](const http::Respond& respond) {
+      return from_remote(target, scope, commit, head_only, what, cache::Client::of(request), respond);
     };
   }
-  question.unrecorded = [this, request, target, scope, commit] {
-    return unrecorded(request, target, scope, commit);
+  question.unrecorded = [&] { return unrecorded(request, target, scope, commit); };
+  // What the Hub is asked: never the Accept that would switch an LFS file to Xet (the JS
+  // client sends application/vnd.xet-fileinfo+json): see forwarded_headers.hpp. A HEAD asks
+  // for a file's metadata: it follows a GET of the file already in flight, else it is asked
+  // upstream as a HEAD and recorded as one. It never fetches the body (issue 14: a client
+  // whose cache is warm, or transformers' has_file(), would pull gigabytes).
+  const auto hub_request = [&] {
+    upstream::FetchRequest fetch;
+    fetch.method = head_only ? "HEAD" : "GET";
+    fetch.url = *url;
+    fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
+    return fetch;
   };
-
-  // A HEAD asks for a file's metadata: it follows a GET of the file already in flight, else
-  // it is asked upstream as a HEAD and recorded as one. It never fetches the body (issue 14:
-  // a client whose cache is warm, or transformers' has_file(), would pull gigabytes).
-  const std::string get_key = "GET " + answer_key(target, target.revision.str(), scope);
-  question.key = head_only ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key;
-  question.fetch.method = head_only ? "HEAD" : "GET";
-  question.fetch.url = *url;
-  // Never the Accept that would switch an LFS file to Xet (the JS client sends
-  // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
-  question.fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
   if (!head_only && commit && trust_recorded) {
     // Known before the bytes: fetched once for every name, by this request's own URL (the
     // Hub's answer must still name that content, or the fetch stops and this request is
     // asked again as one whose content is not known).
-    question.content = [this, request, target, scope, commit = *commit, fetch = question.fetch]() {
-      auto object = recorded_content(m_store, target, scope, commit, [&](const std::string& revision) {
+    question.content = [&]() -> std::optional<cache::KnownContent> {
+      auto object = recorded_content(m_store, target, scope, *commit, [&](const std::string& revision) {
         return "HEAD " + answer_key(target, revision, scope);
       });
-      if (!object) return std::optional<cache::KnownContent>();
+      if (!object) return std::nullopt;
       cache::ContentSource source;
-      source.request = fetch;
+      source.request = hub_request();
       source.request.follow_redirect = [this, target, scope, digest = object->etag](const upstream::Hop& hop,
                                                                                   const upstream::Url&) {
         const auto named = announced_content(hop);
@@ -276,57 +274,66 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
         }
         return false;
       };
-      source.name = upstream::redact_url(fetch.url.to_string());
+      source.name = upstream::redact_url(url->to_string());
       auto known = known_content(*object, std::move(source));
       known.refused = [this, request, target](const http::Respond& respond) {
         resolve(request, target, respond, /*trust_recorded=*/false);
       };
-      return std::optional<cache::KnownContent>(std::move(known));
+      return known;
     };
   }
-  // Learned on the way: the Hub's redirect to its CDN names an LFS file's content, and the
-  // fetch stops there; the CDN's bytes are then fetched once for every name (see `fetched`).
-  if (!head_only) {
-    question.fetch.follow_redirect = [](const upstream::Hop& hop, const upstream::Url&) {
-      return !announced_content(hop);
-    };
-  }
-  question.record = [this, target, scope, head_only, url_text = upstream::redact_url(url->to_string())](
-                        cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+  question.fetch = [&] {
+    cache::Fetch fetch;
+    const std::string get_key = "GET " + answer_key(target, target.revision.str(), scope);
+    fetch.key = head_only ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key;
+    fetch.request = hub_request();
     if (head_only) {
-      record_head(f, head, target, scope, url_text, ms);
-    } else if (const auto meta = stopped_content(head)) {
-      // Only the ref: the file is recorded by its content's flight.
-      if (meta->commit != target.revision.str()) {
-        m_tiers.recording().stored(
-            m_store.put(store::Ref{target.type, target.repo_id, target.revision, meta->commit, 0, scope}), f,
-            url_text);
-      }
-      cache::Recording::hand_over(f, ms);
+      fetch.get_key = get_key;
     } else {
-      record_resolve(f, head, target, scope, url_text, ms);
+      fetch.resumable = *expected;
+      // Learned on the way: the Hub's redirect to its CDN names an LFS file's content, and
+      // the fetch stops there; the CDN's bytes are then fetched once for every name (see
+      // `fetched`).
+      fetch.request.follow_redirect = [](const upstream::Hop& hop, const upstream::Url&) {
+        return !announced_content(hop);
+      };
     }
-  };
-  if (!head_only) question.resumable = *expected;
-  if (head_only) question.get_key = get_key;
-  question.fetched = [this, target, scope, head_only, what, client = question.client](
-                         const std::shared_ptr<cache::Follower>& follower, const upstream::ResponseHead& head,
-                         http::Respond respond) {
-    const auto meta = head_only ? std::nullopt : stopped_content(head);
-    if (!meta) {
-      respond(resolved(follower, head, target, head_only));
-      return;
-    }
-    const store::HubObject object{{target.type, target.repo_id, meta->commit, target.path, scope},
-                                  *util::Sha256::from_hex(meta->etag.str()), meta->etag, meta->size, true};
-    cache::ContentSource source;
-    source.request.url = *head.stopped_at;  // the CDN: no credential goes there
-    source.name = upstream::redact_url(head.stopped_at->to_string());
-    // Once this fetch has let go of its partial file, which the content's fetch resumes.
-    follower->flight().wait_for_end([this, follower, known = known_content(object, std::move(source)), what,
-                                     client, respond](bool) {
-      m_tiers.serve_content(known, false, what, client, respond);
-    });
+    fetch.record = [this, target, scope, head_only, url_text = upstream::redact_url(url->to_string())](
+                       cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+      if (head_only) {
+        record_head(f, head, target, scope, url_text, ms);
+      } else if (const auto meta = stopped_content(head)) {
+        // Only the ref: the file is recorded by its content's flight.
+        if (meta->commit != target.revision.str()) {
+          m_tiers.recording().stored(
+              m_store.put(store::Ref{target.type, target.repo_id, target.revision, meta->commit, 0, scope}), f,
+              url_text);
+        }
+        cache::Recording::hand_over(f, ms);
+      } else {
+        record_resolve(f, head, target, scope, url_text, ms);
+      }
+    };
+    fetch.fetched = [this, target, scope, head_only, what, client = question.client](
+                        const std::shared_ptr<cache::Follower>& follower, const upstream::ResponseHead& head,
+                        http::Respond respond) {
+      const auto meta = head_only ? std::nullopt : stopped_content(head);
+      if (!meta) {
+        respond(resolved(follower, head, target, head_only));
+        return;
+      }
+      const store::HubObject object{{target.type, target.repo_id, meta->commit, target.path, scope},
+                                    *util::Sha256::from_hex(meta->etag.str()), meta->etag, meta->size, true};
+      cache::ContentSource source;
+      source.request.url = *head.stopped_at;  // the CDN: no credential goes there
+      source.name = upstream::redact_url(head.stopped_at->to_string());
+      // Once this fetch has let go of its partial file, which the content's fetch resumes.
+      follower->flight().wait_for_end([this, follower, known = known_content(object, std::move(source)), what,
+                                       client, respond](bool) {
+        m_tiers.serve_content(known, false, what, client, respond);
+      });
+    };
+    return fetch;
   };
   m_tiers.answer(question, std::move(respond));
 }

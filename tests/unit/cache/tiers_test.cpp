@@ -101,8 +101,6 @@ struct Harness {
   cache::Question question(const std::string& key) {
     cache::Question q;
     q.what = "GET http://o.test/" + key;
-    q.key = key;
-    q.fetch.url = upstream::parse_url("http://o.test/" + key).value();
     q.lookup = [this, key]() -> std::optional<cache::StoredAnswer> {
       auto body = answers.find(key);
       if (!body) return std::nullopt;
@@ -113,22 +111,28 @@ struct Harness {
       };
     };
     q.unrecorded = [] { return http::Response::text(501, "not recorded"); };
-    q.record = [this, key](cache::InFlight& flight, const upstream::ResponseHead& head, std::int64_t ms) {
-      auto committed = flight.commit({head.content_length, std::nullopt});
-      if (!committed) {
-        flight.fail(committed.error());
-        return;
-      }
-      if (head.status == 200) answers.put(key, upstream.body);
-      flight.finish(std::move(*committed), ms);
-    };
-    q.fetched = [](const std::shared_ptr<cache::Follower>& follower, const upstream::ResponseHead& head,
-                   http::Respond respond) {
-      http::Response response;
-      response.status = head.status;
-      response.cache = "stored";
-      response.body = std::static_pointer_cast<http::GrowingBody>(follower);
-      respond(std::move(response));
+    q.fetch = [this, key] {
+      cache::Fetch fetch;
+      fetch.key = key;
+      fetch.request.url = upstream::parse_url("http://o.test/" + key).value();
+      fetch.record = [this, key](cache::InFlight& flight, const upstream::ResponseHead& head, std::int64_t ms) {
+        auto committed = flight.commit({head.content_length, std::nullopt});
+        if (!committed) {
+          flight.fail(committed.error());
+          return;
+        }
+        if (head.status == 200) answers.put(key, upstream.body);
+        flight.finish(std::move(*committed), ms);
+      };
+      fetch.fetched = [](const std::shared_ptr<cache::Follower>& follower, const upstream::ResponseHead& head,
+                         http::Respond respond) {
+        http::Response response;
+        response.status = head.status;
+        response.cache = "stored";
+        response.body = std::static_pointer_cast<http::GrowingBody>(follower);
+        respond(std::move(response));
+      };
+      return fetch;
     };
     return q;
   }
