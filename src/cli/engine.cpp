@@ -342,7 +342,7 @@ tl::expected<std::unique_ptr<Engine>, Engine::OpenError> Engine::open(const Glob
   } catch (const std::exception& error) {
     return fail(k_exit_failure, error.what());
   }
-  auto remote = open_remote_tier(options.remote, e.metrics, tell);
+  auto remote = open_remote_tier(options.remote, e.metrics, tell, &e.stop);
   if (!remote) return fail(k_exit_failure, remote.error().message);
   e.remote = std::move(*remote);
   cache_options.remote = e.remote.get();

@@ -17,6 +17,8 @@ void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::str
   add_s3_endpoint_options(app, options);
   add_duration_option(app, "--remote-ttl", options.ttl,
                       "How long a bucket's ref or absence is believed before asking again (default 30s)");
+  add_duration_option(app, "--remote-cool-down", options.cool_down,
+                      "How long a bucket that failed (unreachable, 5xx) is skipped before asking again (default 30s)");
 }
 
 void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options) {
@@ -36,9 +38,11 @@ void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options) {
 
 util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
     const RemoteCliOptions& options, util::Metrics& metrics,
-    const std::function<void(const std::string&)>& warn) {
+    const std::function<void(const std::string&)>& warn, util::StopSignal* stop) {
   if (options.remote.empty()) return std::unique_ptr<remote::RemoteTier>();
-  auto client = remote::open_s3(options.tier());
+  remote::S3Options s3;
+  s3.stop = stop;
+  auto client = remote::open_s3(options.tier(), s3);
   if (!client) return tl::unexpected(util::with_context(client.error(), "--remote"));
   auto probe = (*client)->probe();
   if (!probe) {
@@ -47,7 +51,7 @@ util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
     }
     if (warn) warn("the remote tier is unreachable for now, serving the local tier: " + probe.error().message);
   }
-  return std::make_unique<remote::RemoteTier>(std::move(*client), options.tier(), metrics);
+  return std::make_unique<remote::RemoteTier>(std::move(*client), options.tier(), metrics, warn);
 }
 
 } // namespace cli

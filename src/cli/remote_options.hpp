@@ -1,10 +1,12 @@
-// The flags that attach a remote tier (--remote, --s3-endpoint, --s3-ca, --remote-ttl),
+// The flags that attach a remote tier (--remote, --s3-endpoint, --s3-ca, --remote-ttl,
+// --remote-cool-down),
 // shared by serve, run, mount and preload.
 #pragma once
 
 #include "remote/remote_tier.hpp"
 #include "util/metrics.hpp"
 #include "util/result.hpp"
+#include "util/stop_signal.hpp"
 
 #include <chrono>
 #include <memory>
@@ -21,8 +23,9 @@ struct RemoteCliOptions {
   std::string s3_endpoint;  // empty: AWS
   std::string s3_ca;
   std::chrono::milliseconds ttl{30'000};
+  std::chrono::milliseconds cool_down{remote::RemoteOptions::k_default_cool_down};
 
-  remote::RemoteOptions tier() const { return {remote, s3_endpoint, s3_ca, ttl}; }
+  remote::RemoteOptions tier() const { return {remote, s3_endpoint, s3_ca, ttl, cool_down}; }
 };
 
 // `what_for`: the help text of --remote.
@@ -34,9 +37,11 @@ std::string check_s3_url(const std::string& text);
 
 // The remote tier for --remote (null when not given). The bucket is asked once: a refusal
 // (wrong credentials, no such bucket) is an error; an unreachable bucket only a warning
-// through `warn`, since it may come back and the local tier still serves.
+// through `warn`, since it may come back and the local tier still serves. `warn` also gets
+// the tier's notices (marked failed, answers again). `stop`: the process's stop signal, which
+// ends the S3 client's waits between retries (null: none).
 util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
     const RemoteCliOptions& options, util::Metrics& metrics,
-    const std::function<void(const std::string&)>& warn);
+    const std::function<void(const std::string&)>& warn, util::StopSignal* stop = nullptr);
 
 } // namespace cli
