@@ -23,9 +23,13 @@ struct RemoteCliOptions {
   std::string s3_endpoint;  // empty: AWS
   std::string s3_ca;
   std::chrono::milliseconds ttl{30'000};
-  std::chrono::milliseconds cool_down{remote::RemoteOptions::k_default_cool_down};
+  // Negative: not given, the --remote-ttl then (30 s by default). A bucket believed down is a
+  // belief about the bucket like its refs and absences: --remote-ttl 0s believes none of them.
+  std::chrono::milliseconds cool_down{-1};
 
-  remote::RemoteOptions tier() const { return {remote, s3_endpoint, s3_ca, ttl, cool_down}; }
+  remote::RemoteOptions tier() const {
+    return {remote, s3_endpoint, s3_ca, ttl, cool_down.count() < 0 ? ttl : cool_down};
+  }
 };
 
 // `what_for`: the help text of --remote.

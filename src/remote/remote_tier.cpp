@@ -69,8 +69,8 @@ std::optional<util::Error> RemoteTier::skip_now() {
 }
 
 void RemoteTier::judge(const util::Error* error) {
-  const bool outage = error && (error->code == util::Errc::upstream_unreachable ||
-                                error->code == util::Errc::timeout);
+  const bool outage = error && m_options.cool_down.count() > 0 &&
+                      (error->code == util::Errc::upstream_unreachable || error->code == util::Errc::timeout);
   std::string line;
   {
     std::lock_guard lock(m_health_mutex);

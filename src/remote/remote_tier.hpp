@@ -6,7 +6,7 @@
 // A failing backend is marked and skipped, like ccache's Storage::mark_backend_as_failed:
 // when a request fails for the backend itself (Backend's contract: transport, timeout, 5xx
 // after the retries; never a 404 or a refusal), every request for the next cool-down
-// (--remote-cool-down, 30 s) fails at once with Errc::upstream_unreachable "the remote tier
+// (--remote-cool-down, 30 s; zero turns it off) fails at once with Errc::upstream_unreachable "the remote tier
 // ... is unavailable" without asking it, and callers fall back as for any failure of the
 // bucket. After the cool-down one request is let through (the others still skipped until it
 // answers); it fails again (marked again) or the tier is back. One notice line when the
@@ -38,7 +38,7 @@ struct RemoteOptions {
   std::string ca_file;   // for an https endpoint with a private CA
   // How long a ref (branch → commit) and "not in the bucket" are believed before asking again.
   std::chrono::milliseconds ttl{30'000};
-  // How long a backend that failed is skipped (--remote-cool-down).
+  // How long a backend that failed is skipped (--remote-cool-down); zero: never skipped.
   std::chrono::milliseconds cool_down{k_default_cool_down};
 
   static constexpr std::chrono::milliseconds k_default_cool_down{30'000};
