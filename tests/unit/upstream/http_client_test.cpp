@@ -1,11 +1,8 @@
 #include "upstream/http_client.hpp"
 
-#include <gtest/gtest.h>
+#include "upstream/raw_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -246,54 +243,8 @@ TEST(HttpClient, AStoppedProcessSendsNothing) {
   EXPECT_EQ(script.attempts, 0);
 }
 
-// A loopback server answering each connection from a list of raw responses, in order.
-class RawServer {
-public:
-  explicit RawServer(std::vector<std::string> answers) : m_answers(std::move(answers)) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t size = sizeof address;
-    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&address), &size);
-    m_port = ntohs(address.sin_port);
-    ::listen(m_fd, 8);
-    m_thread = std::thread([this] {
-      for (const auto& answer : m_answers) {
-        const int client = ::accept(m_fd, nullptr, nullptr);
-        if (client < 0) return;
-        char buffer[4096];
-        std::string request;
-        while (request.find("\r\n\r\n") == std::string::npos) {
-          const auto n = ::recv(client, buffer, sizeof buffer, 0);
-          if (n <= 0) break;
-          request.append(buffer, static_cast<std::size_t>(n));
-        }
-        m_requests.push_back(request);
-        ::send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
-        ::close(client);
-      }
-    });
-  }
-  ~RawServer() {
-    ::shutdown(m_fd, SHUT_RDWR);
-    ::close(m_fd);
-    if (m_thread.joinable()) m_thread.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/bucket/key"; }
-  const std::vector<std::string>& requests() const { return m_requests; }
-
-private:
-  std::vector<std::string> m_answers;
-  std::vector<std::string> m_requests;
-  int m_fd = -1;
-  int m_port = 0;
-  std::thread m_thread;
-};
-
 TEST(HttpClient, TheRealHandleParsesHeadersRetriesAndIgnoresProxyVariables) {
-  RawServer server({"HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+  testutil::RawServer server({"HTTP/1.1 503 Slow Down\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
                     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Thing: a b\r\nConnection: close\r\n\r\nhello"});
   // A proxy variable of the environment must not send the request elsewhere.
   ::setenv("http_proxy", "http://127.0.0.1:9", 1);
@@ -311,8 +262,9 @@ TEST(HttpClient, TheRealHandleParsesHeadersRetriesAndIgnoresProxyVariables) {
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body, "hello");
   EXPECT_EQ(util::find_header(response->headers, "x-thing").value_or(""), "a b");
-  ASSERT_EQ(server.requests().size(), 2u);
-  const auto& sent = server.requests()[1];
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const auto& sent = requests[1];
   EXPECT_NE(sent.find("GET /bucket/key HTTP/1.1"), std::string::npos) << sent;
   EXPECT_NE(sent.find("x-amz-content-sha256: UNSIGNED-PAYLOAD"), std::string::npos) << sent;
   EXPECT_NE(sent.find("x-amz-security-token: TOKEN"), std::string::npos) << sent;
