@@ -42,15 +42,14 @@ public:
   // in-process engine's notices, which fill Reply::cause (null: none), outliving the client.
   // `retry`: how get() retries a transport failure or a 429/502-504 (the one RetryPolicy);
   // none by default, since an engine retries its upstream itself. preload --check, which asks
-  // the Hub directly, passes k_hub_retries. `stop` ends a wait between tries (null: never).
+  // the Hub directly, passes the policy of its --retries. `stop` ends a wait between tries
+  // (null: never).
   EngineClient(std::string endpoint, std::string ca_bundle, std::optional<std::string> token,
                const FailureCauses* causes = nullptr, upstream::RetryPolicy retry = k_no_retries,
                util::StopSignal* stop = nullptr);
 
   // No second try: for the engine on loopback.
   static constexpr upstream::RetryPolicy k_no_retries{.max_retries = 0};
-  // The Hub asked directly (preload --check): the policy the fetcher uses for it.
-  static constexpr upstream::RetryPolicy k_hub_retries{};
 
   // A small answer from the Hub routes: `target` is "/api/...". Bodies over 256 MiB fail.
   util::Result<Reply> get(const std::string& target, const util::Headers& headers = {}) const;

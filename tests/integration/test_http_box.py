@@ -77,3 +77,14 @@ def test_issue16_preload_check_retries_a_hub_that_answers_503_once(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 of 2 branches moved" in done.stdout
     assert flaky_hub.asked and all(n == 2 for n in flaky_hub.asked.values()), flaky_hub.asked
+
+
+def test_issue16_preload_check_takes_its_retries_from_the_retries_flag(
+        hubcache, fake_hub, flaky_hub, tmp_path):
+    path = manifest(tmp_path, f"{BERT} include=*.json,*.txt\n")
+    assert hubcache.run("preload", *fake_hub.upstream_args(), path).returncode == 0
+    done = hubcache.run("preload", "--check", "--retries", "0", "--upstream", flaky_hub.url,
+                        *fake_hub.allow_args(), path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "503" in done.stderr
+    assert all(n == 1 for n in flaky_hub.asked.values()), flaky_hub.asked
