@@ -54,12 +54,13 @@ bool RemoteTier::skipping() const {
   return m_failing && (m_clock() < m_skip_until || m_reasking);
 }
 
-std::optional<util::Error> RemoteTier::skip_now() {
+std::optional<util::Error> RemoteTier::skip_now(bool& reask) {
+  reask = false;
   std::lock_guard lock(m_health_mutex);
   if (!m_failing) return std::nullopt;
   const auto now = m_clock();
   if (now >= m_skip_until && !m_reasking) {
-    m_reasking = true;  // this request asks; the others wait for its answer by being skipped
+    m_reasking = reask = true;  // this request asks; the others are skipped until it answers
     return std::nullopt;
   }
   const std::string when = now < m_skip_until ? "asked again in " + seconds_text(m_skip_until - now)
@@ -68,36 +69,43 @@ std::optional<util::Error> RemoteTier::skip_now() {
                      "the remote tier " + describe() + " is unavailable (" + when + "): " + m_failure};
 }
 
-void RemoteTier::judge(const util::Error* error) {
+void RemoteTier::judge(const util::Error* error, bool reask) {
   const bool outage = error && m_options.cool_down.count() > 0 &&
                       (error->code == util::Errc::upstream_unreachable || error->code == util::Errc::timeout);
   std::string line;
   {
     std::lock_guard lock(m_health_mutex);
+    if (reask) m_reasking = false;
+    const auto now = m_clock();
     if (outage) {
-      m_skip_until = m_clock() + m_options.cool_down;
-      m_marked_failed.add();
+      // Requests that were under way when it was marked fail too: one outage, one marking.
+      if (reask || !m_failing || now >= m_skip_until) {
+        m_skip_until = now + m_options.cool_down;
+        m_marked_failed.add();
+      }
       if (!m_failing) {
         line = "remote tier: " + describe() + " failed; not asked for " + seconds_text(m_options.cool_down) +
                ", serving without it: " + error->message;
       }
       m_failing = true;
       m_failure = error->message;
-    } else if (m_failing) {
+    } else if (m_failing && (reask || now >= m_skip_until)) {
+      // Only an answer to a request sent after the marking says it is back (not one that was
+      // under way before it).
       m_failing = false;
       line = "remote tier: " + describe() + " answers again";
     }
-    m_reasking = false;
   }
   if (!line.empty() && m_notice) m_notice(line);
 }
 
 template <typename T, typename Call> util::Result<T> RemoteTier::ask(bool& asked, Call&& call) {
   asked = false;
-  if (auto skipped = skip_now()) return tl::unexpected(std::move(*skipped));
+  bool reask = false;
+  if (auto skipped = skip_now(reask)) return tl::unexpected(std::move(*skipped));
   asked = true;
   util::Result<T> result = call();
-  judge(result ? nullptr : &result.error());
+  judge(result ? nullptr : &result.error(), reask);
   return result;
 }
 

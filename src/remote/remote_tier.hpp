@@ -95,8 +95,11 @@ private:
   // Runs one backend request (`asked` says whether it did) unless the backend is skipped;
   // marks it failed on an outage, or back when it answers.
   template <typename T, typename Call> util::Result<T> ask(bool& asked, Call&& call);
-  std::optional<util::Error> skip_now();
-  void judge(const util::Error* error);
+  // The error of a skipped request, or nullopt to ask (`reask`: as the one request let
+  // through after a cool-down).
+  std::optional<util::Error> skip_now(bool& reask);
+  // Marks the backend after an answer (`error` null: a success).
+  void judge(const util::Error* error, bool reask);
 
   // A GET of a small row, timed and counted; nullopt on 404.
   util::Result<std::optional<std::string>> get_row(const std::string& key);

@@ -23,12 +23,12 @@ public:
   std::atomic<int> gets{0};
   // When set, get() waits for it before answering (a request in flight).
   std::shared_future<void> gate;
-  std::promise<void> entered;  // set when a gated get() has started
+  std::atomic<int> waiting{0};  // gated get()s that have started
 
   util::Result<std::optional<std::string>> get(const std::string&, std::uint64_t) override {
     ++gets;
     if (gate.valid()) {
-      entered.set_value();
+      ++waiting;
       gate.wait();
     }
     return answer;
@@ -88,6 +88,12 @@ struct Fixture {
   }
   std::uint64_t marked() const { return metrics.value("hubcache_remote_backend_failed"); }
 };
+
+// Waits (bounded) until `count` reaches `n`.
+bool wait_for(const std::atomic<int>& count, int n) {
+  for (int i = 0; i < 500 && count < n; ++i) std::this_thread::sleep_for(10ms);
+  return count >= n;
+}
 
 util::Error outage() { return {util::Errc::upstream_unreachable, "GET s3://bucket/ci/x: Connection refused"}; }
 
@@ -174,11 +180,9 @@ TEST(RemoteTier, WhileTheOneReaskIsInFlightTheOthersAreStillSkipped) {
   f.now += 31s;
   std::promise<void> open;
   f.backend->gate = open.get_future().share();
-  f.backend->entered = {};
-  auto entered = f.backend->entered.get_future();
   f.backend->answer = std::optional<std::string>("{}");
   std::thread reask([&] { (void)f.lookup(); });
-  entered.wait();  // the re-ask is at the backend now
+  ASSERT_TRUE(wait_for(f.backend->waiting, 1));  // the re-ask is at the backend now
   auto meanwhile = f.lookup();
   ASSERT_FALSE(meanwhile);
   EXPECT_NE(meanwhile.error().message.find("being asked again"), std::string::npos) << meanwhile.error().message;
@@ -194,6 +198,23 @@ TEST(RemoteTier, WhileTheOneReaskIsInFlightTheOthersAreStillSkipped) {
 } // namespace
 
 namespace {
+
+TEST(RemoteTier, RequestsUnderWayWhenItFailsMarkItOnce) {
+  Fixture f;
+  std::promise<void> open;
+  f.backend->gate = open.get_future().share();
+  f.backend->answer = tl::unexpected(outage());
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 3; ++i) clients.emplace_back([&] { EXPECT_FALSE(f.lookup()); });
+  ASSERT_TRUE(wait_for(f.backend->waiting, 3));  // all three asked before any failed
+  open.set_value();
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(f.marked(), 1u);
+  EXPECT_EQ(f.notices.size(), 1u);
+  f.backend->gate = {};
+  EXPECT_FALSE(f.lookup());
+  EXPECT_EQ(f.backend->gets, 3);  // skipped now
+}
 
 TEST(RemoteTier, AZeroCoolDownNeverSkips) {
   auto fake = std::make_unique<FakeBackend>();
