@@ -1,9 +1,10 @@
-// Every upstream call goes through here: the HTTP client box (http_client.hpp), the retry policy, redirects followed to
-// allowed origins only, a per-host cap, a stall watchdog, and resume with Range + If-Range.
+// Every upstream call goes through here: the HTTP client box (http_transfer.hpp), the retry
+// policy, redirects followed to allowed origins only, a per-host cap, a stall watchdog, and
+// resume with Range + If-Range.
 #pragma once
 
 #include "upstream/allow_list.hpp"
-#include "upstream/http_client.hpp"
+#include "upstream/http_transfer.hpp"
 #include "upstream/host_limiter.hpp"
 #include "upstream/retry_policy.hpp"
 #include "upstream/url.hpp"
