@@ -1,6 +1,6 @@
 // The client preload drives an engine with: the HTTP client box (upstream/http_client.hpp)
-// against the engine's loopback port, asking exactly what Hub clients ask (so that what is recorded is what they will
-// ask later), and through its forward proxy for plain URLs.
+// against the engine's loopback port, asking exactly what Hub clients ask (so that what is
+// recorded is what they will ask later), and through its forward proxy for plain URLs.
 #pragma once
 
 #include "preload/failure_causes.hpp"

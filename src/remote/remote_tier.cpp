@@ -217,7 +217,8 @@ util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType
 
 util::Result<std::vector<store::Ref>> RemoteTier::refs() {
   bool asked = false;
-  auto objects = ask<std::vector<RemoteObject>>(asked, [&] { return m_backend->list(std::string(k_refs_prefix)); });
+  auto objects =
+      ask<std::vector<RemoteObject>>(asked, [&] { return m_backend->list(std::string(k_refs_prefix)); });
   if (asked) m_requests.add();
   if (!objects) {
     if (asked) m_errors.add();
@@ -272,7 +273,8 @@ util::Result<std::size_t> RemoteTier::read_blob_range(const util::Sha256& digest
                                                       std::span<std::uint8_t> out) {
   const auto started = std::chrono::steady_clock::now();
   bool asked = false;
-  auto n = ask<std::size_t>(asked, [&] { return m_backend->get_range(blob_key(digest), offset, out); });
+  auto n =
+      ask<std::size_t>(asked, [&] { return m_backend->get_range(blob_key(digest), offset, out); });
   if (asked) count_request(started);
   if (!n) {
     if (asked) m_errors.add();

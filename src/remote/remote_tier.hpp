@@ -6,9 +6,10 @@
 // A failing backend is marked and skipped, like ccache's Storage::mark_backend_as_failed:
 // when a request fails for the backend itself (Backend's contract: transport, timeout, 5xx
 // after the retries; never a 404 or a refusal), every request for the next cool-down
-// (--remote-cool-down, 30 s; zero turns it off) fails at once with Errc::upstream_unreachable "the remote tier
-// ... is unavailable" without asking it, and callers fall back as for any failure of the
-// bucket. After the cool-down one request is let through (the others still skipped until it
+// (RemoteOptions::cool_down, 30 s; --remote-cool-down, which defaults to --remote-ttl; zero
+// turns it off) fails at once with Errc::upstream_unreachable "the remote tier ... is
+// unavailable" without asking it, and callers fall back as for any failure of the bucket.
+// After the cool-down one request is let through (the others still skipped until it
 // answers); it fails again (marked again) or the tier is back. One notice line when the
 // tier is marked failed, one when it answers again. Metric: hubcache_remote_backend_failed,
 // a counter of the times it was marked failed (the first failure and every failed re-ask).

@@ -1,7 +1,7 @@
-// A small S3 client on the HTTP client box (upstream/http_client.hpp): path-style addressing (any S3 API: Ceph, MinIO, AWS, R2,
-// GCS), signed with CURLOPT_AWS_SIGV4 following the rules curl 7.88 needs (test-infra.md
-// §1.1: the payload hash sent as a header, the query canonical and sorted, uploads through a
-// read callback). Keys are relative to the location's prefix.
+// A small S3 client on the HTTP client box (upstream/http_client.hpp): path-style addressing
+// (any S3 API: Ceph, MinIO, AWS, R2, GCS), signed with CURLOPT_AWS_SIGV4 following the rules
+// curl 7.88 needs (test-infra.md §1.1: the payload hash sent as a header, the query canonical
+// and sorted, uploads through a read callback). Keys are relative to the location's prefix.
 #pragma once
 
 #include "remote/aws_credentials.hpp"
