@@ -6,7 +6,7 @@
 #include "cache/forwarded_headers.hpp"
 #include "cache/git_lfs.hpp"
 #include "upstream/signed_url.hpp"
-#include "cache/remote_fill.hpp"
+#include "cache/remote_source.hpp"
 #include "cache/responses.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
@@ -41,7 +41,8 @@ std::optional<util::Sha256> announced_sha256(const upstream::ResponseHead& head)
 Cache::Cache(CacheOptions options, store::Store& store, Fetches& fetches,
              const CredentialScopes& scopes, util::Metrics& metrics, Notice notice)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
-      m_metrics(metrics), m_notice(std::move(notice)), m_hot(m_options.hot_entries) {}
+      m_metrics(metrics), m_notice(notice), m_hot(m_options.hot_entries),
+      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice)) {}
 
 std::optional<Cache::Stored> Cache::lookup(const std::string& key,
                                            const std::string& fallback_key) {
@@ -62,8 +63,7 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
       found = m_store.open_exchange(*candidate);
     }
     if (!found) {
-      m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
-      if (m_notice) m_notice("store read failed, treating as a miss: " + found.error().message);
+      m_tiers.recording().read_failed(found.error());
       return std::nullopt;
     }
     if (*found) {
@@ -79,8 +79,8 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
   return std::nullopt;
 }
 
-bool Cache::try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                       const std::string& what, const Client& client, const http::Respond& respond) {
+bool Cache::from_remote(const std::string& key, const std::string& fallback_key, bool head_only,
+                        const std::string& what, const Client& client, const http::Respond& respond) {
   auto& remote = *m_options.remote;
   std::optional<store::Exchange> exchange;
   for (const auto* candidate : {&key, &fallback_key}) {
@@ -97,14 +97,8 @@ bool Cache::try_remote(const std::string& key, const std::string& fallback_key, 
   }
   if (!exchange) return false;
   m_hot.erase(exchange->key);
-  // No body, or a body this node already holds: filed locally at once.
-  std::optional<store::BlobReader> local;
-  if (exchange->blob) {
-    auto open = m_store.blobs().open(*exchange->blob);
-    if (open && *open) local = std::move(**open);
-  }
-  if (!exchange->blob || local) {
-    if (auto put = m_store.put(local ? &*local : nullptr, *exchange); !put && m_notice) {
+  if (!exchange->blob) {
+    if (auto put = m_store.put(nullptr, *exchange); !put && m_notice) {
       m_notice("not stored: " + put.error().message);
     }
     if (auto now = lookup(exchange->key, exchange->key)) {
@@ -113,26 +107,20 @@ bool Cache::try_remote(const std::string& key, const std::string& fallback_key, 
     }
     return false;
   }
-  if (head_only) {
-    http::Response response;
-    response.status = exchange->status;
-    response.headers = exchange->headers;
-    util::set_header(response.headers, "Content-Length", std::to_string(exchange->body_size));
-    response.cache = "remote";
-    respond(std::move(response));
-    return true;
-  }
-  auto follower = start_remote_fill(
-      m_fetches, remote, *exchange->blob, exchange->body_size,
-      [this, row = *exchange](const store::BlobReader& body) {
-        if (auto put = m_store.put(&body, row); !put && m_notice) m_notice("not stored: " + put.error().message);
-      },
-      m_metrics, m_notice, client);
-  if (!follower) {
-    respond(fetch_queue_full(m_metrics));
-    return true;
-  }
-  respond_remote(follower, exchange->status, exchange->headers, m_metrics, m_notice, what, respond);
+  KnownContent known;
+  known.content = {*exchange->blob, exchange->body_size,
+                   [this, row = *exchange](const store::BlobReader& body) { return m_store.put(&body, row); }};
+  known.status = exchange->status;
+  known.headers = exchange->headers;
+  known.from_remote = true;
+  known.source = remote_source(remote, *exchange->blob);
+  known.stored_answer = [this, row_key = exchange->key](const std::shared_ptr<const store::BlobReader>&,
+                                                        std::string label) {
+    m_hot.erase(row_key);
+    if (auto now = lookup(row_key, row_key)) return from_store(*now, std::move(label));
+    return http::Response::text(500, "hubcache: the store lost an answer it just wrote\n");
+  };
+  m_tiers.serve_content(known, head_only, what, client, respond);
   return true;
 }
 
@@ -173,10 +161,10 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
   // An answer that depends on more than its key is served to the one who asked, never
   // recorded for the others (issue 14).
   if (!is_storable_status(head.status) || varies_beyond_key(head.headers)) {
-    flight.finish(std::nullopt, upstream_ms);
-    flight.writer().discard();
+    Recording::pass_on(flight, upstream_ms);
     return;
   }
+  auto& recording = m_tiers.recording();
   store::Exchange exchange;
   exchange.key = flight.key();
   exchange.method = method;
@@ -185,39 +173,16 @@ void Cache::record(InFlight& flight, const upstream::ResponseHead& head, const s
   exchange.headers = recordable_headers(head.headers);
   m_hot.erase(exchange.key);
   if (method == "HEAD") {
-    if (auto r = m_store.put(nullptr, exchange); !r && m_notice) {
-      m_notice("not stored: " + url + ": " + r.error().message);
-    }
-    flight.finish(std::nullopt, upstream_ms);
-    flight.writer().discard();
+    recording.noted(m_store.put(nullptr, exchange), url);
+    Recording::pass_on(flight, upstream_ms);
     return;
   }
-  auto committed = flight.commit({head.content_length, announced_sha256(head)});
-  if (!committed) {
-    m_metrics
-        .counter("hubcache_integrity_failures_total",
-                 "Upstream bodies refused: wrong length or sha256")
-        .add();
-    if (m_notice) m_notice("not stored: " + url + ": " + committed.error().message);
-    flight.fail(committed.error());
-    return;
-  }
+  auto committed = recording.commit(flight, {head.content_length, announced_sha256(head)}, url);
+  if (!committed) return;
   // What a client vouched for (X-Hubcache-Expect-Sha256) is about the entity, a 200's body.
   const auto expectations = head.status == 200 ? Expectations::apply : Expectations::ignore;
-  if (expectations == Expectations::apply && flight.expectation_violated(committed->digest())) {
-    m_metrics
-        .counter("hubcache_integrity_failures_total",
-                 "Upstream bodies refused: wrong length or sha256")
-        .add();
-    if (m_notice) {
-      m_notice("not stored: " + url + ": a client expected another sha256 than " +
-               committed->digest().hex());
-    }
-    flight.mark_unrecorded();
-  } else if (auto r = m_store.put(&*committed, exchange); !r) {
-    m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
-    if (m_notice) m_notice("not stored: " + url + ": " + r.error().message);
-    flight.mark_unrecorded();
+  if (expectations == Expectations::ignore || !recording.vouched_against(flight, committed->digest(), url)) {
+    recording.stored(m_store.put(&*committed, exchange), flight, url);
   }
   flight.finish(std::move(*committed), upstream_ms, expectations);
 }
@@ -260,81 +225,44 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     respond(lock_refusal(m_metrics, what, m_options.lock_path));
     return;
   }
-  const bool ask_first = m_options.mode == Mode::refresh ||
-                         (m_options.mode == Mode::record && wants_refresh(request.headers));
-  auto stored = lookup(key, get_key);
-  if (stored && !ask_first) {
-    respond(from_store(*stored, "hit"));
-    return;
-  }
   // Only a GET's body is vouched for: a HEAD has none, and preload asks GETs.
-  const Client client = Client::of(request, head_only ? std::nullopt : *expected);
-  if (!stored && !ask_first && m_options.remote &&
-      try_remote(key, get_key, head_only, what, Client::of(request), respond)) {
-    return;
+  Question question;
+  question.what = what;
+  question.head_only = head_only;
+  question.ask_first = m_tiers.asks_first(request.headers);
+  question.client = Client::of(request, head_only ? std::nullopt : *expected);
+  question.lookup = [this, key, get_key]() -> std::optional<StoredAnswer> {
+    auto stored = lookup(key, get_key);
+    if (!stored) return std::nullopt;
+    return [this, stored = std::move(*stored)](std::string label) { return from_store(stored, std::move(label)); };
+  };
+  if (m_options.remote) {
+    question.remote = [this, key, get_key, head_only, what, client = Client::of(request)](
+                          const http::Respond& respond) {
+      return from_remote(key, get_key, head_only, what, client, respond);
+    };
   }
-  if (m_options.mode == Mode::replay) {
+  question.unrecorded = [this, what] {
     if (m_notice) m_notice("replay miss: " + what);
-    respond(replay_miss(m_metrics, what, m_options.record_hint));
-    return;
-  }
-
-  upstream::FetchRequest fetch;
-  fetch.method = request.method;
-  fetch.url = url;
-  fetch.headers = forwarded_headers(request.headers, Upstream::origin);
-  fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
+    return replay_miss(m_metrics, what, m_options.record_hint);
+  };
+  question.key = key;
+  question.fetch.method = request.method;
+  question.fetch.url = url;
+  question.fetch.headers = forwarded_headers(request.headers, Upstream::origin);
+  question.fetch.body = request.body;  // a POST's; retried only if the fetcher deems it safe (never)
+  question.record = [this, method = request.method, url_text](
+                        InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+    record(f, head, method, url_text, ms);
+  };
+  if (request.method == "GET") question.resumable = *expected;
   // A HEAD rides along with a GET of the same URL already in flight.
-  std::shared_ptr<Follower> follower = head_only ? m_fetches.follow(get_key, client) : nullptr;
-  // A HEAD fetched as a HEAD is answered once it is recorded, so the client's next request is
-  // a hit (it has no body to stream meanwhile).
-  const bool answer_when_recorded = head_only && !follower;
-  if (!follower) {
-    // A fetch of the same key may have ended since the lookup above: then it is a hit now.
-    std::function<bool()> stored_meanwhile;
-    if (!ask_first) {
-      stored_meanwhile = [&] { return lookup(key, get_key).has_value(); };
-    }
-    auto joined = m_fetches.join_or_start(
-        key, client, fetch,
-        [this, method = request.method, url_text](
-            InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-          record(f, head, method, url_text, ms);
-        },
-        stored_meanwhile, request.method == "GET" ? *expected : std::nullopt);
-    if (joined.stored) {
-      if (auto now = lookup(key, get_key)) {
-        respond(from_store(*now, "hit"));
-        return;
-      }
-    }
-    follower = joined.follower;
-  }
-  if (!follower) {
-    respond(fetch_queue_full(m_metrics));
-    return;
-  }
-  std::optional<Stored> fallback = std::move(stored);
-  follower->flight().wait_for_head([this, follower, respond, head_only, fallback, what,
-                                     answer_when_recorded](const upstream::ResponseHead* head,
-                                                           const util::Error* error) {
-    if (fallback && upstream_failed(head)) {
-      count_stale_answer(m_metrics);
-      respond(from_store(*fallback, "stale"));
-      return;
-    }
-    if (!head) {
-      respond(upstream_failure(m_metrics, m_notice, what, *error));
-      return;
-    }
-    if (answer_when_recorded) {
-      follower->flight().wait_for_end([this, follower, respond, head = *head](bool) {
-        respond(from_upstream(follower, head, /*head_only=*/true));
-      });
-      return;
-    }
-    respond(from_upstream(follower, *head, head_only));
-  });
+  if (head_only) question.get_key = get_key;
+  question.fetched = [this, head_only](const std::shared_ptr<Follower>& follower,
+                                       const upstream::ResponseHead& head, http::Respond respond) {
+    respond(from_upstream(follower, head, head_only));
+  };
+  m_tiers.answer(question, std::move(respond));
 }
 
 } // namespace cache

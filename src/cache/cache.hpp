@@ -1,5 +1,5 @@
-// The cache core for recorded exchanges: the one place that knows the order of the tiers
-// (the local store, then the upstream) and what each mode does on a hit and a miss. It
+// The generic mirror's recorded exchanges: a request becomes a Question for the tiers
+// (tiers.hpp) keyed by method, URL, credential scope and variant, recorded literally. It
 // answers with plain values; the HTTP layer turns them into bytes.
 #pragma once
 
@@ -7,6 +7,7 @@
 #include "cache/fetches.hpp"
 #include "cache/hot_entries.hpp"
 #include "cache/mode.hpp"
+#include "cache/tiers.hpp"
 #include "http/message.hpp"
 #include "remote/remote_tier.hpp"
 #include "store/store.hpp"
@@ -36,7 +37,7 @@ struct CacheOptions {
   // of that URL (by default only to the same signed URL).
   bool share_private = false;
   // Stored entries kept open for hot hits: each holds a descriptor, so this is a share of
-  // the descriptor limit (see cli/engine.cpp), never more.
+  // the descriptor limit (see engine/engine.cpp), never more.
   std::size_t hot_entries = 10'000;
 };
 
@@ -69,10 +70,9 @@ private:
   void record(InFlight& flight, const upstream::ResponseHead& head, const std::string& method,
               const std::string& url, std::int64_t upstream_ms);
   std::optional<Stored> lookup(const std::string& key, const std::string& fallback_key);
-  // A local miss: answers from the remote tier if it knows `key` (or `fallback_key`).
-  // `what`: the request, for a failure's message.
-  bool try_remote(const std::string& key, const std::string& fallback_key, bool head_only,
-                  const std::string& what, const Client& client, const http::Respond& respond);
+  // The remote tier's answer for `key` (or `fallback_key`), if it has one.
+  bool from_remote(const std::string& key, const std::string& fallback_key, bool head_only,
+                   const std::string& what, const Client& client, const http::Respond& respond);
   http::Response from_store(const Stored& stored, std::string cache_result);
   http::Response from_upstream(const std::shared_ptr<Follower>& follower,
                                const upstream::ResponseHead& head, bool head_only);
@@ -84,6 +84,7 @@ private:
   util::Metrics& m_metrics;
   Notice m_notice;
   HotEntries<Stored> m_hot;
+  Tiers m_tiers;
 };
 
 // Whether an upstream answer is recorded: everything but server errors, throttling,

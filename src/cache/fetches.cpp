@@ -47,7 +47,7 @@ Fetches::Joined Fetches::join_or_start(const std::string& key, const Client& cli
   if (!queued) return {};
   m_in_flight.insert_or_assign(key, flight);
   ++m_pending;
-  return {std::move(follower), false};
+  return {std::move(follower), false, true};
 }
 
 // No exception leaves a fetch: one that throws (a bug, std::bad_alloc) fails its flight, so

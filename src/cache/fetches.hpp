@@ -56,6 +56,7 @@ public:
     // (answer 503: see fetch_queue_full()).
     std::shared_ptr<Follower> follower;
     bool stored = false;
+    bool started = false;  // this call queued the fetch (else it joined one in flight)
   };
   // Follows the fetch for `key` as `client`, or queues `request` (recorded by `record`) and
   // follows that. The client's interest counts from here on: a fetch nobody follows any more

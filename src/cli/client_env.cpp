@@ -1,7 +1,6 @@
 #include "cli/client_env.hpp"
 
 #include "cache/side_requests.hpp"
-#include "proxy/certificate_authority.hpp"
 
 #include <algorithm>
 
@@ -42,16 +41,6 @@ Environment quiet_environment() {
   add("PIP_DISABLE_PIP_VERSION_CHECK=1");    // pip's check of pypi.org/simple/pip/
   add("NPM_CONFIG_UPDATE_NOTIFIER=false");   // npm's check of the registry
   return out;
-}
-
-util::Result<std::filesystem::path> write_client_bundle(const std::filesystem::path& ca_dir) {
-  auto ca = proxy::CertificateAuthority::open_or_create(ca_dir);
-  if (!ca) return tl::unexpected(ca.error());
-  const auto bundle = std::filesystem::absolute(ca_dir / "bundle.pem");
-  if (auto written = proxy::write_bundle(**ca, proxy::default_system_bundle(), bundle); !written) {
-    return tl::unexpected(written.error());
-  }
-  return bundle;
 }
 
 } // namespace cli

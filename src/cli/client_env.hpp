@@ -3,8 +3,6 @@
 // ecosystem reads. Shared by `run` (for its command) and `env` (for a CI step).
 #pragma once
 
-#include "util/result.hpp"
-
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -21,9 +19,5 @@ Environment client_environment(const std::string& endpoint, const std::filesyste
 // update checks, download counters), so a run is the same every time: NAME=value pairs, each
 // set by `run` unless the user set it already.
 Environment quiet_environment();
-
-// Creates the store's CA if needed and writes the bundle (system CAs + ours) next to it:
-// STORE/ca/bundle.pem. Returns its path.
-util::Result<std::filesystem::path> write_client_bundle(const std::filesystem::path& ca_dir);
 
 } // namespace cli

@@ -83,6 +83,11 @@ int report(const util::Error& error) {
   return k_exit_failure;
 }
 
+int report(const engine::OpenError& error) {
+  report(util::Error{util::Errc::invalid_argument, error.message});
+  return error.kind == engine::OpenError::Kind::usage ? k_exit_usage : k_exit_failure;
+}
+
 util::Result<std::unique_ptr<store::Store>> open_existing_store(const GlobalOptions& global) {
   return store::Store::open(global.store, store::OpenMode::must_exist);
 }

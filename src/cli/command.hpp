@@ -2,6 +2,7 @@
 // registers itself. Domain code never sees CLI11 (STYLE.md); only src/cli does.
 #pragma once
 
+#include "engine/open_error.hpp"
 #include "store/store.hpp"
 #include "upstream/allow_list.hpp"
 #include "util/result.hpp"
@@ -75,6 +76,9 @@ std::filesystem::path default_store_dir();
 // Prints "hubcache: error: <message>" on stderr and returns k_exit_failure. Usage errors
 // (exit 2) come only from parsing the command line, in main.cpp.
 int report(const util::Error& error);
+// Prints "hubcache: error: <message>" and returns k_exit_usage for a usage error (the
+// engine's options were wrong), else k_exit_failure.
+int report(const engine::OpenError& error);
 
 // Opens the store named by the global options; it must exist.
 util::Result<std::unique_ptr<store::Store>> open_existing_store(const GlobalOptions& global);

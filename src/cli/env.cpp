@@ -2,6 +2,7 @@
 // `hubcache serve` itself and runs the tests in later steps.
 #include "cli/client_env.hpp"
 #include "cli/command.hpp"
+#include "engine/client_bundle.hpp"
 
 #include <cstdio>
 
@@ -32,7 +33,7 @@ int run_env(const GlobalOptions& global, const EnvOptions& options) {
   // is said, not silently made (issue 15).
   auto store = open_existing_store(global);
   if (!store) return report(store.error());
-  auto bundle = write_client_bundle((*store)->layout().ca_dir());
+  auto bundle = engine::write_client_bundle((*store)->layout().ca_dir());
   if (!bundle) return report(bundle.error());
   auto environment = client_environment(options.endpoint, *bundle);
   if (options.quiet_env) {

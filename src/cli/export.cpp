@@ -2,6 +2,7 @@
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "cli/remote_options.hpp"
+#include "engine/remote_tier.hpp"
 #include "remote/upload_tree.hpp"
 #include "hub/hf_cache_export.hpp"
 #include "util/size.hpp"
@@ -28,7 +29,7 @@ struct ExportCliOptions {
 // uploaded; the temporary folder goes either way.
 int export_to_bucket(store::Store& store, const ExportCliOptions& options) {
   util::Metrics metrics;
-  auto bucket = open_remote_tier(options.to, metrics, {});
+  auto bucket = engine::open_remote_tier(options.to.tier(), metrics, {});
   if (!bucket) return report(bucket.error());
   if (auto probe = (*bucket)->client().probe(); !probe) return report(probe.error());
   const auto staging = store.layout().tmp_dir() / ("export-" + std::to_string(::getpid()));

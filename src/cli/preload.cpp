@@ -1,24 +1,18 @@
-// `hubcache preload MANIFEST…`: fills the store from a curated list, through an engine of
-// its own on a loopback port, so what is recorded is exactly what clients ask later.
-#include "cli/client_env.hpp"
-#include "cache/credentials.hpp"
+// `hubcache preload MANIFEST…`: fills the store from a curated list (preload/fill_and_publish:
+// through an engine of its own, then publishing), or checks for drift; flags and printing.
 #include "cli/command.hpp"
-#include "cli/engine.hpp"
 #include "cli/output.hpp"
 #include "cli/remote_options.hpp"
 #include "hub/lockfile.hpp"
+#include "preload/bucket.hpp"
 #include "preload/drift.hpp"
-#include "preload/failure_causes.hpp"
-#include "preload/preload.hpp"
-#include "remote/publish.hpp"
-#include "upstream/url.hpp"
+#include "preload/fill_and_publish.hpp"
 #include "util/file.hpp"
 #include "util/progress.hpp"
 #include "util/size.hpp"
 
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -40,35 +34,11 @@ struct PreloadCliOptions {
   upstream::AllowList allow_hosts;  // --allow-host: where the upstream's redirects may lead
 };
 
-// A bucket's refs and files, for `--check --publish`: drift against what the fleet reads.
-class BucketRecorded final : public preload::Recorded {
-public:
-  explicit BucketRecorded(remote::RemoteTier& bucket) : m_bucket(bucket) {}
-  util::Result<std::optional<store::CommitId>> commit(const preload::RepoEntry& repo) override {
-    auto ref = m_bucket.find_ref(repo.type, repo.repo_id, repo.revision);
-    if (!ref) return tl::unexpected(ref.error());
-    if (!*ref) return std::nullopt;
-    return (*ref)->commit;
-  }
-  util::Result<std::vector<store::HubObject>> files(const preload::RepoEntry& repo,
-                                                    const store::CommitId& commit) override {
-    return m_bucket.files_at(repo.type, repo.repo_id, commit);
-  }
-
-private:
-  remote::RemoteTier& m_bucket;
-};
-
 // The bucket --publish names, with --s3-endpoint and --s3-ca.
-util::Result<std::unique_ptr<remote::RemoteTier>> open_publish_bucket(const PreloadCliOptions& options,
-                                                                      util::Metrics& metrics) {
+remote::RemoteOptions publish_bucket(const PreloadCliOptions& options) {
   RemoteCliOptions bucket = options.remote;
   bucket.remote = options.publish;
-  auto tier = open_remote_tier(bucket, metrics, {});
-  if (!tier) return tier;
-  // Unreachable is only a warning for a node; a writer needs the bucket now.
-  if (auto probe = (*tier)->client().probe(); !probe) return tl::unexpected(probe.error());
-  return tier;
+  return bucket.tier();
 }
 
 // Progress for people: an overall bar (or plain lines) and a line per finished file.
@@ -145,9 +115,9 @@ int check_command(const GlobalOptions& global, const PreloadCliOptions& options,
   std::vector<preload::Drift> drifts;
   util::Metrics metrics;
   if (!options.publish.empty()) {
-    auto bucket = open_publish_bucket(options, metrics);
+    auto bucket = preload::open_publish_bucket(publish_bucket(options), metrics);
     if (!bucket) return report(bucket.error());
-    BucketRecorded recorded(**bucket);
+    preload::BucketRecorded recorded(**bucket);
     drifts = preload::check_drift(entries, recorded, hub);
   } else {
     auto store = open_existing_store(global);
@@ -191,6 +161,79 @@ int check_command(const GlobalOptions& global, const PreloadCliOptions& options,
   }
   if (failed) return k_exit_failure;
   return moved ? 3 : k_exit_ok;
+}
+
+// The job's outcome on stdout (and its failures on stderr); returns the exit code.
+int print_report(const PreloadCliOptions& options, const preload::JobReport& job) {
+  const auto& outcomes = job.outcomes;
+  std::uint64_t failed = 0, files = 0, fetched = 0, present = 0, bytes_fetched = 0,
+                bytes_present = 0;
+  for (const auto& o : outcomes) {
+    failed += o.errors.empty() ? 0 : 1;
+    files += o.files;
+    fetched += o.fetched;
+    present += o.present;
+    bytes_fetched += o.bytes_fetched;
+    bytes_present += o.bytes_present;
+  }
+  nlohmann::json out;
+  if (options.json) {
+    out = {{"entries", outcomes.size()}, {"failed", failed},
+           {"files", files},             {"fetched", fetched},
+           {"present", present},         {"bytes_fetched", bytes_fetched},
+           {"bytes_present", bytes_present}, {"results", nlohmann::json::array()}};
+    for (const auto& o : outcomes) out["results"].push_back(outcome_json(o));
+    // With --publish, printed once the publish is known too.
+    if (job.bucket.empty() || failed) print_json(out);
+  } else {
+    std::printf("preloaded %zu entr%s: %llu files, %llu fetched (%s), %llu already present (%s)%s\n",
+                outcomes.size(), outcomes.size() == 1 ? "y" : "ies",
+                static_cast<unsigned long long>(files), static_cast<unsigned long long>(fetched),
+                util::format_size(bytes_fetched).c_str(),
+                static_cast<unsigned long long>(present), util::format_size(bytes_present).c_str(),
+                failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
+    for (const auto& o : outcomes) {
+      if (o.errors.empty()) continue;
+      std::fprintf(stderr, "hubcache: error: %s (%s): %s%s\n", o.name.c_str(), o.source.c_str(),
+                   o.errors.front().c_str(),
+                   o.errors.size() > 1
+                       ? (" (and " + std::to_string(o.errors.size() - 1) + " more)").c_str()
+                       : "");
+    }
+  }
+  if (failed) {
+    if (!job.bucket.empty()) {
+      std::fprintf(stderr, "hubcache: error: nothing published to %s: an entry failed, and the "
+                           "bucket keeps its refs\n", job.bucket.c_str());
+    }
+    return k_exit_failure;
+  }
+  if (job.publish_error) {
+    return report(util::with_context(*job.publish_error, "publishing to " + job.bucket +
+                                                             " (its refs are unchanged)"));
+  }
+  if (!job.published) return k_exit_ok;
+  const auto& published = *job.published;
+  if (options.json) {
+    out["published"] = {{"bucket", job.bucket},
+                        {"blobs_written", published.blobs_written},
+                        {"blobs_present", published.blobs_present},
+                        {"bytes_written", published.bytes_written},
+                        {"files", published.files},
+                        {"exchanges", published.exchanges},
+                        {"refs", published.refs}};
+    print_json(out);
+  } else {
+    std::printf("published to %s: %llu blobs written (%s), %llu already there, %llu files, %llu "
+                "answers, %llu refs\n",
+                job.bucket.c_str(), static_cast<unsigned long long>(published.blobs_written),
+                util::format_size(published.bytes_written).c_str(),
+                static_cast<unsigned long long>(published.blobs_present),
+                static_cast<unsigned long long>(published.files),
+                static_cast<unsigned long long>(published.exchanges),
+                static_cast<unsigned long long>(published.refs));
+  }
+  return k_exit_ok;
 }
 
 int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& options) {
@@ -243,166 +286,24 @@ int run_preload_command(const GlobalOptions& global, const PreloadCliOptions& op
   }
 
   if (options.check) return check_command(global, options, entries);
-  // A writer that cannot write finds out before it fetches anything.
-  util::Metrics publish_metrics;
-  std::unique_ptr<remote::RemoteTier> bucket;
-  if (!options.publish.empty()) {
-    auto opened = open_publish_bucket(options, publish_metrics);
-    if (!opened) return report(opened.error());
-    bucket = std::move(*opened);
-  }
-
-  EngineOptions engine_options;
-  engine_options.listen = "127.0.0.1:0";
-  // Record: what the store holds is a hit. Preload asks where each branch is now with
-  // X-Hubcache-Refresh (see cache/expectation.hpp).
-  engine_options.mode = cache::Mode::record;
-  engine_options.upstream = options.upstream;
-  engine_options.upstream_ca = options.upstream_ca;
-  engine_options.retries = options.retries;
-  engine_options.threads = 2;
-  engine_options.remote = options.remote;
-  // Filling the store is the point: a fetch whose client gave up still runs to its end.
-  engine_options.keep_fetches = cache::Keep::until_done;
-  // The manifest is the operator's word: its URLs' origins are allowed (exactly: scheme, host
-  // and port), besides --allow-host.
-  engine_options.allow_hosts = options.allow_hosts;
-  bool any_url = false;
-  const auto allow_origin = [&](const std::string& text) {
-    any_url = true;
-    if (auto parsed = upstream::parse_url(text)) {
-      engine_options.allow_hosts.push_back(upstream::OriginPattern::exactly(*parsed));
-    }
-  };
-  for (const auto& entry : entries) {
-    if (const auto* url = std::get_if<preload::UrlEntry>(&entry.what)) allow_origin(url->url);
-  }
-  if (lock) {
-    for (const auto& url : lock->urls()) allow_origin(url.url);
-  }
-  // The engine tells its clients only that a fetch failed; preload is the operator, and names
-  // the cause from the engine's notice for the same failure.
-  preload::FailureCauses causes;
-  auto engine = Engine::open(global, engine_options, /*handle_signals=*/false, {},
-                             [&causes](const std::string& line) { causes.note(line); });
-  if (!engine) {
-    std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
-    return engine.error().exit_code;
-  }
-  std::thread server([&engine] { (*engine)->serve(); });
-  const auto stop_engine = [&] {
-    (*engine)->stop();
-    server.join();
-  };
-
-  std::string bundle;
-  if (any_url) {
-    auto written = write_client_bundle((*engine)->store_root() / "ca");
-    if (!written) {
-      stop_engine();
-      return report(written.error());
-    }
-    bundle = written->string();
-  }
-  auto store = open_existing_store(global);
-  if (!store) {
-    stop_engine();
-    return report(store.error());
-  }
-  std::optional<std::string> token;
-  if (const char* t = std::getenv("HF_TOKEN"); t && *t) token = t;
-  preload::EngineClient client("http://127.0.0.1:" + std::to_string((*engine)->port()), bundle,
-                               token, &causes);
+  preload::JobOptions job;
+  job.store = global.store;
+  job.upstream = options.upstream;
+  job.upstream_ca = options.upstream_ca;
+  job.retries = options.retries;
+  job.allow_hosts = options.allow_hosts;
+  job.remote = options.remote.tier();
+  if (!options.publish.empty()) job.publish = publish_bucket(options);
+  job.jobs = options.jobs;
+  if (const char* t = std::getenv("HF_TOKEN"); t && *t) job.token = t;
+  const preload::JobInput input{entries, lock ? &*lock : nullptr, options.lock};
   ProgressObserver observer(options.json);
-  preload::PreloadOptions preload_options;
-  preload_options.jobs = options.jobs;
-  try {
-    // The scope the engine files this token's answers under (EngineClient sends it so).
-    if (token) preload_options.scope = cache::CredentialScopes(**store).of("Bearer " + *token, "");
-  } catch (const std::exception& error) {
-    stop_engine();
-    return report({util::Errc::io, error.what()});
-  }
-  const auto outcomes =
-      lock ? preload::run_locked_preload(*lock, options.lock, **store, client, preload_options,
-                                         observer)
-           : preload::run_preload(entries, **store, client, preload_options, observer);
+  auto done = preload::fill_and_publish(job, input, observer, [&options](const std::string& line) {
+    if (!options.json) std::fprintf(stderr, "hubcache: %s\n", line.c_str());
+  });
   observer.finish();
-  stop_engine();
-
-  std::uint64_t failed = 0, files = 0, fetched = 0, present = 0, bytes_fetched = 0,
-                bytes_present = 0;
-  for (const auto& o : outcomes) {
-    failed += o.errors.empty() ? 0 : 1;
-    files += o.files;
-    fetched += o.fetched;
-    present += o.present;
-    bytes_fetched += o.bytes_fetched;
-    bytes_present += o.bytes_present;
-  }
-  nlohmann::json out;
-  if (options.json) {
-    out = {{"entries", outcomes.size()}, {"failed", failed},
-                          {"files", files},             {"fetched", fetched},
-                          {"present", present},         {"bytes_fetched", bytes_fetched},
-                          {"bytes_present", bytes_present}, {"results", nlohmann::json::array()}};
-    for (const auto& o : outcomes) out["results"].push_back(outcome_json(o));
-    // With --publish, printed once the publish is known too.
-    if (options.publish.empty() || failed) print_json(out);
-  } else {
-    std::printf("preloaded %zu entr%s: %llu files, %llu fetched (%s), %llu already present (%s)%s\n",
-                outcomes.size(), outcomes.size() == 1 ? "y" : "ies",
-                static_cast<unsigned long long>(files), static_cast<unsigned long long>(fetched),
-                util::format_size(bytes_fetched).c_str(),
-                static_cast<unsigned long long>(present), util::format_size(bytes_present).c_str(),
-                failed ? (", " + std::to_string(failed) + " failed").c_str() : "");
-    for (const auto& o : outcomes) {
-      if (o.errors.empty()) continue;
-      std::fprintf(stderr, "hubcache: error: %s (%s): %s%s\n", o.name.c_str(), o.source.c_str(),
-                   o.errors.front().c_str(),
-                   o.errors.size() > 1
-                       ? (" (and " + std::to_string(o.errors.size() - 1) + " more)").c_str()
-                       : "");
-    }
-  }
-  if (failed) {
-    if (bucket) {
-      std::fprintf(stderr, "hubcache: error: nothing published to %s: an entry failed, and the "
-                           "bucket keeps its refs\n", bucket->describe().c_str());
-    }
-    return k_exit_failure;
-  }
-  if (!bucket) return k_exit_ok;
-  remote::PublishOptions publish_options;
-  publish_options.jobs = options.jobs;
-  auto published = remote::publish_store(**store, bucket->client(), publish_options,
-                                         [&options](const std::string& line) {
-                                           if (!options.json) std::fprintf(stderr, "hubcache: %s\n", line.c_str());
-                                         });
-  if (!published) {
-    return report(util::with_context(published.error(), "publishing to " + bucket->describe() +
-                                                            " (its refs are unchanged)"));
-  }
-  if (options.json) {
-    out["published"] = {{"bucket", bucket->describe()},
-                        {"blobs_written", published->blobs_written},
-                        {"blobs_present", published->blobs_present},
-                        {"bytes_written", published->bytes_written},
-                        {"files", published->files},
-                        {"exchanges", published->exchanges},
-                        {"refs", published->refs}};
-    print_json(out);
-  } else {
-    std::printf("published to %s: %llu blobs written (%s), %llu already there, %llu files, %llu "
-                "answers, %llu refs\n",
-                bucket->describe().c_str(), static_cast<unsigned long long>(published->blobs_written),
-                util::format_size(published->bytes_written).c_str(),
-                static_cast<unsigned long long>(published->blobs_present),
-                static_cast<unsigned long long>(published->files),
-                static_cast<unsigned long long>(published->exchanges),
-                static_cast<unsigned long long>(published->refs));
-  }
-  return k_exit_ok;
+  if (!done) return report(done.error());
+  return print_report(options, *done);
 }
 
 } // namespace

@@ -37,22 +37,4 @@ void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options) {
       ->check(CLI::ExistingFile);
 }
 
-util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
-    const RemoteCliOptions& options, util::Metrics& metrics,
-    const std::function<void(const std::string&)>& warn, util::StopSignal* stop) {
-  if (options.remote.empty()) return std::unique_ptr<remote::RemoteTier>();
-  remote::S3Options s3;
-  s3.stop = stop;
-  auto client = remote::open_s3(options.tier(), s3);
-  if (!client) return tl::unexpected(util::with_context(client.error(), "--remote"));
-  auto probe = (*client)->probe();
-  if (!probe) {
-    if (probe.error().code != util::Errc::upstream_unreachable && probe.error().code != util::Errc::timeout) {
-      return tl::unexpected(probe.error());
-    }
-    if (warn) warn("the remote tier is unreachable for now, serving the local tier: " + probe.error().message);
-  }
-  return std::make_unique<remote::RemoteTier>(std::move(*client), options.tier(), metrics, warn);
-}
-
 } // namespace cli

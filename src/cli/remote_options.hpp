@@ -1,12 +1,10 @@
 // The flags that attach a remote tier (--remote, --s3-endpoint, --s3-ca, --remote-ttl,
-// --remote-cool-down),
-// shared by serve, run, mount and preload.
+// --remote-cool-down), shared by serve, run, mount and preload.
 #pragma once
 
 #include "remote/remote_tier.hpp"
 #include "util/metrics.hpp"
 #include "util/result.hpp"
-#include "util/stop_signal.hpp"
 
 #include <chrono>
 #include <memory>
@@ -38,14 +36,5 @@ void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::str
 void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options);
 // A CLI11 check for an s3://BUCKET/PREFIX value: "" if good, else the reason.
 std::string check_s3_url(const std::string& text);
-
-// The remote tier for --remote (null when not given). The bucket is asked once: a refusal
-// (wrong credentials, no such bucket) is an error; an unreachable bucket only a warning
-// through `warn`, since it may come back and the local tier still serves. `warn` also gets
-// the tier's notices (marked failed, answers again). `stop`: the process's stop signal, which
-// ends the S3 client's waits between retries (null: none).
-util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
-    const RemoteCliOptions& options, util::Metrics& metrics,
-    const std::function<void(const std::string&)>& warn, util::StopSignal* stop = nullptr);
 
 } // namespace cli

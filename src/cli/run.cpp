@@ -3,8 +3,10 @@
 #include "cache/run_tally.hpp"
 #include "cli/client_env.hpp"
 #include "cli/command.hpp"
-#include "cli/engine.hpp"
+#include "cli/engine_flags.hpp"
 #include "cli/run_summary.hpp"
+#include "engine/client_bundle.hpp"
+#include "engine/engine.hpp"
 #include "upstream/url.hpp"
 #include "util/clock.hpp"
 #include "util/file.hpp"
@@ -23,7 +25,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -41,7 +42,7 @@ constexpr int k_exit_strict_miss = 3;
 enum class Strict { off, needed, all };
 
 struct RunOptions {
-  EngineOptions engine;
+  EngineFlags flags;
   std::string report;
   std::string strict;  // "", "needed" (a bare --strict) or "all"
   bool quiet_env = true;
@@ -155,25 +156,22 @@ void append_step_summary(const std::string& markdown) {
 }
 
 int run_command(const GlobalOptions& global, const RunOptions& options) {
-  const std::string origin = upstream::parse_url(options.engine.upstream)
+  const std::string origin = upstream::parse_url(options.flags.engine.upstream)
                                  .map([](const upstream::Url& u) { return u.origin(); })
-                                 .value_or(options.engine.upstream);
+                                 .value_or(options.flags.engine.upstream);
   cache::RunTally tally(origin);
-  auto engine = Engine::open(global, options.engine, /*handle_signals=*/false,
-                             [&tally](const http::AccessRecord& r) { tally.add(r); });
-  if (!engine) {
-    std::fprintf(stderr, "hubcache: error: %s\n", engine.error().message.c_str());
-    return engine.error().exit_code;
-  }
+  engine::Hooks hooks;
+  hooks.access = [&tally](const http::AccessRecord& r) { tally.add(r); };
+  auto engine = engine::Engine::open(engine_options(global, options.flags), std::move(hooks));
+  if (!engine) return report(engine.error());
   const std::string endpoint = "http://127.0.0.1:" + std::to_string((*engine)->port());
-  std::thread server([&engine] { (*engine)->serve(); });
+  (*engine)->start();
   const auto started = util::SystemClock::instance().now();
 
   int status = k_exit_failure;
-  auto bundle = write_client_bundle((*engine)->store_root() / "ca");
+  auto bundle = engine::write_client_bundle((*engine)->store_root() / "ca");
   if (!bundle) {
-    (*engine)->stop();
-    server.join();
+    (*engine)->finish();
     return report(bundle.error());
   }
   auto child = spawn(options.command,
@@ -185,8 +183,7 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
     status = wait_for(*child);
     g_child = 0;
   }
-  (*engine)->stop();
-  server.join();
+  (*engine)->finish();
   if (!child) {
     std::fprintf(stderr, "hubcache: error: %s\n", child.error().message.c_str());
     return 127;  // as a shell says "command not found"
@@ -199,7 +196,7 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
   run.side_requests = tally.side_requests();
   run.retries = (*engine)->counter("hubcache_upstream_retries_total");
   run.origin = origin;
-  run.mode = options.engine.mode;
+  run.mode = options.flags.engine.mode;
   print_summary(run);
   append_step_summary(step_summary_markdown(run, options.command));
   const auto& totals = run.totals;
@@ -207,8 +204,8 @@ int run_command(const GlobalOptions& global, const RunOptions& options) {
     nlohmann::json report = {
         {"command", options.command},
         {"exit_status", status},
-        {"mode", std::string(cache::to_string(options.engine.mode))},
-        {"upstream", options.engine.upstream},
+        {"mode", std::string(cache::to_string(options.flags.engine.mode))},
+        {"upstream", options.flags.engine.upstream},
         {"store", (*engine)->store_root().string()},
         {"endpoint", endpoint},
         {"seconds", static_cast<double>(util::SystemClock::instance().now() - started) / 1000.0},
@@ -266,13 +263,13 @@ public:
 
 Command add_run(CLI::App& parent, GlobalOptions& global) {
   auto options = std::make_shared<RunOptions>();
-  options->engine.listen = "127.0.0.1:0";
+  options->flags.engine.listen = "127.0.0.1:0";
   auto* app = parent.add_subcommand(
       "run", "Run a command with HF_ENDPOINT and HTTPS_PROXY on hubcache: record its downloads, "
              "or replay them");
   app->formatter(std::make_shared<RunUsage>());
   add_store_option(*app, global);
-  add_engine_options(*app, options->engine);
+  add_engine_options(*app, options->flags);
   app->add_option("--report", options->report, "Write what was served as JSON to FILE")
       ->type_name("FILE");
   app->add_flag("--strict{needed}", options->strict,

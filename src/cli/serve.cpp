@@ -1,6 +1,7 @@
 // `hubcache serve`: the record/replay mirror of one upstream.
 #include "cli/command.hpp"
-#include "cli/engine.hpp"
+#include "cli/engine_flags.hpp"
+#include "engine/engine.hpp"
 
 #include <cstdio>
 
@@ -9,18 +10,19 @@
 namespace cli {
 
 Command add_serve(CLI::App& parent, GlobalOptions& global) {
-  auto options = std::make_shared<EngineOptions>();
+  auto flags = std::make_shared<EngineFlags>();
   auto* app = parent.add_subcommand(
       "serve", "Mirror an upstream: record what is fetched, replay it, or refresh it");
   add_store_option(*app, global);
-  add_engine_options(*app, *options);
-  return {app, [&global, options] {
-            return run_engine(global, *options, [&](int port) {
-              const auto host = options->listen.substr(0, options->listen.rfind(':'));
-              std::printf("listening on http://%s:%d\n", host.empty() ? "127.0.0.1" : host.c_str(),
-                          port);
+  add_engine_options(*app, *flags);
+  return {app, [&global, flags] {
+            const auto& listen = flags->engine.listen;
+            auto served = engine::serve_until_signalled(engine_options(global, *flags), [&](int port) {
+              const auto host = listen.substr(0, listen.rfind(':'));
+              std::printf("listening on http://%s:%d\n", host.empty() ? "127.0.0.1" : host.c_str(), port);
               std::fflush(stdout);
             });
+            return served ? k_exit_ok : report(served.error());
           }};
 }
 

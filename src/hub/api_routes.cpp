@@ -179,13 +179,6 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     for (const auto& path : query->paths) key += util::percent_encode(path) + ",";
   }
 
-  std::shared_ptr<store::Found<store::Exchange>> stored;
-  bool from_remote = false;
-  // Listings may be about a branch the refresh job has moved since: the bucket's answer
-  // wins over an older local copy.
-  if (auto found = open_exchange(key, &from_remote, true); found && *found) {
-    stored = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
-  }
   const auto from_store = [this, request, what](const store::Found<store::Exchange>& found,
                                                 std::string cache_result) -> http::Response {
     std::string body;
@@ -208,70 +201,55 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   const bool from_lock = m_options.lock && (target.route == Route::repo_info ||
                                             target.route == Route::tree ||
                                             target.route == Route::paths_info);
-  const bool ask_first = m_options.mode == cache::Mode::refresh ||
-                         (m_options.mode == cache::Mode::record &&
-                          cache::wants_refresh(request.headers));
-  if (stored && !ask_first && !from_lock) {
-    respond(from_store(*stored, from_remote ? "remote" : "hit"));
-    return;
-  }
-  if (m_options.mode == cache::Mode::replay) {
-    if (auto made = synthesized(request, target, scope)) {
-      respond(std::move(*made));
-      return;
-    }
-    if (m_notice) m_notice("replay miss: " + what);
-    respond(from_lock ? cache::lock_refusal(m_metrics, what, m_options.lock_path)
-                      : cache::replay_miss(m_metrics, what, m_options.record_hint));
-    return;
-  }
-
-  upstream::FetchRequest fetch;
-  fetch.method = request.method == "HEAD" ? "GET" : request.method;
-  fetch.url = *url;
-  fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
-  fetch.body = request.body;
-  fetch.idempotent_post = post;  // paths-info only reads
-  // A fetch of the same listing may have ended since the lookup above.
-  std::function<bool()> stored_meanwhile;
-  if (!ask_first) {
-    stored_meanwhile = [&] {
+  cache::Question question;
+  question.what = what;
+  question.head_only = request.method == "HEAD";
+  question.ask_first = m_tiers.asks_first(request.headers);
+  question.client = cache::Client::of(request);
+  if (!from_lock) {
+    question.lookup = [this, key, from_store]() -> std::optional<cache::StoredAnswer> {
       auto found = m_store.open_exchange(key);
-      return found && *found;
+      if (!found) {
+        m_tiers.recording().read_failed(found.error());
+        return std::nullopt;
+      }
+      if (!*found) return std::nullopt;
+      auto stored = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
+      return [stored, from_store](std::string label) { return from_store(*stored, std::move(label)); };
     };
-  }
-  auto joined = m_fetches.join_or_start(
-      key, cache::Client::of(request), fetch,
-      [this, method = fetch.method, url_text, target, scope](
-          cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-        record_api(f, head, method, url_text, target, scope, ms);
-      },
-      stored_meanwhile);
-  if (joined.stored) {
-    if (auto found = m_store.open_exchange(key); found && *found) {
-      respond(from_store(**found, "hit"));
-      return;
+    if (m_options.remote) {
+      // Listings may be about a branch the refresh job has moved since: the bucket's answer
+      // wins over an older local copy.
+      question.remote_first = true;
+      question.remote = [this, key, from_store](const http::Respond& respond) {
+        bool pulled = false;
+        auto found = open_exchange(key, &pulled, /*remote_first=*/true);
+        if (!pulled || !found || !*found) return false;
+        respond(from_store(**found, "remote"));
+        return true;
+      };
     }
   }
-  auto follower = joined.follower;
-  if (!follower) {
-    respond(cache::fetch_queue_full(m_metrics));
-    return;
-  }
-  follower->flight().wait_for_head([this, follower, respond, request, stored, from_store, what](
-                            const upstream::ResponseHead* head, const util::Error* error) {
-    if (cache::upstream_failed(head) && stored) {
-      cache::count_stale_answer(m_metrics);
-      respond(from_store(*stored, "stale"));
-      return;
-    }
-    if (!head) {
-      respond(cache::upstream_failure(m_metrics, m_notice, what, *error));
-      return;
-    }
+  question.unrecorded = [this, request, target, scope, what, from_lock] {
+    if (auto made = synthesized(request, target, scope)) return std::move(*made);
+    if (m_notice) m_notice("replay miss: " + what);
+    return from_lock ? cache::lock_refusal(m_metrics, what, m_options.lock_path)
+                     : cache::replay_miss(m_metrics, what, m_options.record_hint);
+  };
+  question.key = key;
+  question.fetch.method = request.method == "HEAD" ? "GET" : request.method;
+  question.fetch.url = *url;
+  question.fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
+  question.fetch.body = request.body;
+  question.fetch.idempotent_post = post;  // paths-info only reads
+  question.record = [this, method = question.fetch.method, url_text, target, scope](
+                        cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+    record_api(f, head, method, url_text, target, scope, ms);
+  };
+  question.fetched = [this, request, what](const std::shared_ptr<cache::Follower>& follower,
+                                           const upstream::ResponseHead& head, http::Respond respond) {
     // A listing is rewritten before it goes out, so it is sent once whole.
-    const upstream::ResponseHead head_copy = *head;
-    follower->flight().wait_for_end([this, follower, respond, request, head_copy, what](bool whole) {
+    follower->flight().wait_for_end([this, follower, respond, request, head, what](bool whole) {
       auto body = whole ? read_all(follower->fd(), follower->flight().received()) : std::nullopt;
       if (!body) {
         respond(cache::upstream_failure(
@@ -279,10 +257,11 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
             {util::Errc::upstream_unreachable, "the listing did not arrive whole"}));
         return;
       }
-      respond(api_answer(head_copy.status, head_copy.headers, *body, request, m_upstream.origin(),
-                         cache::is_storable_status(head_copy.status) ? "stored" : "miss"));
+      respond(api_answer(head.status, head.headers, *body, request, m_upstream.origin(),
+                         cache::is_storable_status(head.status) ? "stored" : "miss"));
     });
-  });
+  };
+  m_tiers.answer(question, std::move(respond));
 }
 
 // Listings are recorded as the Hub sent them; Xet and URLs are dealt with on the way out, so
@@ -292,37 +271,26 @@ void HubRoutes::record_api(cache::InFlight& flight, const upstream::ResponseHead
                            const Target& target, const std::string& scope,
                            std::int64_t upstream_ms) {
   if (!cache::is_storable_status(head.status)) {
-    flight.finish(std::nullopt, upstream_ms);
-    flight.writer().discard();
+    cache::Recording::pass_on(flight, upstream_ms);
     return;
   }
-  auto committed = flight.commit({head.content_length, std::nullopt});
-  if (!committed) {
-    if (m_notice) m_notice("not stored: " + url + ": " + committed.error().message);
-    flight.fail(committed.error());
-    return;
-  }
+  auto& recording = m_tiers.recording();
+  auto committed = recording.commit(flight, {head.content_length, std::nullopt}, url);
+  if (!committed) return;
   store::Exchange exchange;
   exchange.key = flight.key();
   exchange.method = method;
   exchange.url = url;
   exchange.status = head.status;
   exchange.headers = cache::recordable_headers(head.headers);
-  if (auto r = m_store.put(&*committed, exchange); !r) {
-    m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
-    if (m_notice) m_notice("not stored: " + url + ": " + r.error().message);
-    flight.mark_unrecorded();
-  }
+  recording.stored(m_store.put(&*committed, exchange), flight, url);
   // Repo info names the commit a branch or tag is at: the object model learns the ref, so
   // a client that asks the API first and then resolves by sha can later resolve by name.
   const store::Revision revision = branch_of(target);
   if (target.route == Route::repo_info && head.status == 200 && !as_commit(revision)) {
     if (auto body = read_all(committed->fd(), committed->size())) {
       if (auto commit = store::CommitId::parse(repo_info_sha(*body))) {
-        if (auto r = m_store.put(store::Ref{target.type, *target.repo_id, revision, *commit, 0, scope});
-            !r && m_notice) {
-          m_notice("not stored: " + url + ": " + r.error().message);
-        }
+        recording.noted(m_store.put(store::Ref{target.type, *target.repo_id, revision, *commit, 0, scope}), url);
       }
     }
   }

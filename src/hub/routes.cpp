@@ -5,10 +5,11 @@
 #include "cache/forwarded_headers.hpp"
 #include "cache/mirror_route.hpp"
 #include "cache/mirror_url.hpp"
-#include "cache/remote_fill.hpp"
+#include "cache/remote_source.hpp"
 #include "cache/responses.hpp"
 #include "cache/side_requests.hpp"
 #include "upstream/signed_url.hpp"
+#include "hub/file_content.hpp"
 #include "hub/file_list.hpp"
 #include "hub/file_meta.hpp"
 #include "hub/xet.hpp"
@@ -21,7 +22,8 @@ HubRoutes::HubRoutes(HubOptions options, store::Store& store, cache::Fetches& fe
                      const cache::CredentialScopes& scopes, util::Metrics& metrics,
                      cache::Notice notice, upstream::Url upstream)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
-      m_metrics(metrics), m_notice(std::move(notice)), m_upstream(std::move(upstream)) {}
+      m_metrics(metrics), m_notice(notice), m_upstream(std::move(upstream)),
+      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice)) {}
 
 store::CredentialMatch HubRoutes::match() const {
   return m_options.share_private ? store::CredentialMatch::any : store::CredentialMatch::exact;
@@ -67,7 +69,7 @@ std::optional<store::CommitId> HubRoutes::commit_of(store::RepoType type, const 
   }
   auto ref = m_store.find_ref(type, repo_id, revision, scope, match());
   if (!ref) {
-    if (m_notice) m_notice("store read failed, treating as a miss: " + ref.error().message);
+    m_tiers.recording().read_failed(ref.error());
     return std::nullopt;
   }
   if (!*ref) return std::nullopt;
@@ -167,6 +169,7 @@ HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::stri
   if (commit && !locked_out) {
     auto found = m_store.open_hub_object(
         {target.type, target.repo_id, *commit, target.path, scope}, match());
+    if (!found) m_tiers.recording().read_failed(found.error());
     if (found && *found) {
       known.file = FoundFile{(*found)->entry,
                              std::make_shared<const store::BlobReader>(std::move(*(*found)->body))};
@@ -177,6 +180,7 @@ HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::stri
     if (known.any() || (head && !head_only)) break;
     for (const std::string& revision : {target.revision.str(), commit ? commit->str() : target.revision.str()}) {
       auto found = m_store.open_exchange((head ? "HEAD " : "") + answer_key(target, revision, scope));
+      if (!found) m_tiers.recording().read_failed(found.error());
       if (found && *found) {
         known.answer_body = (*found)->body
                                 ? std::make_shared<const store::BlobReader>(std::move(*(*found)->body))
@@ -189,7 +193,8 @@ HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::stri
   return known;
 }
 
-void HubRoutes::resolve(const http::Request& request, const FileTarget& target, http::Respond respond) {
+void HubRoutes::resolve(const http::Request& request, const FileTarget& target, http::Respond respond,
+                        bool trust_recorded) {
   const bool head_only = request.method == "HEAD";
   if (request.method != "GET" && !head_only) {
     auto response = http::Response::text(405, "the Hub's resolve takes GET and HEAD\n");
@@ -202,107 +207,139 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     respond(http::Response::text(400, expected.error().message + "\n"));
     return;
   }
-  const auto scope = m_scopes.of(request);
-  // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
-  const bool ask_first = (m_options.mode == cache::Mode::refresh ||
-                          (m_options.mode == cache::Mode::record &&
-                           cache::wants_refresh(request.headers))) &&
-                         !as_commit(target.revision);
-
-  const auto commit = commit_of(target.type, target.repo_id, target.revision, scope);
-  Known known = find_known(target, scope, commit, head_only);
-  if (known.any() && !ask_first) {
-    respond(known.response("hit"));
-    return;
-  }
-  const std::string what =
-      request.method + " " + upstream::redact_url(m_upstream.origin() + request.target);
-  if (!known.any() && m_options.remote &&
-      try_remote(target, scope, commit, head_only, what, cache::Client::of(request), respond)) {
-    return;
-  }
-  if (m_options.mode == cache::Mode::replay) {
-    respond(unrecorded(request, target, scope, commit));
-    return;
-  }
-
   auto url = cache::mirror_url(m_upstream, request.target);
   if (!url) {
     respond(http::Response::text(400, url.error().message + "\n"));
     return;
   }
+  const auto scope = m_scopes.of(request);
+  const auto commit = commit_of(target.type, target.repo_id, target.revision, scope);
+  const std::string what =
+      request.method + " " + upstream::redact_url(m_upstream.origin() + request.target);
+
+  cache::Question question;
+  question.what = what;
+  question.head_only = head_only;
+  // A file at a commit never changes: refresh asks the Hub again only about branches and tags.
+  question.ask_first = m_tiers.asks_first(request.headers) && !as_commit(target.revision);
+  // A HEAD has no body to vouch for.
+  question.client = cache::Client::of(request, head_only ? std::nullopt : *expected);
+  question.lookup = [this, target, scope, commit, head_only]() -> std::optional<cache::StoredAnswer> {
+    // A ref the store lacked may have been learned since (a fetch ended meanwhile).
+    auto known = std::make_shared<Known>(find_known(
+        target, scope, commit ? commit : commit_of(target.type, target.repo_id, target.revision, scope),
+        head_only));
+    if (!known->any()) return std::nullopt;
+    return [known](std::string label) { return known->response(std::move(label)); };
+  };
+  if (m_options.remote) {
+    question.remote = [this, target, scope, commit, head_only, what,
+                       client = cache::Client::of(request)](const http::Respond& respond) {
+      return from_remote(target, scope, commit, head_only, what, client, respond);
+    };
+  }
+  question.unrecorded = [this, request, target, scope, commit] {
+    return unrecorded(request, target, scope, commit);
+  };
+
   // A HEAD asks for a file's metadata: it follows a GET of the file already in flight, else
   // it is asked upstream as a HEAD and recorded as one. It never fetches the body (issue 14:
   // a client whose cache is warm, or transformers' has_file(), would pull gigabytes).
-  // A HEAD has no body to vouch for.
-  const auto client = cache::Client::of(request, head_only ? std::nullopt : *expected);
   const std::string get_key = "GET " + answer_key(target, target.revision.str(), scope);
-  std::shared_ptr<cache::Follower> follower = head_only ? m_fetches.follow(get_key, client) : nullptr;
-  // A HEAD fetched as a HEAD is answered once it is recorded, so the client's next request is
-  // a hit (it has no body to stream meanwhile).
-  const bool answer_when_recorded = head_only && !follower;
-  if (!follower) {
-    const bool as_head = head_only;
-    upstream::FetchRequest fetch;
-    fetch.method = as_head ? "HEAD" : "GET";
-    fetch.url = *url;
-    // Never the Accept that would switch an LFS file to Xet (the JS client sends
-    // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
-    fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
-    // A fetch of the same file may have ended since the lookup above: then it is a hit now.
-    // (Not when asking first, which asks the Hub whatever the store holds.)
-    std::function<bool()> stored_meanwhile;
-    if (!ask_first) {
-      stored_meanwhile = [&] {
-        return find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
-                          head_only)
-            .any();
-      };
-    }
-    auto joined = m_fetches.join_or_start(
-        as_head ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key, client, fetch,
-        [this, target, scope, as_head, url_text = upstream::redact_url(url->to_string())](
-            cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
-          if (as_head) {
-            record_head(f, head, target, scope, url_text, ms);
-          } else {
-            record_resolve(f, head, target, scope, url_text, ms);
-          }
-        },
-        stored_meanwhile, as_head ? std::nullopt : *expected);
-    if (joined.stored) {
-      respond(find_known(target, scope, commit_of(target.type, target.repo_id, target.revision, scope),
-                         head_only)
-                  .response("hit"));
-      return;
-    }
-    follower = joined.follower;
-  }
-  if (!follower) {
-    respond(cache::fetch_queue_full(m_metrics));
-    return;
-  }
-  auto fallback = std::make_shared<Known>(std::move(known));
-  follower->flight().wait_for_head([this, follower, respond, target, head_only, fallback, what,
-                                     answer_when_recorded](const upstream::ResponseHead* head,
-                                                           const util::Error* error) {
-    if (cache::upstream_failed(head) && fallback->any()) {
-      cache::count_stale_answer(m_metrics);
-      respond(fallback->response("stale"));
-      return;
-    }
-    if (!head) {
-      respond(cache::upstream_failure(m_metrics, m_notice, what, *error));
-      return;
-    }
-    if (answer_when_recorded) {
-      follower->flight().wait_for_end([this, follower, respond, target, head = *head](bool) {
-        respond(resolved(follower, head, target, /*head_only=*/true));
+  question.key = head_only ? "HEAD " + answer_key(target, target.revision.str(), scope) : get_key;
+  question.fetch.method = head_only ? "HEAD" : "GET";
+  question.fetch.url = *url;
+  // Never the Accept that would switch an LFS file to Xet (the JS client sends
+  // application/vnd.xet-fileinfo+json): see forwarded_headers.hpp.
+  question.fetch.headers = cache::forwarded_headers(request.headers, cache::Upstream::hub);
+  if (!head_only && commit && trust_recorded) {
+    // Known before the bytes: fetched once for every name, by this request's own URL (the
+    // Hub's answer must still name that content, or the fetch stops and this request is
+    // asked again as one whose content is not known).
+    question.content = [this, request, target, scope, commit = *commit, fetch = question.fetch]() {
+      auto object = recorded_content(m_store, target, scope, commit, [&](const std::string& revision) {
+        return "HEAD " + answer_key(target, revision, scope);
       });
+      if (!object) return std::optional<cache::KnownContent>();
+      cache::ContentSource source;
+      source.request = fetch;
+      source.request.follow_redirect = [this, target, scope, digest = object->etag](const upstream::Hop& hop,
+                                                                                  const upstream::Url&) {
+        const auto named = announced_content(hop);
+        if (!named || named->etag == digest) return true;
+        // The branch moved since the store learned it: the content's fetch stops, and the
+        // request is asked again (`refused`) at the commit the Hub names now.
+        if (!as_commit(target.revision) && named->commit != target.revision.str()) {
+          m_tiers.recording().noted(
+              m_store.put(store::Ref{target.type, target.repo_id, target.revision, named->commit, 0, scope}),
+              "the ref " + target.revision.str() + " of " + target.repo_id.str());
+        }
+        return false;
+      };
+      source.name = upstream::redact_url(fetch.url.to_string());
+      auto known = known_content(*object, std::move(source));
+      known.refused = [this, request, target](const http::Respond& respond) {
+        resolve(request, target, respond, /*trust_recorded=*/false);
+      };
+      return std::optional<cache::KnownContent>(std::move(known));
+    };
+  }
+  // Learned on the way: the Hub's redirect to its CDN names an LFS file's content, and the
+  // fetch stops there; the CDN's bytes are then fetched once for every name (see `fetched`).
+  if (!head_only) {
+    question.fetch.follow_redirect = [](const upstream::Hop& hop, const upstream::Url&) {
+      return !announced_content(hop);
+    };
+  }
+  question.record = [this, target, scope, head_only, url_text = upstream::redact_url(url->to_string())](
+                        cache::InFlight& f, const upstream::ResponseHead& head, std::int64_t ms) {
+    if (head_only) {
+      record_head(f, head, target, scope, url_text, ms);
+    } else if (const auto meta = stopped_content(head)) {
+      // Only the ref: the file is recorded by its content's flight.
+      if (meta->commit != target.revision.str()) {
+        m_tiers.recording().stored(
+            m_store.put(store::Ref{target.type, target.repo_id, target.revision, meta->commit, 0, scope}), f,
+            url_text);
+      }
+      cache::Recording::hand_over(f, ms);
+    } else {
+      record_resolve(f, head, target, scope, url_text, ms);
+    }
+  };
+  if (!head_only) question.resumable = *expected;
+  if (head_only) question.get_key = get_key;
+  question.fetched = [this, target, scope, head_only, what, client = question.client](
+                         const std::shared_ptr<cache::Follower>& follower, const upstream::ResponseHead& head,
+                         http::Respond respond) {
+    const auto meta = head_only ? std::nullopt : stopped_content(head);
+    if (!meta) {
+      respond(resolved(follower, head, target, head_only));
       return;
     }
-    respond(resolved(follower, *head, target, head_only));
-  });
+    const store::HubObject object{{target.type, target.repo_id, meta->commit, target.path, scope},
+                                  *util::Sha256::from_hex(meta->etag.str()), meta->etag, meta->size, true};
+    cache::ContentSource source;
+    source.request.url = *head.stopped_at;  // the CDN: no credential goes there
+    source.name = upstream::redact_url(head.stopped_at->to_string());
+    // Once this fetch has let go of its partial file, which the content's fetch resumes.
+    follower->flight().wait_for_end([this, follower, known = known_content(object, std::move(source)), what,
+                                     client, respond](bool) {
+      m_tiers.serve_content(known, false, what, client, respond);
+    });
+  };
+  m_tiers.answer(question, std::move(respond));
+}
+
+// One fetch per content (file_content.hpp): the answer for `object` whose bytes come from
+// `source` unless the store holds them under any name; named for this request once stored.
+cache::KnownContent HubRoutes::known_content(const store::HubObject& object, cache::ContentSource source) {
+  cache::KnownContent known;
+  known.content = {object.blob, object.size,
+                   [this, object](const store::BlobReader& body) { return m_store.put(body, object); }};
+  known.headers = file_headers(object);
+  known.source = std::move(source);
+  return known;
 }
 
 // Replay, and the store holds no answer for this credential: the Hub's own answer where the
@@ -368,10 +405,10 @@ util::Result<std::optional<store::Found<store::Exchange>>> HubRoutes::open_excha
   return m_store.open_exchange(key);
 }
 
-bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
-                           const std::optional<store::CommitId>& commit, bool head_only,
-                           const std::string& what, const cache::Client& client,
-                           const http::Respond& respond) {
+bool HubRoutes::from_remote(const FileTarget& target, const std::string& scope,
+                            const std::optional<store::CommitId>& commit, bool head_only,
+                            const std::string& what, const cache::Client& client,
+                            const http::Respond& respond) {
   auto& remote = *m_options.remote;
   if (commit) {
     auto file = remote.find_file({target.type, target.repo_id, *commit, target.path, scope});
@@ -380,38 +417,9 @@ bool HubRoutes::try_remote(const FileTarget& target, const std::string& scope,
       return false;
     }
     if (*file) {
-      const store::HubObject object = **file;
-      auto local = m_store.blobs().open(object.blob);
-      if (local && *local) {
-        // Content this node already holds under another name.
-        FoundFile found{object, std::make_shared<const store::BlobReader>(std::move(**local))};
-        if (auto put = m_store.put(*found.body, object); !put && m_notice) {
-          m_notice("not stored: " + put.error().message);
-        }
-        respond(file_response(found, "remote"));
-        return true;
-      }
-      if (head_only) {
-        http::Response response;
-        response.headers = file_headers(object);
-        util::set_header(response.headers, "Content-Length", std::to_string(object.size));
-        response.cache = "remote";
-        respond(std::move(response));
-        return true;
-      }
-      auto follower = cache::start_remote_fill(
-          m_fetches, remote, object.blob, object.size,
-          [this, object](const store::BlobReader& body) {
-            if (auto put = m_store.put(body, object); !put && m_notice) {
-              m_notice("not stored: " + put.error().message);
-            }
-          },
-          m_metrics, m_notice, client);
-      if (!follower) {
-        respond(cache::fetch_queue_full(m_metrics));
-        return true;
-      }
-      cache::respond_remote(follower, 200, file_headers(object), m_metrics, m_notice, what, respond);
+      auto known = known_content(**file, cache::remote_source(remote, (*file)->blob));
+      known.from_remote = true;
+      m_tiers.serve_content(known, head_only, what, client, respond);
       return true;
     }
   }
@@ -433,7 +441,9 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::Follower>& follo
                                    const upstream::ResponseHead& head, const FileTarget& target,
                                    bool head_only) {
   http::Response response;
-  if (const auto meta = file_meta(head)) {
+  // A HEAD that followed a GET stopped at the Hub's redirect (file_content.hpp) has no body.
+  const auto meta = head_only && head.stopped_at ? stopped_content(head) : file_meta(head);
+  if (meta) {
     response.status = 200;
     response.headers = meta_headers(target, *meta);
     response.cache = "stored";
@@ -445,19 +455,12 @@ http::Response HubRoutes::resolved(const std::shared_ptr<cache::Follower>& follo
   }
   if (!head_only) {
     response.body = std::static_pointer_cast<http::GrowingBody>(follower);
-  } else if (const auto meta = file_meta(head)) {
+  } else if (meta) {
     util::set_header(response.headers, "Content-Length", std::to_string(meta->size));
   } else if (head.content_length) {
     util::set_header(response.headers, "Content-Length", std::to_string(*head.content_length));
   }
   return response;
-}
-
-void HubRoutes::note_stored(const util::Result<void>& put, cache::InFlight& flight) {
-  if (put) return;
-  m_metrics.counter("hubcache_store_errors_total", "Store reads or writes that failed").add();
-  if (m_notice) m_notice("not stored: " + put.error().message);
-  flight.mark_unrecorded();
 }
 
 // Invariant (DESIGN.md): a blob is visible only when complete and checked. An LFS file is
@@ -467,10 +470,10 @@ void HubRoutes::note_stored(const util::Result<void>& put, cache::InFlight& flig
 void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                                const FileTarget& target, const std::string& scope,
                                const std::string& url, std::int64_t upstream_ms) {
+  auto& recording = m_tiers.recording();
   const auto meta = file_meta(head);
   if (!meta && !cache::is_storable_status(head.status)) {
-    flight.finish(std::nullopt, upstream_ms);
-    flight.writer().discard();
+    cache::Recording::pass_on(flight, upstream_ms);
     return;
   }
   store::BlobExpectation expect{head.content_length, std::nullopt};
@@ -478,30 +481,13 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
     expect.size = meta->size;
     if (meta->lfs) expect.sha256 = util::Sha256::from_hex(meta->etag.str());
   }
-  auto committed = flight.commit(expect);
-  if (!committed) {
-    m_metrics
-        .counter("hubcache_integrity_failures_total",
-                 "Upstream bodies refused: wrong length or sha256")
-        .add();
-    if (m_notice) m_notice("not stored: " + head.url + ": " + committed.error().message);
-    flight.fail(committed.error());
-    return;
-  }
-  if (meta && flight.expectation_violated(committed->digest())) {
-    m_metrics
-        .counter("hubcache_integrity_failures_total",
-                 "Upstream bodies refused: wrong length or sha256")
-        .add();
-    if (m_notice) {
-      m_notice("not stored: " + head.url + ": a client expected another sha256 than " +
-               committed->digest().hex());
-    }
-    flight.mark_unrecorded();
+  auto committed = recording.commit(flight, expect, head.url);
+  if (!committed) return;
+  if (meta && recording.vouched_against(flight, committed->digest(), head.url)) {
     flight.finish(std::move(*committed), upstream_ms);
     return;
   }
-  const auto note = [this, &flight](const util::Result<void>& r) { note_stored(r, flight); };
+  const auto note = [&](const util::Result<void>& r) { recording.stored(r, flight, url); };
   // The commit the Hub named, on a file or on an error about one.
   std::optional<store::CommitId> commit;
   if (meta) {
@@ -539,12 +525,12 @@ void HubRoutes::record_resolve(cache::InFlight& flight, const upstream::Response
 void HubRoutes::record_head(cache::InFlight& flight, const upstream::ResponseHead& head,
                             const FileTarget& target, const std::string& scope,
                             const std::string& url, std::int64_t upstream_ms) {
-  flight.writer().discard();  // a HEAD has no body
   if (!cache::is_storable_status(head.status)) {
-    flight.finish(std::nullopt, upstream_ms);
+    cache::Recording::pass_on(flight, upstream_ms);  // a HEAD has no body
     return;
   }
-  const auto note = [this, &flight](const util::Result<void>& r) { note_stored(r, flight); };
+  flight.writer().discard();
+  const auto note = [&](const util::Result<void>& r) { m_tiers.recording().stored(r, flight, url); };
   store::Exchange answer;
   answer.method = "HEAD";
   answer.url = url;

@@ -8,6 +8,7 @@
 #include "cache/credentials.hpp"
 #include "cache/fetches.hpp"
 #include "cache/mode.hpp"
+#include "cache/tiers.hpp"
 #include "http/router.hpp"
 #include "hub/lockfile.hpp"
 #include "hub/target.hpp"
@@ -48,13 +49,14 @@ private:
   // `head_only`: a recorded HEAD's answer will do too.
   Known find_known(const FileTarget& target, const std::string& scope,
                    const std::optional<store::CommitId>& commit, bool head_only = false);
-  void resolve(const http::Request& request, const FileTarget& target, http::Respond respond);
+  // `trust_recorded`: a file whose LFS content the store knows is fetched by that content
+  // (false once that content turned out stale: the Hub names other bytes now).
+  void resolve(const http::Request& request, const FileTarget& target, http::Respond respond,
+               bool trust_recorded = true);
   void api(const http::Request& request, const Target& target, http::Respond respond);
   void record_resolve(cache::InFlight& flight, const upstream::ResponseHead& head,
                       const FileTarget& target, const std::string& scope, const std::string& url,
                       std::int64_t upstream_ms);
-  // A row that could not be written: counted, noted, and the answer marked unrecorded.
-  void note_stored(const util::Result<void>& put, cache::InFlight& flight);
   void record_head(cache::InFlight& flight, const upstream::ResponseHead& head,
                    const FileTarget& target, const std::string& scope, const std::string& url,
                    std::int64_t upstream_ms);
@@ -65,9 +67,9 @@ private:
   // (commit_listing.hpp). Failures are noted, never the client's.
   void learn_listing(const store::BlobReader& body, const upstream::ResponseHead& head,
                      const std::string& url, const Target& target, const std::string& scope);
-  // A local miss: answers from the remote tier if it knows the file or the Hub's answer.
+  // The remote tier's answer, if it knows the file or the Hub's answer.
   // `what`: the request, for a failure's message.
-  bool try_remote(const FileTarget& target, const std::string& scope,
+  bool from_remote(const FileTarget& target, const std::string& scope,
                   const std::optional<store::CommitId>& commit, bool head_only,
                   const std::string& what, const cache::Client& client, const http::Respond& respond);
   // A stored exchange, pulled from the remote tier on a local miss (`pulled` says so). With
@@ -75,6 +77,8 @@ private:
   util::Result<std::optional<store::Found<store::Exchange>>> open_exchange(const std::string& key,
                                                                           bool* pulled = nullptr,
                                                                           bool remote_first = false);
+  // The answer for `object`, its bytes fetched once for every name (file_content.hpp).
+  cache::KnownContent known_content(const store::HubObject& object, cache::ContentSource source);
   http::Response resolved(const std::shared_ptr<cache::Follower>& follower,
                           const upstream::ResponseHead& head, const FileTarget& target,
                           bool head_only);
@@ -103,6 +107,7 @@ private:
   util::Metrics& m_metrics;
   cache::Notice m_notice;
   upstream::Url m_upstream;
+  cache::Tiers m_tiers;
 };
 
 // A handler sending Hub targets to `hub` and everything else to `exchanges`, the generic

@@ -1,6 +1,7 @@
 #include "mount/file_reads.hpp"
 
-#include "cache/remote_fill.hpp"
+#include "cache/content_fill.hpp"
+#include "cache/remote_source.hpp"
 #include "util/file.hpp"
 
 #include <condition_variable>
@@ -10,18 +11,21 @@ namespace mount {
 
 FileReads::FileReads(store::Store& store, remote::RemoteTier* remote, cache::Fetches* fetches,
                      util::Metrics& metrics, std::function<void(const std::string&)> notice)
-    : m_store(store), m_remote(remote), m_fetches(fetches), m_metrics(metrics), m_notice(std::move(notice)) {}
+    : m_store(store), m_remote(remote), m_fetches(fetches), m_metrics(metrics), m_notice(notice),
+      m_recording(metrics, notice) {}
 
+// The local tier, then the remote one: the order Tiers keeps for requests, for a file whose
+// row the mount already holds (so only its body is looked for).
 util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& object) {
-  auto file = std::make_unique<OpenFile>(OpenFile{object, std::nullopt, nullptr});
+  auto file = std::make_unique<OpenFile>(OpenFile{object, nullptr, nullptr});
   auto local = m_store.blobs().open(object.blob);
   if (!local) return tl::unexpected(local.error());
   if (*local) {
-    file->local = std::move(**local);
+    file->local = std::make_shared<const store::BlobReader>(std::move(**local));
     m_metrics.counter("hubcache_requests_total", "Responses by cache result", {{"cache", "hit"}}).add();
     // The file is known locally now, if only from the bucket: index it for LRU and for gc.
     if (auto known = m_store.index().find_hub_object(object.key); known && !*known) {
-      if (auto put = m_store.put(*file->local, object); !put && m_notice) m_notice("not stored: " + put.error().message);
+      m_recording.noted(m_store.put(*file->local, object), "blob " + object.blob.hex());
     }
     return file;
   }
@@ -29,13 +33,14 @@ util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& 
     return util::fail(util::Errc::offline_miss, "blob " + object.blob.hex() + " is not in the store");
   }
   m_metrics.counter("hubcache_requests_total", "Responses by cache result", {{"cache", "remote"}}).add();
-  file->flight = cache::start_remote_fill(
-      *m_fetches, *m_remote, object.blob, object.size,
-      [this, object](const store::BlobReader& body) {
-        if (auto put = m_store.put(body, object); !put && m_notice) m_notice("not stored: " + put.error().message);
-      },
-      m_metrics, m_notice);
-  if (!file->flight) return util::fail(util::Errc::io, "too many fills from the bucket at once");
+  const cache::Content content{object.blob, object.size, [this, object](const store::BlobReader& body) {
+                                 return m_store.put(body, object);
+                               }};
+  auto filling = cache::fill_content(*m_fetches, m_store, m_recording, content,
+                                     cache::remote_source(*m_remote, object.blob), {});
+  file->local = std::move(filling.stored);
+  file->flight = std::move(filling.follower);
+  if (!file->local && !file->flight) return util::fail(util::Errc::io, "too many fills from the bucket at once");
   return file;
 }
 

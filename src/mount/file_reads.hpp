@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cache/fetches.hpp"
+#include "cache/recording.hpp"
 #include "remote/remote_tier.hpp"
 #include "store/store.hpp"
 #include "util/metrics.hpp"
@@ -22,7 +23,7 @@ namespace mount {
 // A file open for reading: its local blob, or the fill that brings it.
 struct OpenFile {
   store::HubObject object;
-  std::optional<store::BlobReader> local;
+  std::shared_ptr<const store::BlobReader> local;
   std::shared_ptr<cache::Follower> flight;
 };
 
@@ -42,6 +43,7 @@ private:
   cache::Fetches* m_fetches;
   util::Metrics& m_metrics;
   std::function<void(const std::string&)> m_notice;
+  cache::Recording m_recording;
 };
 
 // Reads ahead of a fill by more than this go straight to the bucket.

@@ -45,9 +45,15 @@ RemoteTier::RemoteTier(std::unique_ptr<Backend> backend, RemoteOptions options, 
       m_errors(metrics.counter("hubcache_remote_errors_total", "Remote-tier requests that failed")),
       m_bytes(metrics.counter("hubcache_remote_bytes_total", "Body bytes read from the remote tier")),
       m_marked_failed(metrics.counter(
-          "hubcache_remote_backend_failed",
+          "hubcache_remote_backend_failed_total",
           "Times the remote backend was marked failed (unreachable, timed out or 5xx after the "
-          "retries) and skipped for a cool-down (--remote-cool-down)")) {}
+          "retries) and skipped for a cool-down (--remote-cool-down)")),
+      m_failed_now(std::make_shared<std::atomic<bool>>(false)) {
+  // The gauge reads a flag it shares, so a render after the tier is gone reads no freed memory.
+  metrics.gauge("hubcache_remote_backend_failed",
+                "1 while the remote backend is marked failed and skipped (its cool-down), else 0",
+                [failed = m_failed_now] { return failed->load() ? 1.0 : 0.0; });
+}
 
 bool RemoteTier::skipping() const {
   std::lock_guard lock(m_health_mutex);
@@ -88,11 +94,13 @@ void RemoteTier::judge(const util::Error* error, bool reask) {
                ", serving without it: " + error->message;
       }
       m_failing = true;
+      m_failed_now->store(true);
       m_failure = error->message;
     } else if (m_failing && (reask || now >= m_skip_until)) {
       // Only an answer to a request sent after the marking says it is back (not one that was
       // under way before it).
       m_failing = false;
+      m_failed_now->store(false);
       line = "remote tier: " + describe() + " answers again";
     }
   }

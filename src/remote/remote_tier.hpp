@@ -11,8 +11,10 @@
 // unavailable" without asking it, and callers fall back as for any failure of the bucket.
 // After the cool-down one request is let through (the others still skipped until it
 // answers); it fails again (marked again) or the tier is back. One notice line when the
-// tier is marked failed, one when it answers again. Metric: hubcache_remote_backend_failed,
-// a counter of the times it was marked failed (the first failure and every failed re-ask).
+// tier is marked failed, one when it answers again. Metrics: hubcache_remote_backend_failed,
+// a gauge that is 1 from the marking until it answers again (0 otherwise), and
+// hubcache_remote_backend_failed_total, a counter of the times it was marked failed (the first
+// failure of an outage and every failed re-ask).
 #pragma once
 
 #include "remote/backend.hpp"
@@ -21,6 +23,7 @@
 #include "util/metrics.hpp"
 #include "util/result.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -77,7 +80,7 @@ public:
   // The GET of a blob for the upstream fetcher: the body streamed into a local blob.
   upstream::FetchRequest blob_request(const util::Sha256& digest) const;
   // Copies blob `digest` into `store` now, checked against its name and `size`; returns it
-  // pinned. For small bodies (recorded answers); large ones stream (cache/remote_fill.hpp).
+  // pinned. For small bodies (recorded answers); large ones stream (cache/content_fill.hpp).
   util::Result<store::BlobReader> pull_blob(store::Store& store, const util::Sha256& digest,
                                             std::uint64_t size);
   // Reads bytes of a blob straight from the bucket (a mount's read ahead of its fill).
@@ -118,6 +121,7 @@ private:
   util::Counter& m_errors;
   util::Counter& m_bytes;
   util::Counter& m_marked_failed;
+  std::shared_ptr<std::atomic<bool>> m_failed_now;  // the gauge's value: m_failing
 
   // The backend's health (under m_health_mutex).
   mutable std::mutex m_health_mutex;

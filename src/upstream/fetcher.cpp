@@ -366,8 +366,14 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     if (transfer_ok && t.role == Role::redirect) {
       auto next = resolve_url(url, util::find_header(t.headers, "Location").value_or(""));
       // An allowed origin only (not any port of an allowed host), and no downgrade to http.
-      const bool follow = next && allowed(m_options.allow, *next) &&
-                          !(url.scheme == "https" && next->scheme == "http");
+      bool follow = next && allowed(m_options.allow, *next) &&
+                    !(url.scheme == "https" && next->scheme == "http");
+      head.stopped_at.reset();
+      if (follow && request.follow_redirect &&
+          !request.follow_redirect(Hop{t.status, t.headers, redact_url(url_text)}, *next)) {
+        follow = false;
+        head.stopped_at = *next;
+      }
       if (follow && ++hops <= m_options.max_redirects) {
         head.redirects.push_back({t.status, t.headers, redact_url(url_text)});
         if (t.status == 303) method = "GET";

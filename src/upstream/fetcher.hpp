@@ -23,6 +23,13 @@
 
 namespace upstream {
 
+// A redirect (one that was followed, in ResponseHead::redirects).
+struct Hop {
+  int status = 0;
+  util::Headers headers;
+  std::string url;  // the URL that answered with the redirect, redacted (signed_url.hpp)
+};
+
 struct FetchRequest {
   std::string method = "GET";  // GET, HEAD or POST
   Url url;
@@ -41,13 +48,11 @@ struct FetchRequest {
   // Signs every transfer to the request's own host (an S3 remote tier); a payload hash of
   // UNSIGNED-PAYLOAD is sent, as S3 wants for a GET.
   std::optional<AwsSigning> aws_sigv4;
-};
-
-// A redirect that was followed.
-struct Hop {
-  int status = 0;
-  util::Headers headers;
-  std::string url;  // the URL that answered with the redirect, redacted (signed_url.hpp)
+  // Asked before each redirect the fetcher would follow (an allowed origin, no downgrade),
+  // with the hop and where it leads; false: the redirect itself is the answer. The Hub's
+  // resolve stops where the Hub names an LFS file's content, to fetch that content once for
+  // every name it has (cache/content_fill.hpp). Called on the fetching thread.
+  std::function<bool(const Hop& hop, const Url& next)> follow_redirect;
 };
 
 // The final response's status line and headers, after redirects and retries.
@@ -57,6 +62,9 @@ struct ResponseHead {
   std::string url;        // the URL that gave this answer, redacted (signed_url.hpp)
   std::vector<Hop> redirects;
   std::optional<std::uint64_t> content_length;  // of the body (for HEAD: of the entity)
+  // Where the redirect this answer is leads, when FetchRequest::follow_redirect stopped the
+  // fetch there (an allowed origin the fetcher would have followed).
+  std::optional<Url> stopped_at;
 };
 
 // Receives one response. Called on the fetching thread.

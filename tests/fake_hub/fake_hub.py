@@ -87,9 +87,11 @@ class Seen:
 class FakeHub:
     """Two servers on loopback: the Hub (api + resolve) and its CDN."""
 
-    def __init__(self, host="127.0.0.1", port=0, cdn_port=0, tls=None, url_host=None):
-        """`tls`: an ssl.SSLContext to speak HTTPS (the Hub, not its CDN); `url_host`: the
-        host name in the URLs it gives out (default `host`)."""
+    def __init__(self, host="127.0.0.1", port=0, cdn_port=0, tls=None, url_host=None,
+                 cdn_tls=None):
+        """`tls`: an ssl.SSLContext to speak HTTPS (the Hub); `cdn_tls`: the same for its CDN
+        (as huggingface.co's is; hubcache follows no redirect from https down to http);
+        `url_host`: the host name in the Hub's URLs (default `host`)."""
         self.lock = threading.Lock()
         self.repos = {}
         self.seen = []
@@ -106,7 +108,8 @@ class FakeHub:
         self.hub = _Server((host, port), _HubHandler, self, tls)
         self.scheme = "https" if tls else "http"
         self.url_host = url_host or host
-        self.cdn = _Server((host, cdn_port), _CdnHandler, self)
+        self.cdn = _Server((host, cdn_port), _CdnHandler, self, cdn_tls)
+        self.cdn_scheme = "https" if cdn_tls else "http"
         self.host = host
         self.port = self.hub.server_address[1]
         self.cdn_port = self.cdn.server_address[1]
@@ -120,7 +123,7 @@ class FakeHub:
 
     @property
     def cdn_origin(self):
-        return f"http://{self.host}:{self.cdn_port}"
+        return f"{self.cdn_scheme}://{self.host}:{self.cdn_port}"
 
     def allow_args(self):
         """The hubcache flags that let it follow the Hub's redirects to this CDN: hubcache

@@ -1,7 +1,8 @@
 """A failing bucket is marked and skipped for a cool-down (issue 16), like ccache's
 Storage::mark_backend_as_failed: while radosgw is stopped, a node asks it once (that request
 and its retries), then answers every lookup from the upstream without a request to the bucket,
-with one notice line and `hubcache_remote_backend_failed` in /metrics.
+with one notice line, `hubcache_remote_backend_failed` 1 in /metrics while it is skipped and
+`hubcache_remote_backend_failed_total` counting the markings.
 
 The bucket's connections are counted by a small TCP forwarder in front of the real radosgw
 (the node's --s3-endpoint): every connection hubcache opens is one it counts, and while
@@ -112,7 +113,9 @@ def test_issue16_a_failing_bucket_is_asked_once_per_cool_down(
         asked = forwarder.count() - before
         # One request with its retries (the S3 client's 2): not one per file.
         assert 1 <= asked <= 3, f"{asked} connections to the bucket for {len(FILES)} files"
-        assert metrics(node).get("hubcache_remote_backend_failed") == 1
+        values = metrics(node)
+        assert values.get("hubcache_remote_backend_failed") == 1
+        assert values.get("hubcache_remote_backend_failed_total") == 1
         assert node.stderr.count(MARKED) == 1, node.stderr
 
 
@@ -135,4 +138,6 @@ def test_issue16_the_bucket_is_asked_again_after_the_cool_down(
     assert forwarder.count() > during, "the bucket was not asked again after its cool-down"
     assert "answers again" in node.stderr
     assert node.stderr.count(MARKED) == 1, node.stderr
-    assert metrics(node).get("hubcache_remote_backend_failed") == 1
+    values = metrics(node)
+    assert values.get("hubcache_remote_backend_failed") == 0  # answering again
+    assert values.get("hubcache_remote_backend_failed_total") == 1

@@ -49,6 +49,17 @@ def run(action):
         tokenizer = AutoTokenizer.from_pretrained(action["repo"])
         return {"model_type": config.model_type, "hidden_size": config.hidden_size,
                 "ids": tokenizer("hello world hubcache")["input_ids"]}
+    if op == "barrier":
+        # Several clients started at once: each says it is ready (its imports done), then waits
+        # for the test's go, so their requests reach the server together (bounded: 60 s).
+        import time
+        open(action["ready"], "w").close()
+        deadline = time.monotonic() + 60
+        while not os.path.exists(action["go"]):
+            if time.monotonic() > deadline:
+                raise TimeoutError("no go after 60 s")
+            time.sleep(0.005)
+        return {"waited": True}
     if op == "scan":
         info = hh.scan_cache_dir(action["dir"])
         return {"repos": sorted(

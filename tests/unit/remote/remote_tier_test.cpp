@@ -86,7 +86,10 @@ struct Fixture {
     static std::atomic<int> n{0};
     return tier->find_ref(store::RepoType::model, repo("org/name"), revision("branch" + std::to_string(++n)));
   }
-  std::uint64_t marked() const { return metrics.value("hubcache_remote_backend_failed"); }
+  std::uint64_t marked() const { return metrics.value("hubcache_remote_backend_failed_total"); }
+  bool gauge_says_failed() const {
+    return metrics.prometheus().find("\nhubcache_remote_backend_failed 1\n") != std::string::npos;
+  }
 };
 
 // Waits (bounded) until `count` reaches `n`.
@@ -106,6 +109,7 @@ TEST(RemoteTier, AFailingBackendIsMarkedAndSkippedDuringTheCoolDown) {
   EXPECT_EQ(f.backend->gets, 1);
   EXPECT_EQ(f.marked(), 1u);
   EXPECT_TRUE(f.tier->skipping());
+  EXPECT_TRUE(f.gauge_says_failed());
   for (int i = 0; i < 10; ++i) {
     f.now += 2s;  // 20 s of the 30 s cool-down
     auto skipped = f.lookup();
@@ -143,6 +147,7 @@ TEST(RemoteTier, AfterTheCoolDownItIsAskedAgainOnceAndMarkedAgainIfStillFailing)
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_FALSE(*back);
   EXPECT_FALSE(f.tier->skipping());
+  EXPECT_FALSE(f.gauge_says_failed());
   ASSERT_TRUE(f.lookup());
   EXPECT_EQ(f.backend->gets, 4);
   ASSERT_EQ(f.notices.size(), 2u);
@@ -231,7 +236,7 @@ TEST(RemoteTier, AZeroCoolDownNeverSkips) {
     EXPECT_EQ(found.error().message, outage().message);
   }
   EXPECT_EQ(backend.gets, 3);
-  EXPECT_EQ(metrics.value("hubcache_remote_backend_failed"), 0u);
+  EXPECT_EQ(metrics.value("hubcache_remote_backend_failed_total"), 0u);
 }
 
 } // namespace

@@ -1,0 +1,14 @@
+#include "cache/remote_source.hpp"
+
+namespace cache {
+
+ContentSource remote_source(remote::RemoteTier& remote, const util::Sha256& digest) {
+  ContentSource source;
+  source.request = remote.blob_request(digest);
+  source.name = "the remote tier " + remote.describe();
+  source.keep = Keep::until_done;
+  source.count_bytes = [&remote](std::uint64_t bytes) { remote.count_bytes(bytes); };
+  return source;
+}
+
+} // namespace cache
