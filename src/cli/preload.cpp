@@ -111,7 +111,7 @@ int check_command(const GlobalOptions& global, const PreloadCliOptions& options,
   if (const char* t = std::getenv("HF_TOKEN"); t && *t) token = t;
   std::string origin = options.upstream;
   while (!origin.empty() && origin.back() == '/') origin.pop_back();
-  const preload::EngineClient hub(origin, options.upstream_ca, token);
+  const preload::EngineClient hub(origin, options.upstream_ca, token, nullptr, {.max_retries = options.retries});
   std::vector<preload::Drift> drifts;
   util::Metrics metrics;
   if (!options.publish.empty()) {

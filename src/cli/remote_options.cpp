@@ -17,6 +17,9 @@ void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::str
   add_s3_endpoint_options(app, options);
   add_duration_option(app, "--remote-ttl", options.ttl,
                       "How long a bucket's ref or absence is believed before asking again (default 30s)");
+  add_duration_option(app, "--remote-cool-down", options.cool_down,
+                      "How long a bucket that failed (unreachable, 5xx) is skipped before asking again "
+                      "(default: the --remote-ttl, 30s)");
 }
 
 void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options) {

@@ -1,5 +1,5 @@
-// The flags that attach a remote tier (--remote, --s3-endpoint, --s3-ca, --remote-ttl),
-// shared by serve, run, mount and preload.
+// The flags that attach a remote tier (--remote, --s3-endpoint, --s3-ca, --remote-ttl,
+// --remote-cool-down), shared by serve, run, mount and preload.
 #pragma once
 
 #include "remote/remote_tier.hpp"
@@ -21,8 +21,13 @@ struct RemoteCliOptions {
   std::string s3_endpoint;  // empty: AWS
   std::string s3_ca;
   std::chrono::milliseconds ttl{30'000};
+  // Negative: not given, the --remote-ttl then (30 s by default). A bucket believed down is a
+  // belief about the bucket like its refs and absences: --remote-ttl 0s believes none of them.
+  std::chrono::milliseconds cool_down{-1};
 
-  remote::RemoteOptions tier() const { return {remote, s3_endpoint, s3_ca, ttl}; }
+  remote::RemoteOptions tier() const {
+    return {remote, s3_endpoint, s3_ca, ttl, cool_down.count() < 0 ? ttl : cool_down};
+  }
 };
 
 // `what_for`: the help text of --remote.

@@ -182,7 +182,7 @@ tl::expected<std::unique_ptr<Engine>, OpenError> Engine::open(const Options& opt
   } catch (const std::exception& error) {
     return fail(error.what());
   }
-  auto remote = open_remote_tier(options.remote, e.metrics, tell);
+  auto remote = open_remote_tier(options.remote, e.metrics, tell, &e.stop);
   if (!remote) return fail(remote.error().message);
   e.remote = std::move(*remote);
   cache_options.remote = e.remote.get();

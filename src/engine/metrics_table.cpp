@@ -29,6 +29,11 @@ constexpr MetricSpec k_metrics[] = {
      "Requests whose handler failed with an exception (answered 500)"},
     {"hubcache_local_bound_bytes", gauge, "The local tier's bound (--max-size)"},
     {"hubcache_local_bytes", gauge, "Bytes the local tier holds on disk (blobs and partial bodies)"},
+    {"hubcache_remote_backend_failed", gauge,
+     "1 while the remote backend is marked failed and skipped (its cool-down), else 0"},
+    {"hubcache_remote_backend_failed_total", counter,
+     "Times the remote backend was marked failed (unreachable, timed out or 5xx after the retries) and "
+     "skipped for a cool-down (--remote-cool-down)"},
     {"hubcache_remote_bytes_total", counter, "Body bytes read from the remote tier"},
     {"hubcache_remote_errors_total", counter, "Remote-tier requests that failed"},
     {"hubcache_remote_request_ms_total", counter,

@@ -4,9 +4,11 @@ namespace engine {
 
 util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
     const remote::RemoteOptions& options, util::Metrics& metrics,
-    const std::function<void(const std::string&)>& warn) {
+    const std::function<void(const std::string&)>& warn, util::StopSignal* stop) {
   if (options.url.empty()) return std::unique_ptr<remote::RemoteTier>();
-  auto client = remote::open_s3(options);
+  remote::S3Options s3;
+  s3.stop = stop;
+  auto client = remote::open_s3(options, s3);
   if (!client) return tl::unexpected(util::with_context(client.error(), "--remote"));
   auto probe = (*client)->probe();
   if (!probe) {
@@ -15,7 +17,7 @@ util::Result<std::unique_ptr<remote::RemoteTier>> open_remote_tier(
     }
     if (warn) warn("the remote tier is unreachable for now, serving the local tier: " + probe.error().message);
   }
-  return std::make_unique<remote::RemoteTier>(std::move(*client), options, metrics);
+  return std::make_unique<remote::RemoteTier>(std::move(*client), options, metrics, warn);
 }
 
 } // namespace engine

@@ -1,6 +1,7 @@
 #include "remote/remote_tier.hpp"
 
 #include "remote/bucket_layout.hpp"
+#include "remote/s3_backend.hpp"
 
 namespace remote {
 namespace {
@@ -18,13 +19,103 @@ util::Result<std::unique_ptr<S3Client>> open_s3(const RemoteOptions& options, S3
   return std::make_unique<S3Client>(std::move(*location), std::move(*credentials), std::move(s3));
 }
 
-RemoteTier::RemoteTier(std::unique_ptr<S3Client> client, RemoteOptions options, util::Metrics& metrics)
-    : m_client(std::move(client)), m_options(std::move(options)), m_metrics(metrics),
+namespace {
+
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  const auto s = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return std::to_string((s + 999) / 1000) + " s";
+}
+
+} // namespace
+
+RemoteTier::RemoteTier(std::unique_ptr<S3Client> client, RemoteOptions options, util::Metrics& metrics,
+                       Notice notice)
+    : RemoteTier(std::make_unique<S3Backend>(std::move(client)), std::move(options), metrics,
+                 std::move(notice)) {
+  m_s3 = &static_cast<const S3Backend&>(*m_backend).client();
+}
+
+RemoteTier::RemoteTier(std::unique_ptr<Backend> backend, RemoteOptions options, util::Metrics& metrics,
+                       Notice notice, Clock clock)
+    : m_backend(std::move(backend)), m_options(std::move(options)), m_notice(std::move(notice)),
+      m_clock(std::move(clock)), m_metrics(metrics),
       m_requests(metrics.counter("hubcache_remote_requests_total", "Requests to the remote tier (S3)")),
       m_request_ms(metrics.counter("hubcache_remote_request_ms_total",
                                    "Milliseconds spent in remote-tier row requests (divide by the count)")),
       m_errors(metrics.counter("hubcache_remote_errors_total", "Remote-tier requests that failed")),
-      m_bytes(metrics.counter("hubcache_remote_bytes_total", "Body bytes read from the remote tier")) {}
+      m_bytes(metrics.counter("hubcache_remote_bytes_total", "Body bytes read from the remote tier")),
+      m_marked_failed(metrics.counter(
+          "hubcache_remote_backend_failed_total",
+          "Times the remote backend was marked failed (unreachable, timed out or 5xx after the "
+          "retries) and skipped for a cool-down (--remote-cool-down)")),
+      m_failed_now(std::make_shared<std::atomic<bool>>(false)) {
+  // The gauge reads a flag it shares, so a render after the tier is gone reads no freed memory.
+  metrics.gauge("hubcache_remote_backend_failed",
+                "1 while the remote backend is marked failed and skipped (its cool-down), else 0",
+                [failed = m_failed_now] { return failed->load() ? 1.0 : 0.0; });
+}
+
+bool RemoteTier::skipping() const {
+  std::lock_guard lock(m_health_mutex);
+  return m_failing && (m_clock() < m_skip_until || m_reasking);
+}
+
+std::optional<util::Error> RemoteTier::skip_now(bool& reask) {
+  reask = false;
+  std::lock_guard lock(m_health_mutex);
+  if (!m_failing) return std::nullopt;
+  const auto now = m_clock();
+  if (now >= m_skip_until && !m_reasking) {
+    m_reasking = reask = true;  // this request asks; the others are skipped until it answers
+    return std::nullopt;
+  }
+  const std::string when = now < m_skip_until ? "asked again in " + seconds_text(m_skip_until - now)
+                                              : "being asked again";
+  return util::Error{util::Errc::upstream_unreachable,
+                     "the remote tier " + describe() + " is unavailable (" + when + "): " + m_failure};
+}
+
+void RemoteTier::judge(const util::Error* error, bool reask) {
+  const bool outage = error && m_options.cool_down.count() > 0 &&
+                      (error->code == util::Errc::upstream_unreachable || error->code == util::Errc::timeout);
+  std::string line;
+  {
+    std::lock_guard lock(m_health_mutex);
+    if (reask) m_reasking = false;
+    const auto now = m_clock();
+    if (outage) {
+      // Requests that were under way when it was marked fail too: one outage, one marking.
+      if (reask || !m_failing || now >= m_skip_until) {
+        m_skip_until = now + m_options.cool_down;
+        m_marked_failed.add();
+      }
+      if (!m_failing) {
+        line = "remote tier: " + describe() + " failed; not asked for " + seconds_text(m_options.cool_down) +
+               ", serving without it: " + error->message;
+      }
+      m_failing = true;
+      m_failed_now->store(true);
+      m_failure = error->message;
+    } else if (m_failing && (reask || now >= m_skip_until)) {
+      // Only an answer to a request sent after the marking says it is back (not one that was
+      // under way before it).
+      m_failing = false;
+      m_failed_now->store(false);
+      line = "remote tier: " + describe() + " answers again";
+    }
+  }
+  if (!line.empty() && m_notice) m_notice(line);
+}
+
+template <typename T, typename Call> util::Result<T> RemoteTier::ask(bool& asked, Call&& call) {
+  asked = false;
+  bool reask = false;
+  if (auto skipped = skip_now(reask)) return tl::unexpected(std::move(*skipped));
+  asked = true;
+  util::Result<T> result = call();
+  judge(result ? nullptr : &result.error(), reask);
+  return result;
+}
 
 bool RemoteTier::fresh(std::chrono::steady_clock::time_point at) const {
   return std::chrono::steady_clock::now() - at < m_options.ttl;
@@ -49,10 +140,11 @@ util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& 
     }
   }
   const auto started = std::chrono::steady_clock::now();
-  auto body = m_client->get(key, 16ull << 20);
-  count_request(started);
+  bool asked = false;
+  auto body = ask<std::optional<std::string>>(asked, [&] { return m_backend->get(key, 16ull << 20); });
+  if (asked) count_request(started);
   if (!body) {
-    m_errors.add();
+    if (asked) m_errors.add();
     return tl::unexpected(body.error());
   }
   std::lock_guard lock(m_mutex);
@@ -102,10 +194,11 @@ util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType
     }
   }
   const auto started = std::chrono::steady_clock::now();
-  auto objects = m_client->list(prefix);
-  count_request(started);
+  bool asked = false;
+  auto objects = ask<std::vector<RemoteObject>>(asked, [&] { return m_backend->list(prefix); });
+  if (asked) count_request(started);
   if (!objects) {
-    m_errors.add();
+    if (asked) m_errors.add();
     return tl::unexpected(objects.error());
   }
   std::vector<store::HubObject> out;
@@ -131,10 +224,12 @@ util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType
 }
 
 util::Result<std::vector<store::Ref>> RemoteTier::refs() {
-  auto objects = m_client->list(std::string(k_refs_prefix));
-  m_requests.add();
+  bool asked = false;
+  auto objects =
+      ask<std::vector<RemoteObject>>(asked, [&] { return m_backend->list(std::string(k_refs_prefix)); });
+  if (asked) m_requests.add();
   if (!objects) {
-    m_errors.add();
+    if (asked) m_errors.add();
     return tl::unexpected(objects.error());
   }
   std::vector<store::Ref> out;
@@ -149,7 +244,7 @@ util::Result<std::vector<store::Ref>> RemoteTier::refs() {
 }
 
 upstream::FetchRequest RemoteTier::blob_request(const util::Sha256& digest) const {
-  return m_client->fetch_request(blob_key(digest));
+  return m_backend->fetch_request(blob_key(digest));
 }
 
 util::Result<store::BlobReader> RemoteTier::pull_blob(store::Store& store, const util::Sha256& digest,
@@ -157,24 +252,27 @@ util::Result<store::BlobReader> RemoteTier::pull_blob(store::Store& store, const
   auto writer = store.begin_blob();
   if (!writer) return tl::unexpected(writer.error());
   std::uint64_t got = 0;
-  m_requests.add();
-  auto found = m_client->get_to(blob_key(digest), [&](std::span<const std::uint8_t> bytes) -> util::Result<void> {
+  const std::function<util::Result<void>(std::span<const std::uint8_t>)> sink =
+      [&](std::span<const std::uint8_t> bytes) -> util::Result<void> {
     got += bytes.size();
     return writer->write(bytes);
-  });
+  };
+  bool asked = false;
+  auto found = ask<bool>(asked, [&] { return m_backend->get_to(blob_key(digest), sink); });
+  if (asked) m_requests.add();
   m_bytes.add(got);
   if (!found) {
-    m_errors.add();
+    if (asked) m_errors.add();
     return tl::unexpected(found.error());
   }
   if (!*found) {
-    return util::fail(util::Errc::corrupt, m_client->url_of(blob_key(digest)) +
+    return util::fail(util::Errc::corrupt, m_backend->url_of(blob_key(digest)) +
                                                " is missing: the bucket names content it does not hold");
   }
   auto committed = writer->commit({size, digest});
   if (!committed) {
     m_metrics.counter("hubcache_integrity_failures_total", "Upstream bodies refused: wrong length or sha256").add();
-    return tl::unexpected(util::with_context(committed.error(), m_client->url_of(blob_key(digest))));
+    return tl::unexpected(util::with_context(committed.error(), m_backend->url_of(blob_key(digest))));
   }
   return std::move(*committed);
 }
@@ -182,10 +280,12 @@ util::Result<store::BlobReader> RemoteTier::pull_blob(store::Store& store, const
 util::Result<std::size_t> RemoteTier::read_blob_range(const util::Sha256& digest, std::uint64_t offset,
                                                       std::span<std::uint8_t> out) {
   const auto started = std::chrono::steady_clock::now();
-  auto n = m_client->get_range(blob_key(digest), offset, out);
-  count_request(started);
+  bool asked = false;
+  auto n =
+      ask<std::size_t>(asked, [&] { return m_backend->get_range(blob_key(digest), offset, out); });
+  if (asked) count_request(started);
   if (!n) {
-    m_errors.add();
+    if (asked) m_errors.add();
     return tl::unexpected(n.error());
   }
   m_bytes.add(*n);

@@ -3,23 +3,14 @@
 #include "util/headers.hpp"
 #include "util/percent.hpp"
 
-#include <curl/curl.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <thread>
 
 namespace remote {
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* e) const { curl_easy_cleanup(e); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -86,7 +77,24 @@ std::string unquote(std::string etag) {
   return etag;
 }
 
-bool retryable(long status) { return status == 500 || status == 502 || status == 503 || status == 504; }
+// The one retry policy, tuned for a bucket: a few quick tries (S3's 500 InternalError and
+// 503 SlowDown included), so a node that lost its bucket falls back to the upstream soon.
+upstream::RetryPolicy bucket_retries(const S3Options& options) {
+  upstream::RetryPolicy policy;
+  policy.max_retries = options.retries;
+  policy.floor = std::chrono::milliseconds(100);
+  policy.ceiling = std::chrono::milliseconds(2000);
+  policy.retry_internal_error = true;
+  return policy;
+}
+
+upstream::HttpOptions bucket_http(const S3Options& options) {
+  upstream::HttpOptions http;
+  http.ca_file = options.ca_file;
+  http.connect_timeout = options.connect_timeout;
+  http.timeout = options.timeout;
+  return http;
+}
 
 } // namespace
 
@@ -161,26 +169,21 @@ struct S3Client::Call {
   std::string method = "GET";
   std::string key;    // relative; "" for the bucket itself
   std::string query;  // canonical: sorted, encoded
-  std::vector<std::string> headers;
+  util::Headers headers;
   // Request body: `body`, or `file` of `file_size` bytes.
   std::string_view body;
   std::FILE* file = nullptr;
   std::uint64_t file_size = 0;
-  std::size_t body_at = 0;
   // Response.
   std::uint64_t limit = 64ull << 20;
-  std::string response;
-  const std::function<util::Result<void>(std::span<const std::uint8_t>)>* sink = nullptr;
-  std::optional<util::Error> sink_error;
-  long status = 0;
-  util::Headers response_headers;
-  bool over_limit = false;
-  CURL* easy = nullptr;
+  const upstream::BodySink* sink = nullptr;
+  upstream::HttpResponse response;
 };
 
 S3Client::S3Client(S3Location location, AwsCredentials credentials, S3Options options)
     : m_location(std::move(location)), m_credentials(std::move(credentials)),
-      m_options(std::move(options)), m_provider("aws:amz:" + m_credentials.region + ":s3") {}
+      m_options(std::move(options)), m_provider("aws:amz:" + m_credentials.region + ":s3"),
+      m_http(bucket_http(m_options), bucket_retries(m_options), m_options.stop) {}
 
 std::string S3Client::url_of(const std::string& key) const { return m_location.to_string() + key; }
 
@@ -200,112 +203,29 @@ util::Result<long> S3Client::perform(Call& call) const {
   url.path = "/" + m_location.bucket + "/" +
              (call.key.empty() ? std::string() : util::percent_encode(m_location.prefix + call.key, true));
   url.query = call.query;
-  const std::string url_text = url.to_string();
-  const std::string what = call.method + " " + url_of(call.key);
-
-  for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
-    if (!easy) return util::fail(util::Errc::io, "cannot create a curl handle");
-    CURL* e = easy.get();
-    call.easy = e;
-    call.response.clear();
-    call.response_headers.clear();
-    call.over_limit = false;
-    call.sink_error.reset();
-    call.body_at = 0;
-    if (call.file) std::rewind(call.file);
-
-    curl_slist* raw = nullptr;
-    raw = curl_slist_append(raw, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  upstream::HttpRequest request;
+  request.method = call.method;
+  request.url = url.to_string();
+  request.headers = call.headers;
+  request.body = call.body;
+  request.body_file = call.file;
+  request.body_size = call.file_size;
+  if (m_credentials.anonymous()) {
+    request.headers.emplace_back("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
     if (!m_credentials.session_token.empty()) {
-      raw = curl_slist_append(raw, ("x-amz-security-token: " + m_credentials.session_token).c_str());
+      request.headers.emplace_back("x-amz-security-token", m_credentials.session_token);
     }
-    for (const auto& header : call.headers) raw = curl_slist_append(raw, header.c_str());
-    std::unique_ptr<curl_slist, ListDeleter> list(raw);
-
-    char error_detail[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(e, CURLOPT_URL, url_text.c_str());
-    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list.get());
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "hubcache");
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_detail);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(m_options.connect_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(m_options.timeout.count()));
-    if (!m_options.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.ca_file.c_str());
-    if (!m_credentials.anonymous()) {
-      curl_easy_setopt(e, CURLOPT_AWS_SIGV4, m_provider.c_str());
-      curl_easy_setopt(e, CURLOPT_USERNAME, m_credentials.access_key.c_str());
-      curl_easy_setopt(e, CURLOPT_PASSWORD, m_credentials.secret_key.c_str());
-    }
-    if (call.method == "HEAD") {
-      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else if (call.method == "PUT") {
-      // An upload through a read callback: no form Content-Type (moto would store 0 bytes).
-      curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(call.file ? call.file_size : call.body.size()));
-      curl_easy_setopt(e, CURLOPT_READDATA, &call);
-      curl_easy_setopt(e, CURLOPT_READFUNCTION, +[](char* out, size_t size, size_t n, void* data) -> size_t {
-        auto& c = *static_cast<Call*>(data);
-        const std::size_t room = size * n;
-        if (c.file) return std::fread(out, 1, room, c.file);
-        const std::size_t take = std::min(room, c.body.size() - c.body_at);
-        std::memcpy(out, c.body.data() + c.body_at, take);
-        c.body_at += take;
-        return take;
-      });
-    } else if (call.method != "GET") {
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, call.method.c_str());
-    }
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &call);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, +[](char* text, size_t size, size_t n, void* data) -> size_t {
-      auto& c = *static_cast<Call*>(data);
-      const std::string_view line(text, size * n);
-      if (line.rfind("HTTP/", 0) == 0) c.response_headers.clear();
-      if (auto header = util::parse_header_line(line)) c.response_headers.push_back(std::move(*header));
-      return size * n;
-    });
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &call);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, +[](char* bytes, size_t size, size_t n, void* data) -> size_t {
-      auto& c = *static_cast<Call*>(data);
-      const std::size_t count = size * n;
-      long status = 0;
-      curl_easy_getinfo(c.easy, CURLINFO_RESPONSE_CODE, &status);
-      // Error bodies (and everything without a sink) are kept in memory, bounded.
-      if (c.sink && (status == 200 || status == 206)) {
-        auto written = (*c.sink)({reinterpret_cast<const std::uint8_t*>(bytes), count});
-        if (!written) {
-          c.sink_error = written.error();
-          return 0;
-        }
-        return count;
-      }
-      if (c.response.size() + count > c.limit) {
-        c.over_limit = true;
-        return 0;
-      }
-      c.response.append(bytes, count);
-      return count;
-    });
-    const CURLcode code = curl_easy_perform(e);
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &call.status);
-    if (call.sink_error) return tl::unexpected(*call.sink_error);
-    if (call.over_limit) {
-      return util::fail(util::Errc::invalid_argument, what + ": larger than " + std::to_string(call.limit) + " bytes");
-    }
-    const bool transport_failed = code != CURLE_OK;
-    if ((transport_failed || retryable(call.status)) && attempt < m_options.retries && !call.sink) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100 << (2 * attempt)));
-      continue;
-    }
-    if (transport_failed) {
-      const std::string detail = error_detail[0] ? error_detail : curl_easy_strerror(code);
-      const auto errc = code == CURLE_OPERATION_TIMEDOUT ? util::Errc::timeout : util::Errc::upstream_unreachable;
-      return util::fail(errc, what + ": " + detail);
-    }
-    return call.status;
+  } else {
+    request.aws_sigv4 = upstream::AwsSigning{m_provider, m_credentials.access_key,
+                                             m_credentials.secret_key, m_credentials.session_token};
   }
+  auto response = m_http.send(request, call.limit, call.sink);
+  if (!response) {
+    return tl::unexpected(util::Error{response.error().code,
+                                      call.method + " " + url_of(call.key) + ": " + response.error().message});
+  }
+  call.response = std::move(*response);
+  return call.response.status;
 }
 
 namespace {
@@ -316,7 +236,8 @@ util::Error status_error(const std::string& what, long status, const std::string
   std::string text = what + ": " + std::to_string(status);
   if (const auto reason = s3_error_text(body); !reason.empty()) text += " " + reason;
   if (status == 403) text += " (credentials: " + credential_source + ")";
-  return {util::Errc::upstream_status, text};
+  // A 5xx after the retries: the bucket is not serving, as if it could not be reached.
+  return {status >= 500 ? util::Errc::upstream_unreachable : util::Errc::upstream_status, text};
 }
 
 } // namespace
@@ -328,8 +249,8 @@ util::Result<std::optional<std::string>> S3Client::get(const std::string& key, s
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 404) return std::nullopt;
-  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response, m_credentials.source));
-  return std::move(call.response);
+  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response.body, m_credentials.source));
+  return std::move(call.response.body);
 }
 
 util::Result<bool> S3Client::get_to(
@@ -341,7 +262,7 @@ util::Result<bool> S3Client::get_to(
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 404) return false;
-  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response, m_credentials.source));
+  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response.body, m_credentials.source));
   return true;
 }
 
@@ -351,17 +272,17 @@ util::Result<std::size_t> S3Client::get_range(const std::string& key, std::uint6
   Call call;
   call.key = key;
   call.limit = out.size();
-  call.headers.push_back("Range: bytes=" + std::to_string(offset) + "-" +
-                         std::to_string(offset + out.size() - 1));
+  call.headers.emplace_back("Range", "bytes=" + std::to_string(offset) + "-" +
+                                         std::to_string(offset + out.size() - 1));
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 404) return util::fail(util::Errc::invalid_argument, "GET " + url_of(key) + ": no such object");
   if (*status == 416) return 0;
   if (*status != 206) {
-    return tl::unexpected(status_error("GET " + url_of(key) + " (range)", *status, call.response, m_credentials.source));
+    return tl::unexpected(status_error("GET " + url_of(key) + " (range)", *status, call.response.body, m_credentials.source));
   }
-  std::memcpy(out.data(), call.response.data(), call.response.size());
-  return call.response.size();
+  std::memcpy(out.data(), call.response.body.data(), call.response.body.size());
+  return call.response.body.size();
 }
 
 util::Result<std::optional<S3Object>> S3Client::head(const std::string& key) const {
@@ -374,8 +295,8 @@ util::Result<std::optional<S3Object>> S3Client::head(const std::string& key) con
   if (*status != 200) return tl::unexpected(status_error("HEAD " + url_of(key), *status, {}, m_credentials.source));
   S3Object object;
   object.key = key;
-  object.size = std::strtoull(util::find_header(call.response_headers, "Content-Length").value_or("0").c_str(), nullptr, 10);
-  object.etag = unquote(util::find_header(call.response_headers, "ETag").value_or(""));
+  object.size = std::strtoull(util::find_header(call.response.headers, "Content-Length").value_or("0").c_str(), nullptr, 10);
+  object.etag = unquote(util::find_header(call.response.headers, "ETag").value_or(""));
   return object;
 }
 
@@ -389,13 +310,13 @@ util::Result<PutOutcome> S3Client::put(const std::string& key, std::string_view 
 
 util::Result<PutOutcome> S3Client::put_call(Call& call, bool if_absent, const std::string& content_type) const {
   call.method = "PUT";
-  call.headers.push_back("Content-Type: " + content_type);
-  if (if_absent) call.headers.push_back("If-None-Match: *");
+  call.headers.emplace_back("Content-Type", content_type);
+  if (if_absent) call.headers.emplace_back("If-None-Match", "*");
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 412) return PutOutcome::already_there;
   if (*status != 200) {
-    return tl::unexpected(status_error("PUT " + url_of(call.key), *status, call.response, m_credentials.source));
+    return tl::unexpected(status_error("PUT " + url_of(call.key), *status, call.response.body, m_credentials.source));
   }
   return PutOutcome::written;
 }
@@ -420,9 +341,9 @@ util::Result<std::string> S3Client::list_page(const std::string& query) const {
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status != 200) {
-    return tl::unexpected(status_error("LIST " + m_location.to_string(), *status, call.response, m_credentials.source));
+    return tl::unexpected(status_error("LIST " + m_location.to_string(), *status, call.response.body, m_credentials.source));
   }
-  return std::move(call.response);
+  return std::move(call.response.body);
 }
 
 namespace {

@@ -1,11 +1,13 @@
-// A small S3 client on libcurl: path-style addressing (any S3 API: Ceph, MinIO, AWS, R2,
-// GCS), signed with CURLOPT_AWS_SIGV4 following the rules curl 7.88 needs (test-infra.md
-// §1.1: the payload hash sent as a header, the query canonical and sorted, uploads through a
-// read callback). Keys are relative to the location's prefix.
+// A small S3 client on the HTTP client box (upstream/http_client.hpp): path-style addressing
+// (any S3 API: Ceph, MinIO, AWS, R2, GCS), signed with CURLOPT_AWS_SIGV4 following the rules
+// curl 7.88 needs (test-infra.md §1.1: the payload hash sent as a header, the query canonical
+// and sorted, uploads through a read callback). Keys are relative to the location's prefix.
 #pragma once
 
 #include "remote/aws_credentials.hpp"
+#include "remote/backend.hpp"
 #include "upstream/fetcher.hpp"
+#include "upstream/http_client.hpp"
 #include "upstream/url.hpp"
 #include "util/result.hpp"
 
@@ -35,22 +37,22 @@ struct S3Location {
 util::Result<S3Location> parse_s3_location(std::string_view url, std::string_view endpoint,
                                            const std::string& region);
 
-struct S3Object {
-  std::string key;  // relative to the prefix
-  std::uint64_t size = 0;
-  std::string etag;
-};
+// An object as a listing or HEAD names it (key relative to the prefix).
+using S3Object = RemoteObject;
 
 struct S3Options {
   std::string ca_file;  // trust these CAs for an https endpoint; empty: the system's
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{300'000};  // a whole small request
-  int retries = 2;  // extra tries after a broken connection or a 500/503
+  int retries = 2;  // extra tries after a broken connection, a 429 or a 5xx (the RetryPolicy)
+  // The process's stop signal: a wait between tries ends at once when it is raised. Null:
+  // waits are never cut short. Outlives the client.
+  util::StopSignal* stop = nullptr;
 };
 
-enum class PutOutcome { written, already_there };
-
-// Safe from any thread: each call uses a handle of its own.
+// Safe from any thread: each call uses a handle of its own. A 5xx still there after the
+// retries is Errc::upstream_unreachable (the bucket is not serving; Backend's contract),
+// other refusals Errc::upstream_status.
 class S3Client {
 public:
   S3Client(S3Location location, AwsCredentials credentials, S3Options options = {});
@@ -96,6 +98,7 @@ private:
   AwsCredentials m_credentials;
   S3Options m_options;
   std::string m_provider;  // "aws:amz:REGION:s3"
+  upstream::HttpClient m_http;
 };
 
 // The parts of a ListObjectsV2 answer this client uses. Exposed for tests.

@@ -9,8 +9,6 @@
 #include <memory>
 #include <random>
 
-#include <curl/curl.h>
-
 namespace upstream {
 
 namespace {
@@ -24,13 +22,6 @@ constexpr auto k_cancel_check_interval = std::chrono::milliseconds(250);
 util::Error cancelled_error() {
   return {util::Errc::upstream_unreachable, "cancelled: no client waits for the answer any more"};
 }
-
-struct EasyDeleter {
-  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 
 double random01() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -81,7 +72,7 @@ bool dropped_request_header(std::string_view name) {
 
 enum class Role { undecided, redirect, retry_body, final_body, resume_body, skip_then_body, refused };
 
-// The state of one curl transfer.
+// The state of one transfer.
 struct Transfer {
   FetchSink* sink = nullptr;
   const FetcherOptions* options = nullptr;
@@ -106,7 +97,7 @@ struct Transfer {
   ResponseHead* head = nullptr;
   bool published_now = false;
   // The stall watchdog: (time, bytes received) samples over the last stall_time.
-  std::deque<std::pair<std::chrono::steady_clock::time_point, curl_off_t>> samples;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> samples;
   bool stalled = false;
   // The sink said nobody wants the response any more (asked a few times a second).
   bool cancelled = false;
@@ -180,40 +171,24 @@ void end_of_headers(Transfer& t) {
   t.role = Role::refused;
 }
 
-std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
-  auto& t = *static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  std::string_view line(data, n);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t.headers.clear();
-    t.role = Role::undecided;
-    const auto space = line.find(' ');
-    t.status = space == std::string_view::npos
-                   ? 0
-                   : static_cast<int>(parse_u64(line.substr(space + 1, 3)).value_or(0));
-    return n;
-  }
-  if (line.empty()) {
-    end_of_headers(t);
-    return t.role == Role::refused ? 0 : n;
-  }
-  if (auto header = util::parse_header_line(line)) t.headers.push_back(std::move(*header));
-  return n;
+void on_status_line(Transfer& t, int status) {
+  t.headers.clear();
+  t.role = Role::undecided;
+  t.status = status;
 }
 
-std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user) {
-  auto& t = *static_cast<Transfer*>(user);
-  const std::size_t n = size * count;
-  auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(data), n);
+// A body chunk; false aborts the transfer.
+bool on_write(Transfer& t, std::span<const std::uint8_t> bytes) {
+  const std::size_t n = bytes.size();
+  const char* data = reinterpret_cast<const char*>(bytes.data());
   switch (t.role) {
   case Role::undecided:
-  case Role::refused: return 0;
-  case Role::redirect: return n;
+  case Role::refused: return false;
+  case Role::redirect: return true;
   case Role::retry_body: {
     const auto room = k_retry_body_limit - std::min(k_retry_body_limit, t.retry_body.size());
     t.retry_body.append(data, std::min(room, n));
-    return n;
+    return true;
   }
   case Role::skip_then_body: {
     const auto skipped = std::min<std::uint64_t>(t.skip, bytes.size());
@@ -225,26 +200,25 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
   case Role::final_body:
   case Role::resume_body: break;
   }
-  if (bytes.empty()) return n;
+  if (bytes.empty()) return true;
   t.sink_result = t.sink->on_body(bytes);
-  if (!t.sink_result) return 0;
+  if (!t.sink_result) return false;
   t.body_bytes += bytes.size();
-  return n;
+  return true;
 }
 
-// Called by curl at least once a second. Aborts when stopping, when the sink no longer wants
+// Called at least once a second. Aborts (false) when stopping, when the sink no longer wants
 // the response, and when fewer than
 // min_rate bytes/s arrived over the last stall_time (waiting for the head included): curl's
 // own LOW_SPEED check averages over a window of several seconds and fires much later.
-int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_off_t) {
-  auto& t = *static_cast<Transfer*>(user);
-  if (t.stop->stopped()) return 1;
+bool on_progress(Transfer& t, std::uint64_t received) {
+  if (t.stop->stopped()) return false;
   const auto now = std::chrono::steady_clock::now();
   if (now - t.cancel_checked >= k_cancel_check_interval) {
     t.cancel_checked = now;
     if (t.sink->cancelled()) {
       t.cancelled = true;
-      return 1;
+      return false;
     }
   }
   const auto window = t.options->stall_time;
@@ -255,25 +229,42 @@ int on_progress(void* user, curl_off_t, curl_off_t received, curl_off_t, curl_of
   if (now - since >= window &&
       static_cast<double>(received - bytes_then) < static_cast<double>(t.options->min_rate) * seconds) {
     t.stalled = true;
-    return 1;
+    return false;
   }
-  return 0;
+  return true;
 }
 
-std::string describe(CURLcode code, const char* detail) {
-  std::string text = curl_easy_strerror(code);
-  if (detail && *detail) text += std::string(" (") + detail + ")";
-  return text;
-}
+// The box's callbacks onto one Transfer.
+class TransferAdapter final : public TransferHooks {
+public:
+  explicit TransferAdapter(Transfer& t) : m_t(t) {}
+  void on_status_line(int status) override { upstream::on_status_line(m_t, status); }
+  void on_header(std::pair<std::string, std::string> header) override {
+    m_t.headers.push_back(std::move(header));
+  }
+  bool on_end_of_headers() override {
+    end_of_headers(m_t);
+    return m_t.role != Role::refused;
+  }
+  bool on_body(std::span<const std::uint8_t> bytes) override { return on_write(m_t, bytes); }
+  bool on_progress(std::uint64_t received) override { return upstream::on_progress(m_t, received); }
+
+private:
+  Transfer& m_t;
+};
 
 } // namespace
-
-void global_init() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 Fetcher::Fetcher(FetcherOptions options, util::Metrics& metrics, util::StopSignal& stop,
                  std::function<void(const ThrottleEvent&)> on_throttle)
     : m_options(std::move(options)), m_metrics(metrics), m_stop(stop),
-      m_on_throttle(std::move(on_throttle)), m_limiter(m_options.max_per_host) {}
+      m_on_throttle(std::move(on_throttle)), m_limiter(m_options.max_per_host) {
+  m_http.ca_file = m_options.ca_file;
+  m_http.connect_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(m_options.connect_timeout);
+  m_http.user_agent = m_options.user_agent;
+  m_http.buffer_size = 256L * 1024L;
+  m_http.tcp_keepalive = true;
+}
 
 util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink& sink) {
   const auto started = std::chrono::steady_clock::now();
@@ -298,8 +289,6 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
   for (;;) {
     if (m_stop.stopped()) return util::fail(util::Errc::upstream_unreachable, "shutting down");
     if (sink.cancelled()) return tl::unexpected(cancelled_error());
-    std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
-    if (!easy) return util::fail(util::Errc::io, "cannot create a curl handle");
     Transfer t;
     t.sink = &sink;
     t.options = &m_options;
@@ -311,7 +300,8 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     t.validator = validator;
     t.head = &head;
 
-    curl_slist* raw_list = nullptr;
+    HttpRequest call;
+    call.method = method;
     // Credentials go to the origin they were meant for, never to a CDN it redirects to, nor
     // to another port of its host, nor over http after https (issue 14).
     const bool same_origin = url.scheme == request.url.scheme && url.host == request.url.host &&
@@ -321,60 +311,23 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       if (!same_origin && (util::iequals(name, "Authorization") || util::iequals(name, "Cookie"))) {
         continue;
       }
-      raw_list = curl_slist_append(raw_list, (name + ": " + value).c_str());
+      call.headers.emplace_back(name, value);
     }
-    raw_list = curl_slist_append(raw_list, "Accept-Encoding: identity");
-    if (request.aws_sigv4 && same_origin) {
-      // curl 7.88 signs this header's value as the payload hash but does not add it itself.
-      raw_list = curl_slist_append(raw_list, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-      if (!request.aws_sigv4->session_token.empty()) {
-        raw_list = curl_slist_append(
-            raw_list, ("x-amz-security-token: " + request.aws_sigv4->session_token).c_str());
-      }
-    }
+    call.headers.emplace_back("Accept-Encoding", "identity");
+    if (request.aws_sigv4 && same_origin) call.aws_sigv4 = request.aws_sigv4;
     if (head_published) {
-      raw_list = curl_slist_append(raw_list, ("Range: bytes=" + std::to_string(delivered) + "-").c_str());
-      raw_list = curl_slist_append(raw_list, ("If-Range: " + validator).c_str());
+      call.headers.emplace_back("Range", "bytes=" + std::to_string(delivered) + "-");
+      call.headers.emplace_back("If-Range", validator);
     } else if (t.initial_resume) {
       // No validator from before: the caller checks the whole body's sha256 at the end.
-      raw_list = curl_slist_append(raw_list, ("Range: bytes=" + std::to_string(delivered) + "-").c_str());
+      call.headers.emplace_back("Range", "bytes=" + std::to_string(delivered) + "-");
     }
-    std::unique_ptr<curl_slist, ListDeleter> header_list(raw_list);
-
-    char error_detail[CURL_ERROR_SIZE] = {};
+    if (method == "POST") call.body = request.body;
     const std::string url_text = url.to_string();
-    CURL* e = easy.get();
-    curl_easy_setopt(e, CURLOPT_URL, url_text.c_str());
-    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, header_list.get());
-    curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
-    if (!m_options.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, m_options.ca_file.c_str());
-    if (method == "HEAD") curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    if (method == "POST") {
-      curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.body.data());
-      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    }
-    if (request.aws_sigv4 && same_origin) {
-      curl_easy_setopt(e, CURLOPT_AWS_SIGV4, request.aws_sigv4->provider.c_str());
-      curl_easy_setopt(e, CURLOPT_USERNAME, request.aws_sigv4->access_key.c_str());
-      curl_easy_setopt(e, CURLOPT_PASSWORD, request.aws_sigv4->secret_key.c_str());
-    }
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // we follow, host by host
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error_detail);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(m_options.connect_timeout.count() * 1000));
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024L);
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    call.url = url_text;
+    TransferAdapter hooks(t);
 
-    CURLcode code;
+    util::Result<TransferOutcome> sent;
     {
       auto permit = m_limiter.acquire(url.host, [&] { return m_stop.stopped() || sink.cancelled(); });
       if (!permit) {
@@ -382,8 +335,11 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
         return tl::unexpected(cancelled_error());
       }
       requests.add();
-      code = curl_easy_perform(e);
+      sent = transfer(m_http, call, hooks);
     }
+    if (!sent) return tl::unexpected(sent.error());
+    const TransferOutcome& outcome_of_transfer = *sent;
+    const bool transfer_ok = outcome_of_transfer.complete;
     received.add(t.body_bytes);
     delivered += t.body_bytes;
     result.bytes = delivered;
@@ -407,7 +363,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       continue;
     }
 
-    if (code == CURLE_OK && t.role == Role::redirect) {
+    if (transfer_ok && t.role == Role::redirect) {
       auto next = resolve_url(url, util::find_header(t.headers, "Location").value_or(""));
       // An allowed origin only (not any port of an allowed host), and no downgrade to http.
       bool follow = next && allowed(m_options.allow, *next) &&
@@ -440,7 +396,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     }
     ++result.attempts;
     if (t.published_now) head.url = redact_url(url_text);
-    const bool body_done = code == CURLE_OK && (t.role == Role::final_body ||
+    const bool body_done = transfer_ok && (t.role == Role::final_body ||
                                                 t.role == Role::resume_body);
     if (body_done) {
       result.resumed = result.resumed || attempt > 1;
@@ -454,7 +410,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     AttemptOutcome outcome;
     outcome.idempotent = method == "GET" || method == "HEAD" || request.idempotent_post;
     std::string error;
-    if (t.role == Role::retry_body && code == CURLE_OK) {
+    if (t.role == Role::retry_body && transfer_ok) {
       outcome.status = t.status;
       outcome.retry_after = util::find_header(t.headers, "Retry-After").value_or("");
       outcome.body = t.retry_body;
@@ -463,7 +419,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       error = t.role == Role::refused ? t.refusal
               : t.stalled ? "stalled: under " + std::to_string(m_options.min_rate) +
                                 " bytes/s for " + std::to_string(m_options.stall_time.count()) + " s"
-                          : describe(code, error_detail);
+                          : outcome_of_transfer.error;
     }
     if (head_published && (validator.empty() || t.role == Role::refused)) {
       return util::fail(util::Errc::upstream_unreachable,
@@ -474,7 +430,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
     const auto decision = decide(m_options.retry, attempt, outcome, util::SystemClock::instance().now(),
                                  random01());
     if (!decision.retry) {
-      const auto errc = code == CURLE_OPERATION_TIMEDOUT || t.stalled
+      const auto errc = outcome_of_transfer.timed_out || t.stalled
                             ? util::Errc::timeout
                             : util::Errc::upstream_unreachable;
       return util::fail(errc, (head_published ? "upstream body broke at byte " +

@@ -1,8 +1,10 @@
-// Every upstream call goes through here: libcurl, the retry policy, redirects followed to
-// allowed origins only, a per-host cap, a stall watchdog, and resume with Range + If-Range.
+// Every upstream call goes through here: the HTTP client box (http_transfer.hpp), the retry
+// policy, redirects followed to allowed origins only, a per-host cap, a stall watchdog, and
+// resume with Range + If-Range.
 #pragma once
 
 #include "upstream/allow_list.hpp"
+#include "upstream/http_transfer.hpp"
 #include "upstream/host_limiter.hpp"
 #include "upstream/retry_policy.hpp"
 #include "upstream/url.hpp"
@@ -20,14 +22,6 @@
 #include <vector>
 
 namespace upstream {
-
-// AWS Signature Version 4 for an S3 object (libcurl's CURLOPT_AWS_SIGV4). Never logged.
-struct AwsSigning {
-  std::string provider;  // "aws:amz:REGION:s3"
-  std::string access_key;
-  std::string secret_key;
-  std::string session_token;  // empty: none
-};
 
 // A redirect (one that was followed, in ResponseHead::redirects).
 struct Hop {
@@ -154,9 +148,7 @@ private:
   util::StopSignal& m_stop;
   std::function<void(const ThrottleEvent&)> m_on_throttle;
   HostLimiter m_limiter;
+  HttpOptions m_http;  // the handle every transfer is built with (http_client.hpp)
 };
-
-// Call once before any thread uses libcurl.
-void global_init();
 
 } // namespace upstream

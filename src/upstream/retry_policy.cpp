@@ -27,7 +27,9 @@ RetryDecision decide(const RetryPolicy& policy, int attempt, const AttemptOutcom
                      util::UnixMillis now, double random01) {
   RetryDecision decision;
   const bool retryable =
-      outcome.transport_error || (outcome.status && is_retryable_status(*outcome.status));
+      outcome.transport_error ||
+      (outcome.status && (is_retryable_status(*outcome.status) ||
+                          (policy.retry_internal_error && *outcome.status == 500)));
   if (!retryable || !outcome.idempotent || attempt > policy.max_retries) return decision;
   decision.retry = true;
 

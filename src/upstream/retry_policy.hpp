@@ -16,6 +16,9 @@ struct RetryPolicy {
   std::chrono::milliseconds floor{1000};
   std::chrono::milliseconds ceiling{120'000};
   double jitter = 0.10;  // ± fraction applied to backoff waits
+  // 500 is retried too: S3 asks clients to retry its InternalError. Off for the Hub and CDNs,
+  // whose 500 is an answer.
+  bool retry_internal_error = false;
 };
 
 // What one attempt ended with.
