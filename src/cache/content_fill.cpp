@@ -28,15 +28,17 @@ Filling fill_content(Fetches& fetches, store::Store& store, Recording& recording
   const auto index = content.index;
   const std::string name = source.name;
   const auto keep = source.keep;
+  const auto failed = source.failed;
   auto joined = fetches.join_or_start(
       content_key(digest), client, std::move(source.request),
-      [&recording, digest, size, index, name, count = std::move(source.count_bytes)](
+      [&recording, digest, size, index, name, count = std::move(source.count_bytes), failed = source.failed](
           InFlight& flight, const upstream::ResponseHead& head, std::int64_t ms) {
         if (count) count(flight.received());
         if (head.status != 200) {
+          const std::string why = name + " answered " + std::to_string(head.status) + " for blob " + digest.hex();
+          if (failed && head.status >= 500) failed({util::Errc::upstream_unreachable, why});
           flight.writer().discard();
-          flight.fail({util::Errc::upstream_status,
-                       name + " answered " + std::to_string(head.status) + " for blob " + digest.hex()});
+          flight.fail({util::Errc::upstream_status, why});
           return;
         }
         auto committed = recording.commit(flight, {size, digest}, name);
@@ -54,6 +56,12 @@ Filling fill_content(Fetches& fetches, store::Store& store, Recording& recording
   if (joined.stored) {
     if (auto stored = stored_content(store, recording, content, name)) return {stored, nullptr};
     return {};
+  }
+  if (joined.started && failed) {
+    // No answer at all (refused, timed out): the source's own failure.
+    joined.follower->flight().wait_for_head([failed](const upstream::ResponseHead* head, const util::Error* error) {
+      if (!head && error) failed(*error);
+    });
   }
   if (joined.follower && !joined.started && index) {
     // Someone else's flight: it names the blob its way; this asker names it its own way.

@@ -35,6 +35,8 @@ struct ContentSource {
   std::string name;  // for messages: the redacted URL, or "the remote tier s3://..."
   Keep keep = Keep::while_wanted;
   std::function<void(std::uint64_t bytes)> count_bytes;  // what came; null: not counted
+  // The source failed this flight (no answer, or a 5xx after the retries); null: not told.
+  std::function<void(const util::Error&)> failed;
 };
 
 // The key every flight of `digest` shares.

@@ -8,6 +8,7 @@ ContentSource remote_source(remote::RemoteTier& remote, const util::Sha256& dige
   source.name = "the remote tier " + remote.describe();
   source.keep = Keep::until_done;
   source.count_bytes = [&remote](std::uint64_t bytes) { remote.count_bytes(bytes); };
+  source.failed = [&remote](const util::Error& error) { remote.report(error); };
   return source;
 }
 

@@ -1,6 +1,6 @@
 // The remote tier as a source of content (content_fill.hpp): a blob's GET from the bucket,
 // run to its end whoever leaves (the next reader wants the blob too, and the bucket is ours),
-// its bytes counted as the remote tier's.
+// its bytes counted as the remote tier's, its failures marking the tier as its own requests'.
 #pragma once
 
 #include "cache/content_fill.hpp"

@@ -23,11 +23,12 @@ util::Result<void> run_mount_node(const MountNodeOptions& options,
   }
   util::Metrics metrics;
   upstream::global_init();
-  auto remote = open_remote_tier(options.remote, metrics, notice);
+  // Before the tier, which it outlives: an unmount ends the S3 client's waits between retries.
+  util::StopSignal stop;
+  auto remote = open_remote_tier(options.remote, metrics, notice, &stop);
   if (!remote) return tl::unexpected(remote.error());
 
   // Fills from the bucket go through the fetcher: retries, Range resume, a stall watchdog.
-  util::StopSignal stop;
   std::unique_ptr<upstream::Fetcher> fetcher;
   std::unique_ptr<cache::Fetches> fetches;
   if (*remote) {

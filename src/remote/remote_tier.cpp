@@ -107,6 +107,8 @@ void RemoteTier::judge(const util::Error* error, bool reask) {
   if (!line.empty() && m_notice) m_notice(line);
 }
 
+void RemoteTier::report(const util::Error& error) { judge(&error, false); }
+
 template <typename T, typename Call> util::Result<T> RemoteTier::ask(bool& asked, Call&& call) {
   asked = false;
   bool reask = false;

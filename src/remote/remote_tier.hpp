@@ -94,6 +94,9 @@ public:
   std::string describe() const { return m_backend->describe(); }
   // Whether the backend is being skipped now (marked failed, cool-down not over).
   bool skipping() const;
+  // A request made for this tier outside it failed (a blob fill, which the fetcher runs:
+  // cache/remote_source.hpp): an outage marks the backend as its own requests' do.
+  void report(const util::Error& error);
 
 private:
   // Runs one backend request (`asked` says whether it did) unless the backend is skipped;

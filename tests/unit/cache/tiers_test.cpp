@@ -416,3 +416,47 @@ TEST(Tiers, RefreshAndARecordingAskedToRefreshAskTheUpstreamFirstAndReplayNever)
 }
 
 } // namespace
+
+namespace {
+
+TEST(Tiers, AContentSourceThatFailsIsToldOnceWhateverJoined) {
+  Harness h;
+  auto tiers = h.tiers(cache::Mode::record);
+  h.upstream.error = util::Error{util::Errc::upstream_unreachable, "refused"};
+  std::vector<std::string> named;
+  auto known = known_content(h, "bytes of a bucket", "w.bin", named);
+  std::atomic<int> told{0};
+  known.source.failed = [&told](const util::Error& error) {
+    EXPECT_EQ(error.code, util::Errc::upstream_unreachable);
+    ++told;
+  };
+  std::promise<http::Response> answered;
+  auto future = answered.get_future();
+  tiers.serve_content(known, false, "GET w.bin", {}, [&](http::Response r) { answered.set_value(std::move(r)); });
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(future.get().status, 502);
+  h.fetches.wait_idle();
+  EXPECT_EQ(told, 1);
+  EXPECT_TRUE(named.empty());
+}
+
+TEST(Tiers, AContentSourceAnswering5xxIsToldAndA404IsNot) {
+  for (const int status : {503, 404}) {
+    Harness h;
+    auto tiers = h.tiers(cache::Mode::record);
+    h.upstream.status = status;
+    std::vector<std::string> named;
+    auto known = known_content(h, "bytes", "w.bin", named);
+    int told = 0;
+    known.source.failed = [&told](const util::Error&) { ++told; };
+    std::promise<http::Response> answered;
+    auto future = answered.get_future();
+    tiers.serve_content(known, false, "GET w.bin", {}, [&](http::Response r) { answered.set_value(std::move(r)); });
+    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(future.get().status, 502);
+    h.fetches.wait_idle();
+    EXPECT_EQ(told, status >= 500 ? 1 : 0) << status;
+  }
+}
+
+} // namespace

@@ -155,6 +155,19 @@ TEST(RemoteTier, AfterTheCoolDownItIsAskedAgainOnceAndMarkedAgainIfStillFailing)
   EXPECT_EQ(f.marked(), 2u);
 }
 
+// Issue 16: a blob fill runs through the fetcher, outside the tier; its outage marks the
+// backend as the tier's own requests' do, and its other failures do not.
+TEST(RemoteTier, AFillsOutageReportedToItMarksTheBackend) {
+  Fixture f;
+  f.tier->report({util::Errc::invalid_argument, "the blob is not what its row says"});
+  EXPECT_FALSE(f.tier->skipping());
+  f.tier->report(outage());
+  EXPECT_TRUE(f.tier->skipping());
+  EXPECT_EQ(f.marked(), 1u);
+  EXPECT_FALSE(f.lookup());
+  EXPECT_EQ(f.backend->gets, 0);  // skipped: not asked
+}
+
 TEST(RemoteTier, A404OrARefusalNeverMarksIt) {
   Fixture f;
   f.backend->answer = std::optional<std::string>();  // 404
