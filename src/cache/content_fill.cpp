@@ -6,9 +6,6 @@ namespace cache {
 
 std::string content_key(const util::Sha256& digest) { return "blob " + digest.hex(); }
 
-namespace {
-
-// The blob under `digest` if the store holds it, named for the asker.
 std::shared_ptr<const store::BlobReader> stored_content(store::Store& store, Recording& recording,
                                                         const Content& content, const std::string& name) {
   auto blob = store.blobs().open(content.digest);
@@ -17,8 +14,6 @@ std::shared_ptr<const store::BlobReader> stored_content(store::Store& store, Rec
   if (content.index) recording.noted(content.index(*reader), name);
   return reader;
 }
-
-} // namespace
 
 Filling fill_content(Fetches& fetches, store::Store& store, Recording& recording,
                      const Content& content, ContentSource source, const Client& client) {
@@ -65,12 +60,8 @@ Filling fill_content(Fetches& fetches, store::Store& store, Recording& recording
   }
   if (joined.follower && !joined.started && index) {
     // Someone else's flight: it names the blob its way; this asker names it its own way.
-    joined.follower->flight().wait_for_end([&store, &recording, digest, index, name](bool whole) {
-      if (!whole) return;
-      auto blob = store.blobs().open(digest);
-      if (blob && *blob) {
-        recording.noted(index(**blob), name);
-      }
+    joined.follower->flight().wait_for_end([&store, &recording, content, name](bool whole) {
+      if (whole) stored_content(store, recording, content, name);
     });
   }
   return {nullptr, joined.follower};

@@ -42,6 +42,11 @@ struct ContentSource {
 // The key every flight of `digest` shares.
 std::string content_key(const util::Sha256& digest);
 
+// The blob of `content` if the store holds it (its digest, its size), named for this asker
+// through content.index (a failure is noted as `name`'s); null otherwise.
+std::shared_ptr<const store::BlobReader> stored_content(store::Store& store, Recording& recording,
+                                                        const Content& content, const std::string& name);
+
 struct Filling {
   // The blob, already stored (before or while this asker looked): named for it, no fetch.
   std::shared_ptr<const store::BlobReader> stored;

@@ -52,15 +52,12 @@ void Tiers::serve_content(const KnownContent& known, bool head_only, const std::
   };
   if (head_only) {
     // The head is known; a HEAD starts no fill. A body this node holds is named now.
-    auto blob = m_store.blobs().open(known.content.digest);
-    if (blob && *blob && known.content.index) {
-      m_recording.noted(known.content.index(**blob), what);
-    }
+    const bool held = stored_content(m_store, m_recording, known.content, what) != nullptr;
     http::Response response;
     response.status = known.status;
     response.headers = known.headers;
     util::set_header(response.headers, "Content-Length", std::to_string(known.content.size));
-    response.cache = label(blob && *blob);
+    response.cache = label(held);
     respond(std::move(response));
     return;
   }

@@ -4,8 +4,6 @@
 
 namespace hub {
 
-namespace {
-
 std::optional<store::HubObject> lfs_object(const FileTarget& target, const std::string& scope,
                                            const store::CommitId& commit, const store::Etag& sha256,
                                            std::uint64_t size) {
@@ -14,8 +12,6 @@ std::optional<store::HubObject> lfs_object(const FileTarget& target, const std::
   return store::HubObject{{target.type, target.repo_id, commit, target.path, scope}, *digest, sha256,
                           size, true};
 }
-
-} // namespace
 
 std::optional<store::HubObject> recorded_content(
     store::Store& store, const FileTarget& target, const std::string& scope,

@@ -15,6 +15,12 @@
 
 namespace hub {
 
+// The LFS file `target` names at `commit`, its content `sha256` (an etag the Hub gave) of
+// `size` bytes; std::nullopt if the etag is not a sha256.
+std::optional<store::HubObject> lfs_object(const FileTarget& target, const std::string& scope,
+                                           const store::CommitId& commit, const store::Etag& sha256,
+                                           std::uint64_t size);
+
 // The file `target` names at `commit`, when the store knows its LFS content: a recorded
 // HEAD's answer at the revision or the commit (found under `head_key(revision)`), which must
 // name this commit, else the commit's complete listing for `scope`.

@@ -318,17 +318,16 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
                         const std::shared_ptr<cache::Follower>& follower, const upstream::ResponseHead& head,
                         http::Respond respond) {
       const auto meta = head_only ? std::nullopt : stopped_content(head);
-      if (!meta) {
+      const auto object = meta ? lfs_object(target, scope, meta->commit, meta->etag, meta->size) : std::nullopt;
+      if (!object) {
         respond(resolved(follower, head, target, head_only));
         return;
       }
-      const store::HubObject object{{target.type, target.repo_id, meta->commit, target.path, scope},
-                                    *util::Sha256::from_hex(meta->etag.str()), meta->etag, meta->size, true};
       cache::ContentSource source;
       source.request.url = *head.stopped_at;  // the CDN: no credential goes there
       source.name = upstream::redact_url(head.stopped_at->to_string());
       // Once this fetch has let go of its partial file, which the content's fetch resumes.
-      follower->flight().wait_for_end([this, follower, known = known_content(object, std::move(source)), what,
+      follower->flight().wait_for_end([this, follower, known = known_content(*object, std::move(source)), what,
                                        client, respond](bool) {
         m_tiers.serve_content(known, false, what, client, respond);
       });

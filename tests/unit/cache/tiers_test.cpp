@@ -137,6 +137,18 @@ struct Harness {
     return q;
   }
 
+  // Serves a known content as one request would, and waits for the fetches to end.
+  http::Response serve(cache::Tiers& tiers, const cache::KnownContent& known, bool head_only = false) {
+    std::promise<http::Response> answered;
+    auto future = answered.get_future();
+    tiers.serve_content(known, head_only, "GET " + known.source.name, {},
+                        [&answered](http::Response r) { answered.set_value(std::move(r)); });
+    EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
+    auto response = future.get();
+    fetches.wait_idle();
+    return response;
+  }
+
   http::Response ask(cache::Tiers& tiers, const cache::Question& q) {
     std::promise<http::Response> answered;
     auto future = answered.get_future();
@@ -369,12 +381,7 @@ TEST(Tiers, AContentWhoseBytesDifferFromItsDigestIsRefusedAndNeverNamed) {
   h.upstream.body = "not the bytes the digest names";
   std::vector<std::string> named;
   auto known = known_content(h, "the announced bytes!!!!!!!!!!!", "w.bin", named);
-  std::promise<http::Response> answered;
-  auto future = answered.get_future();
-  tiers.serve_content(known, false, "GET w.bin", {}, [&](http::Response r) { answered.set_value(std::move(r)); });
-  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
-  auto response = future.get();
-  h.fetches.wait_idle();
+  auto response = h.serve(tiers, known);
   // The head went out before the body turned out wrong: the body is cut off, never whole.
   if (auto* body = std::get_if<std::shared_ptr<http::GrowingBody>>(&response.body)) {
     EXPECT_TRUE((*body)->state().failed);
@@ -394,10 +401,7 @@ TEST(Tiers, AHeadOfAKnownContentStartsNoFill) {
   std::vector<std::string> named;
   auto known = known_content(h, "some bytes", "w.bin", named);
   known.headers = {{"ETag", "\"x\""}};
-  std::promise<http::Response> answered;
-  auto future = answered.get_future();
-  tiers.serve_content(known, true, "HEAD w.bin", {}, [&](http::Response r) { answered.set_value(std::move(r)); });
-  auto response = future.get();
+  auto response = h.serve(tiers, known, true);
   EXPECT_EQ(util::find_header(response.headers, "Content-Length").value_or(""), "10");
   EXPECT_EQ(h.upstream.fetches(), 0);
 }
@@ -430,12 +434,7 @@ TEST(Tiers, AContentSourceThatFailsIsToldOnceWhateverJoined) {
     EXPECT_EQ(error.code, util::Errc::upstream_unreachable);
     ++told;
   };
-  std::promise<http::Response> answered;
-  auto future = answered.get_future();
-  tiers.serve_content(known, false, "GET w.bin", {}, [&](http::Response r) { answered.set_value(std::move(r)); });
-  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
-  EXPECT_EQ(future.get().status, 502);
-  h.fetches.wait_idle();
+  EXPECT_EQ(h.serve(tiers, known).status, 502);
   EXPECT_EQ(told, 1);
   EXPECT_TRUE(named.empty());
 }
@@ -449,12 +448,7 @@ TEST(Tiers, AContentSourceAnswering5xxIsToldAndA404IsNot) {
     auto known = known_content(h, "bytes", "w.bin", named);
     int told = 0;
     known.source.failed = [&told](const util::Error&) { ++told; };
-    std::promise<http::Response> answered;
-    auto future = answered.get_future();
-    tiers.serve_content(known, false, "GET w.bin", {}, [&](http::Response r) { answered.set_value(std::move(r)); });
-    ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
-    EXPECT_EQ(future.get().status, 502);
-    h.fetches.wait_idle();
+    EXPECT_EQ(h.serve(tiers, known).status, 502);
     EXPECT_EQ(told, status >= 500 ? 1 : 0) << status;
   }
 }
