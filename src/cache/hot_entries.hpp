@@ -1,11 +1,15 @@
 // Entries used recently, kept with their bodies open and pinned, so a hot hit costs no index
 // query and no open(2). An entry is trusted for a short time (k_ttl): another process may
-// replace or try to evict it meanwhile, and this bounds how long that goes unnoticed. A
-// sweeper thread drops idle entries, so a pin never outlives its last use by much more.
+// replace or try to evict it meanwhile, and this bounds how long that goes unnoticed. This
+// process's own changes are seen at once: an entry may carry the generation of what it was
+// read from (a store's counter, read *before* the read), and a find with a newer generation
+// drops it. A sweeper thread drops idle entries, so a pin never outlives its last use by much
+// more.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -35,22 +39,30 @@ public:
   HotEntries(const HotEntries&) = delete;
   HotEntries& operator=(const HotEntries&) = delete;
 
-  std::optional<Entry> find(const std::string& key) {
+  // `generation`: the source's generation now; an entry read at another one is dropped.
+  std::optional<Entry> find(const std::string& key, std::uint64_t generation = 0) {
     std::lock_guard lock(m_mutex);
     const auto it = m_entries.find(key);
     if (it == m_entries.end()) return std::nullopt;
-    if (std::chrono::steady_clock::now() - it->second.loaded > k_ttl) {
+    if (it->second.generation != generation ||
+        std::chrono::steady_clock::now() - it->second.loaded > k_ttl) {
       m_entries.erase(it);
       return std::nullopt;
     }
     return it->second.entry;
   }
 
-  void put(const std::string& key, Entry entry) {
+  // `generation`: the source's generation read before `entry` was read from it.
+  void put(const std::string& key, Entry entry, std::uint64_t generation = 0) {
     std::lock_guard lock(m_mutex);
     if (m_capacity == 0) return;
     if (m_entries.size() >= m_capacity) m_entries.clear();  // a bound, not an LRU
-    m_entries[key] = {std::move(entry), std::chrono::steady_clock::now()};
+    m_entries.insert_or_assign(key, Slot{std::move(entry), std::chrono::steady_clock::now(), generation});
+  }
+
+  bool empty() const {
+    std::lock_guard lock(m_mutex);
+    return m_entries.empty();
   }
 
   // Drops every entry; returns how many there were.
@@ -72,6 +84,7 @@ private:
   struct Slot {
     Entry entry;
     std::chrono::steady_clock::time_point loaded;
+    std::uint64_t generation = 0;
   };
 
   void sweep_loop() {
@@ -84,7 +97,7 @@ private:
   }
 
   const std::size_t m_capacity;
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   std::condition_variable m_stop;
   bool m_stopping = false;
   std::unordered_map<std::string, Slot> m_entries;

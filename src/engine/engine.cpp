@@ -189,8 +189,11 @@ tl::expected<std::unique_ptr<Engine>, OpenError> Engine::open(const Options& opt
   // The descriptors: as many as the system lets us have, shared out so that no burst of
   // requests runs the process out of them (issue 14).
   const std::uint64_t descriptor_limit = util::raise_descriptor_limit();
-  cache_options.hot_entries =
+  // Half for the exchanges' hot entries, a quarter each for the Hub's hot files and listings
+  // (hub/hot_lookups.hpp).
+  const std::size_t hot_entries =
       cache::hot_entries_within({descriptor_limit, options.max_connections, options.max_fetches});
+  cache_options.hot_entries = hot_entries - hot_entries / 4 * 2;
   cache::FetchesOptions fetches_options;
   fetches_options.workers = options.max_fetches;
   fetches_options.queue = options.fetch_queue;
@@ -212,6 +215,8 @@ tl::expected<std::unique_ptr<Engine>, OpenError> Engine::open(const Options& opt
   hub_options.lock = valid->lock;
   hub_options.lock_path = options.lock;
   hub_options.remote = e.remote.get();
+  hub_options.hot_files = hot_entries / 4;
+  hub_options.hot_listings = hot_entries / 4;
   e.hub = std::make_unique<hub::HubRoutes>(hub_options, *e.store, *e.fetches, *e.scopes, e.metrics,
                                            tell, e.upstream_url);
   add_store_gauges(e.metrics, *e.store);

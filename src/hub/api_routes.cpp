@@ -137,6 +137,64 @@ std::optional<http::Response> HubRoutes::synthesized(const http::Request& reques
   return response;
 }
 
+// A stored listing as it goes out, with the pin that keeps its blob from being evicted while
+// it is kept in memory.
+struct HubRoutes::HotAnswer {
+  std::shared_ptr<const store::Found<store::Exchange>> stored;
+  http::Response response;  // without its cache label
+};
+
+util::Result<http::Response> HubRoutes::stored_answer(const store::Found<store::Exchange>& found,
+                                                      const http::Request& request) {
+  std::string body;
+  if (found.body) {
+    auto read = read_all(found.body->fd(), found.body->size());
+    if (!read) return tl::unexpected(util::Error{util::Errc::io, "cannot read a listing"});
+    body = std::move(*read);
+  }
+  // Links name the upstream the listing was recorded from, which may not be today's.
+  const auto recorded_from = upstream::parse_url(found.entry.url);
+  return api_answer(found.entry.status, found.entry.headers, body, request,
+                    recorded_from ? recorded_from->origin() : m_upstream.origin(), "");
+}
+
+std::optional<cache::StoredAnswer> HubRoutes::stored_api_answer(const std::string& key,
+                                                                const http::Request& request,
+                                                                const std::string& what) {
+  std::string hot_key = key;
+  hot_key.append(1, '\0').append(own_origin(request));
+  const auto labelled = [](std::shared_ptr<const HotAnswer> hot) -> cache::StoredAnswer {
+    return [hot](std::string label) {
+      http::Response response = hot->response;
+      response.cache = std::move(label);
+      return response;
+    };
+  };
+  // Read before the store is: an answer recorded meanwhile makes the kept one stale at once.
+  const auto generation = m_store.exchange_generation();
+  if (auto hot = m_hot_answers.find(hot_key, generation)) return labelled(*hot);
+  auto found = m_store.open_exchange(key);
+  if (!found && found.error().code == util::Errc::io && m_hot_answers.clear() > 0) {
+    found = m_store.open_exchange(key);  // out of descriptors, most likely (issue 14)
+  }
+  if (!found) {
+    m_tiers.recording().read_failed(found.error());
+    return std::nullopt;
+  }
+  if (!*found) return std::nullopt;
+  auto stored = std::make_shared<const store::Found<store::Exchange>>(std::move(**found));
+  auto response = stored_answer(*stored, request);
+  if (!response) {
+    // Not the answer but a failure to read it: said once, never kept.
+    return [this, what, error = response.error()](std::string) {
+      return cache::upstream_failure(m_metrics, m_notice, what, error);
+    };
+  }
+  auto hot = std::make_shared<const HotAnswer>(HotAnswer{stored, std::move(*response)});
+  m_hot_answers.put(hot_key, hot, generation);
+  return labelled(std::move(hot));
+}
+
 void HubRoutes::api(const http::Request& request, const Target& target, http::Respond respond) {
   if (target.route == Route::telemetry) {
     // Best-effort pings from the clients: answered here, never recorded or sent on.
@@ -181,20 +239,10 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
 
   const auto from_store = [this, request, what](const store::Found<store::Exchange>& found,
                                                 std::string cache_result) -> http::Response {
-    std::string body;
-    if (found.body) {
-      auto read = read_all(found.body->fd(), found.body->size());
-      if (!read) {
-        return cache::upstream_failure(m_metrics, m_notice, what,
-                                       {util::Errc::io, "cannot read a listing"});
-      }
-      body = std::move(*read);
-    }
-    // Links name the upstream the listing was recorded from, which may not be today's.
-    const auto recorded_from = upstream::parse_url(found.entry.url);
-    return api_answer(found.entry.status, found.entry.headers, body, request,
-                      recorded_from ? recorded_from->origin() : m_upstream.origin(),
-                      std::move(cache_result));
+    auto response = stored_answer(found, request);
+    if (!response) return cache::upstream_failure(m_metrics, m_notice, what, response.error());
+    response->cache = std::move(cache_result);
+    return std::move(*response);
   };
   // Under a lock, listings are made from it, never the recorded ones (which may name
   // other commits and files).
@@ -207,16 +255,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   question.ask_first = m_tiers.asks_first(request.headers);
   question.client = cache::Client::of(request);
   if (!from_lock) {
-    question.lookup = [&]() -> std::optional<cache::StoredAnswer> {
-      auto found = m_store.open_exchange(key);
-      if (!found) {
-        m_tiers.recording().read_failed(found.error());
-        return std::nullopt;
-      }
-      if (!*found) return std::nullopt;
-      auto stored = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
-      return [stored, from_store](std::string label) { return from_store(*stored, std::move(label)); };
-    };
+    question.lookup = [&] { return stored_api_answer(key, request, what); };
     if (m_options.remote) {
       // Listings may be about a branch the refresh job has moved since: the bucket's answer
       // wins over an older local copy.

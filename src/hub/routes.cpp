@@ -23,7 +23,8 @@ HubRoutes::HubRoutes(HubOptions options, store::Store& store, cache::Fetches& fe
                      cache::Notice notice, upstream::Url upstream)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
       m_metrics(metrics), m_notice(notice), m_upstream(std::move(upstream)),
-      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice)) {}
+      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice)),
+      m_hot(store, m_options.hot_files), m_hot_answers(m_options.hot_listings) {}
 
 store::CredentialMatch HubRoutes::match() const {
   return m_options.share_private ? store::CredentialMatch::any : store::CredentialMatch::exact;
@@ -57,8 +58,8 @@ std::optional<store::CommitId> HubRoutes::commit_of(store::RepoType type, const 
     if (!remote) {
       if (m_notice) m_notice("remote tier: " + remote.error().message);
     } else if (*remote) {
-      auto local = m_store.find_ref(type, repo_id, revision, scope, store::CredentialMatch::exact);
-      if (local && (!*local || (*local)->commit != (*remote)->commit)) {
+      auto local = m_hot.commit_of(type, repo_id, revision, scope, store::CredentialMatch::exact);
+      if (local && (!*local || **local != (*remote)->commit)) {
         store::Ref copy = **remote;
         copy.credential = scope;
         copy.learned_at = 0;
@@ -67,13 +68,12 @@ std::optional<store::CommitId> HubRoutes::commit_of(store::RepoType type, const 
       return (*remote)->commit;
     }
   }
-  auto ref = m_store.find_ref(type, repo_id, revision, scope, match());
-  if (!ref) {
-    m_tiers.recording().read_failed(ref.error());
+  auto commit = m_hot.commit_of(type, repo_id, revision, scope, match());
+  if (!commit) {
+    m_tiers.recording().read_failed(commit.error());
     return std::nullopt;
   }
-  if (!*ref) return std::nullopt;
-  return (*ref)->commit;
+  return *commit;
 }
 
 http::Response HubRoutes::gated(store::RepoType type, const store::RepoId& repo_id) {
@@ -119,15 +119,10 @@ std::optional<store::CommitId> commit_named(const upstream::ResponseHead& head) 
   return store::CommitId::parse(util::find_header(first, "X-Repo-Commit").value_or(""));
 }
 
-struct FoundFile {
-  store::HubObject object;
-  std::shared_ptr<const store::BlobReader> body;
-};
-
-http::Response file_response(const FoundFile& file, std::string cache_result) {
+http::Response file_response(const HotFile& file, std::string cache_result) {
   http::Response response;
   response.status = 200;
-  response.headers = file_headers(file.object);
+  response.headers = file.headers;
   response.cache = std::move(cache_result);
   response.body = http::FileBody{file.body->fd(), file.body->size(), file.body};
   return response;
@@ -149,7 +144,7 @@ http::Response answer_response(const store::Found<store::Exchange>& found,
 
 // A stored answer (a file, or what the Hub said instead), kept for the stale fallback.
 struct HubRoutes::Known {
-  std::optional<FoundFile> file;
+  std::shared_ptr<const HotFile> file;
   std::shared_ptr<store::Found<store::Exchange>> answer;
   std::shared_ptr<const store::BlobReader> answer_body;
 
@@ -167,13 +162,9 @@ HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::stri
       m_options.lock && commit &&
       !m_options.lock->file(target.type, target.repo_id, *commit, target.path);
   if (commit && !locked_out) {
-    auto found = m_store.open_hub_object(
-        {target.type, target.repo_id, *commit, target.path, scope}, match());
+    auto found = m_hot.file({target.type, target.repo_id, *commit, target.path, scope}, match());
     if (!found) m_tiers.recording().read_failed(found.error());
-    if (found && *found) {
-      known.file = FoundFile{(*found)->entry,
-                             std::make_shared<const store::BlobReader>(std::move(*(*found)->body))};
-    }
+    if (found) known.file = std::move(*found);
   }
   // What the Hub said instead of a file; for a HEAD, also what a recorded HEAD said.
   for (const bool head : {false, true}) {

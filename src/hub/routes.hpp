@@ -10,6 +10,7 @@
 #include "cache/mode.hpp"
 #include "cache/tiers.hpp"
 #include "http/router.hpp"
+#include "hub/hot_lookups.hpp"
 #include "hub/lockfile.hpp"
 #include "hub/target.hpp"
 #include "store/store.hpp"
@@ -33,6 +34,10 @@ struct HubOptions {
   // The remote tier asked on a local miss, before the upstream; its refs win over the
   // local ones (the refresh job moves them). Null: none.
   remote::RemoteTier* remote = nullptr;
+  // How many files, and how many listings, hits may keep open (hot_lookups.hpp): shares of
+  // the descriptor budget.
+  std::size_t hot_files = 2'500;
+  std::size_t hot_listings = 2'500;
 };
 
 // Safe from any thread.
@@ -46,6 +51,7 @@ public:
 
 private:
   struct Known;
+  struct HotAnswer;
   // `head_only`: a recorded HEAD's answer will do too.
   Known find_known(const FileTarget& target, const std::string& scope,
                    const std::optional<store::CommitId>& commit, bool head_only = false);
@@ -93,6 +99,13 @@ private:
                             std::string cache_result);
   std::optional<http::Response> synthesized(const http::Request& request, const Target& target,
                                             const std::string& scope);
+  // A stored /api answer as it goes out, without its cache label.
+  util::Result<http::Response> stored_answer(const store::Found<store::Exchange>& found,
+                                             const http::Request& request);
+  // The stored answer to the /api question `key`, as `request` is to get it (its Links point
+  // at the origin it addressed), made once and kept while the exchanges stay as they were.
+  std::optional<cache::StoredAnswer> stored_api_answer(const std::string& key, const http::Request& request,
+                                                       const std::string& what);
   std::optional<store::CommitId> commit_of(store::RepoType type, const store::RepoId& repo_id,
                                            const store::Revision& revision,
                                            const std::string& scope);
@@ -108,6 +121,8 @@ private:
   cache::Notice m_notice;
   upstream::Url m_upstream;
   cache::Tiers m_tiers;
+  HotLookups m_hot;
+  cache::HotEntries<std::shared_ptr<const HotAnswer>> m_hot_answers;
 };
 
 // A handler sending Hub targets to `hub` and everything else to `exchanges`, the generic

@@ -48,7 +48,9 @@ util::Result<void> Store::put(const BlobReader* body, Exchange exchange) {
     exchange.body_size = 0;
   }
   exchange.stored_at = exchange.last_access = m_clock.now();
-  return m_index->put_exchange(exchange);
+  auto put = m_index->put_exchange(exchange);
+  m_exchange_generation.fetch_add(1, std::memory_order_acq_rel);  // also after a failure: it may have half-happened
+  return put;
 }
 
 util::Result<void> Store::set_bound(std::uint64_t bound) {
@@ -80,7 +82,9 @@ util::Result<void> Store::set_bound(std::uint64_t bound) {
 
 util::Result<void> Store::put(Ref ref) {
   ref.learned_at = m_clock.now();
-  return m_index->put_ref(ref);
+  auto put = m_index->put_ref(ref);
+  m_ref_generation.fetch_add(1, std::memory_order_acq_rel);
+  return put;
 }
 
 util::Result<std::optional<Found<HubObject>>> Store::open_hub_object(const HubObjectKey& key,

@@ -10,6 +10,8 @@
 #include "util/clock.hpp"
 #include "util/result.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -58,6 +60,14 @@ public:
     return m_index->find_ref(type, repo_id, name, credential, match);
   }
 
+  // Counters this process bumps after each change it makes to the refs, or to the exchanges,
+  // is committed: a memory of what was read may be kept while they stay as they were read
+  // (read them *before* the read). Other processes' changes are not counted.
+  std::uint64_t ref_generation() const { return m_ref_generation.load(std::memory_order_acquire); }
+  std::uint64_t exchange_generation() const {
+    return m_exchange_generation.load(std::memory_order_acquire);
+  }
+
   // Records a use of exchange `key` for LRU. Cheap when repeated: a key touched by this
   // process within Index::k_touch_granularity_ms is not touched again.
   util::Result<void> note_exchange_use(const std::string& key);
@@ -86,6 +96,8 @@ private:
   std::unique_ptr<Index> m_index;
   const util::Clock& m_clock;
   std::shared_ptr<SpaceBudget> m_budget;
+  std::atomic<std::uint64_t> m_ref_generation{0};
+  std::atomic<std::uint64_t> m_exchange_generation{0};
   std::mutex m_touch_mutex;
   std::unordered_map<std::string, util::UnixMillis> m_touched;  // bounded, see touch_due()
 };
