@@ -3,6 +3,8 @@
 #include "http/asio.hpp"
 #include "http/connection.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -18,14 +20,32 @@ struct Server::Impl {
       std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
       connections.push_back(session);
     };
-    context.new_strand = [this] { return asio::make_strand(io); };
+    // One loop per thread, each run by its thread alone (as nginx runs one per worker): a
+    // connection lives on one loop, and no handler of it wakes another thread. The first
+    // loop also accepts, catches signals and drains.
+    const int threads = std::max(1, context.options.threads);
+    loops.reserve(static_cast<std::size_t>(threads - 1));
+    for (int i = 1; i < threads; ++i) {
+      loops.push_back(std::make_unique<asio::io_context>(1));
+      idle_guards.emplace_back(loops.back()->get_executor());
+    }
+    context.new_strand = [this] { return asio::make_strand(next_loop()); };
+  }
+
+  // The loop for the next connection, in turn.
+  asio::io_context& next_loop() {
+    const std::size_t turn = next_turn.fetch_add(1, std::memory_order_relaxed) % (loops.size() + 1);
+    return turn == 0 ? io : *loops[turn - 1];
   }
 
   awaitable<void> accept_loop();
   void begin_stop();
 
   ServerContext context;
-  asio::io_context io;
+  asio::io_context io{1};
+  std::vector<std::unique_ptr<asio::io_context>> loops;  // the other threads' loops
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> idle_guards;
+  std::atomic<std::size_t> next_turn{0};
   tcp::acceptor acceptor;
   asio::signal_set signals;  // SIGINT/SIGTERM, caught from listen() on (asio queues them)
   std::mutex mutex;
@@ -71,7 +91,7 @@ util::Result<int> Server::listen(bool handle_signals) {
 awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
     boost::system::error_code ec;
-    auto strand = asio::make_strand(io);
+    auto strand = asio::make_strand(next_loop());
     tcp::socket socket(strand);
     co_await acceptor.async_accept(socket, asio::redirect_error(use_awaitable, ec));
     if (ec) {
@@ -138,6 +158,7 @@ void Server::run(std::function<void()> on_stop) {
         }
         if (impl.context.active == 0 || std::chrono::steady_clock::now() > deadline) {
           signals.cancel();
+          for (auto& loop : impl.loops) loop->stop();
           impl.io.stop();
           return;
         }
@@ -148,7 +169,7 @@ void Server::run(std::function<void()> on_stop) {
   check();
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl.context.options.threads; ++i) threads.emplace_back([&] { impl.io.run(); });
+  for (auto& loop : impl.loops) threads.emplace_back([&loop] { loop->run(); });
   impl.io.run();
   for (auto& thread : threads) thread.join();
   // Connections cut off by the drain bound never resume; free them (their sockets close).
