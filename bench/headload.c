@@ -77,16 +77,18 @@ static int open_connection(struct worker* w, int epoll, struct connection* c) {
   return 0;
 }
 
-/* Writes the request (a few hundred bytes: one write on a connection with nothing in flight). */
-static int send_request(struct worker* w, struct connection* c) {
-  c->have = 0;
-  c->body_left = -1;
-  c->sent_at_ns = now_ns();
-  if (write(c->fd, g_request, g_request_length) != (ssize_t)g_request_length) {
+/* Writes the request (a few hundred bytes: one write on a connection with nothing in flight);
+ * a connection that takes it not whole is opened anew and asked once more. */
+static void send_request(struct worker* w, int epoll, struct connection* c) {
+  for (int attempt = 0; attempt < 2; attempt++) {
+    c->have = 0;
+    c->body_left = -1;
+    c->sent_at_ns = now_ns();
+    if (write(c->fd, g_request, g_request_length) == (ssize_t)g_request_length) return;
     w->write_errors++;
-    return -1;
+    close(c->fd);
+    if (open_connection(w, epoll, c) != 0) return;
   }
-  return 0;
 }
 
 /* Sets c->status and c->body_left from a complete head in c->buffer[0, end); -1 if unreadable. */
@@ -148,7 +150,7 @@ static void* run(void* argument) {
   int epoll = epoll_create1(0);
   struct connection* connections = calloc((size_t)w->connections, sizeof *connections);
   for (int i = 0; i < w->connections; i++)
-    if (open_connection(w, epoll, &connections[i]) == 0) send_request(w, &connections[i]);
+    if (open_connection(w, epoll, &connections[i]) == 0) send_request(w, epoll, &connections[i]);
   struct epoll_event events[256];
   while (now_ns() < g_deadline_ns) {
     int ready = epoll_wait(epoll, events, 256, 10);
@@ -161,7 +163,7 @@ static void* run(void* argument) {
         close(c->fd);  /* closing removes it from the epoll set */
         if (open_connection(w, epoll, c) != 0) continue;
       }
-      if (now_ns() < g_deadline_ns) send_request(w, c);
+      if (now_ns() < g_deadline_ns) send_request(w, epoll, c);
     }
   }
   for (int i = 0; i < w->connections; i++)
