@@ -278,11 +278,15 @@ def main():
                     head_of(base + path, "GET")
                     head_of(base + path, method)
         # What a client gets on a hit: hubcache's answers are one 200 each (no 307 to follow).
+        answers = set()
         for label, path, method, _, ours, _ in rows:
             status, headers = head_of(ours + path, method)
+            answers.add(f"{status} X-Hubcache: {headers.get('x-hubcache')}")
             if status != 200 or "location" in headers:
                 print(f"!! hubcache answers {method} {path} ({label}) on a hit with {status} "
                       f"{headers.get('location', '')}", flush=True)
+        print(f"== hubcache's answers to the URLs below, warm: {', '.join(sorted(answers))}")
+        results["hubcache_hit_answers"] = sorted(answers)
         print(f"== 4 KiB hits and Hub answers, warm, 32 connections (wrk -t2 -c32; HEAD: "
               f"headload -t2 -c32): on each URL hubcache then nginx proxy_cache, {seconds} s "
               f"each, {rounds} round(s), medians", flush=True)
