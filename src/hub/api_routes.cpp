@@ -158,11 +158,25 @@ util::Result<http::Response> HubRoutes::stored_answer(const store::Found<store::
                     recorded_from ? recorded_from->origin() : m_upstream.origin(), "");
 }
 
+std::string HubRoutes::hot_answer_key(const std::string& key, const http::Request& request) {
+  return key + '\0' + own_origin(request);
+}
+
+// As open_exchange(remote_first) decides, without reading the store: a bucket that cannot
+// be asked, or has no answer, or the same one, leaves the local answer standing.
+bool HubRoutes::kept_answer_is_the_buckets(const std::string& key, const http::Request& request) {
+  const auto hot = m_hot_answers.find(hot_answer_key(key, request), m_store.exchange_generation());
+  if (!hot) return false;
+  const auto there = m_options.remote->find_exchange(key);
+  if (!there || !*there) return true;
+  const auto& local = (*hot)->stored->entry;
+  return (*there)->blob == local.blob && (*there)->status == local.status;
+}
+
 std::optional<cache::StoredAnswer> HubRoutes::stored_api_answer(const std::string& key,
                                                                 const http::Request& request,
                                                                 const std::string& what) {
-  std::string hot_key = key;
-  hot_key.append(1, '\0').append(own_origin(request));
+  const std::string hot_key = hot_answer_key(key, request);
   const auto labelled = [](std::shared_ptr<const HotAnswer> hot) -> cache::StoredAnswer {
     return [hot](std::string label) {
       http::Response response = hot->response;
@@ -261,6 +275,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       // wins over an older local copy.
       question.remote_first = true;
       question.remote = [&](const http::Respond& respond) {
+        if (kept_answer_is_the_buckets(key, request)) return false;  // the lookup has it in memory
         bool pulled = false;
         auto found = open_exchange(key, &pulled, /*remote_first=*/true);
         if (!pulled || !found || !*found) return false;

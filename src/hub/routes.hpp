@@ -102,6 +102,9 @@ private:
   // A stored /api answer as it goes out, without its cache label.
   util::Result<http::Response> stored_answer(const store::Found<store::Exchange>& found,
                                              const http::Request& request);
+  std::string hot_answer_key(const std::string& key, const http::Request& request);
+  // Whether the answer to `key` kept in memory is what the remote tier has too.
+  bool kept_answer_is_the_buckets(const std::string& key, const http::Request& request);
   // The stored answer to the /api question `key`, as `request` is to get it (its Links point
   // at the origin it addressed), made once and kept while the exchanges stay as they were.
   std::optional<cache::StoredAnswer> stored_api_answer(const std::string& key, const http::Request& request,

@@ -87,15 +87,22 @@ def test_issue17_a_file_one_token_recorded_is_not_served_from_memory_to_another(
     alice = {"Authorization": "Bearer hf_alice"}
     url = resolve(recording, "acme/private", "main", "config.json")
     assert requests.get(url, headers=alice, timeout=30).status_code == 200
+    assert requests.get(recording.url("/api/models/acme/private"), headers=alice,
+                        timeout=30).status_code == 200
     recording.stop()
     replay = serve(fake_hub.url, "--mode", "replay")
     url = resolve(replay, "acme/private", "main", "config.json")
+    info = replay.url("/api/models/acme/private")
     for _ in range(3):  # kept in memory after the first
         got = requests.get(url, headers=alice, timeout=30)
         assert got.status_code == 200 and got.headers["X-Hubcache"] == "hit"
+        assert requests.get(info, headers=alice, timeout=30).headers["X-Hubcache"] == "hit"
     for headers in ({"Authorization": "Bearer hf_mallory"}, {}):
         for method in (requests.get, requests.head):
             other = method(url, headers=headers, timeout=30)
             assert other.status_code == 401, (headers, other.status_code)
             assert other.headers["X-Error-Code"] == "GatedRepo"
             assert b"secret" not in other.content
+        listing = requests.get(info, headers=headers, timeout=30)
+        assert listing.status_code != 200 and listing.headers.get("X-Hubcache") != "hit", \
+            (headers, listing.status_code)
