@@ -26,7 +26,7 @@ std::string_view match_name(store::CredentialMatch match) {
 } // namespace
 
 HotLookups::HotLookups(store::Store& store, std::size_t files)
-    : m_store(store), m_refs(k_max_hot_refs), m_files(files) {}
+    : m_store(store), m_refs(k_max_hot_refs), m_files(files), m_exchanges(files) {}
 
 util::Result<std::optional<store::CommitId>> HotLookups::commit_of(store::RepoType type,
                                                                    const store::RepoId& repo_id,
@@ -67,6 +67,25 @@ util::Result<std::shared_ptr<const HotFile>> HotLookups::file(const store::HubOb
       HotFile{std::move((*found)->entry),
               std::make_shared<const store::BlobReader>(std::move(*(*found)->body)), std::move(headers)});
   m_files.put(name, kept);
+  return kept;
+}
+
+util::Result<std::shared_ptr<const store::Found<store::Exchange>>> HotLookups::exchange(const std::string& key) {
+  // Read before the store is: an exchange recorded meanwhile makes this entry stale at once.
+  const auto generation = m_store.exchange_generation();
+  if (auto hot = m_exchanges.find(key, generation)) {
+    if (auto noted = m_store.note_exchange_use(key); !noted) return tl::unexpected(noted.error());
+    return *hot;
+  }
+  auto found = m_store.open_exchange(key);
+  if (!found && found.error().code == util::Errc::io && m_exchanges.clear() > 0) {
+    found = m_store.open_exchange(key);  // out of descriptors, most likely (issue 14)
+  }
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return nullptr;
+  std::shared_ptr<const store::Found<store::Exchange>> kept =
+      std::make_shared<const store::Found<store::Exchange>>(std::move(**found));
+  m_exchanges.put(key, kept, generation);
   return kept;
 }
 

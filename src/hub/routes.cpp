@@ -128,14 +128,17 @@ http::Response file_response(const HotFile& file, std::string cache_result) {
   return response;
 }
 
-http::Response answer_response(const store::Found<store::Exchange>& found,
-                               std::shared_ptr<const store::BlobReader> body,
+http::Response answer_response(const std::shared_ptr<const store::Found<store::Exchange>>& found,
                                std::string cache_result) {
   http::Response response;
-  response.status = found.entry.status;
-  response.headers = found.entry.headers;
+  response.status = found->entry.status;
+  response.headers = found->entry.headers;
   response.cache = std::move(cache_result);
-  if (body) response.body = http::FileBody{body->fd(), body->size(), body};
+  if (found->body) {
+    // The body's descriptor lives as long as the whole answer does.
+    const std::shared_ptr<const store::BlobReader> body(found, &*found->body);
+    response.body = http::FileBody{body->fd(), body->size(), body};
+  }
   return response;
 }
 
@@ -145,13 +148,12 @@ http::Response answer_response(const store::Found<store::Exchange>& found,
 // A stored answer (a file, or what the Hub said instead), kept for the stale fallback.
 struct HubRoutes::Known {
   std::shared_ptr<const HotFile> file;
-  std::shared_ptr<store::Found<store::Exchange>> answer;
-  std::shared_ptr<const store::BlobReader> answer_body;
+  std::shared_ptr<const store::Found<store::Exchange>> answer;  // its body pinned, if it has one
 
   bool any() const { return file || answer; }
   http::Response response(std::string cache_result) const {
     if (file) return file_response(*file, std::move(cache_result));
-    return answer_response(*answer, answer_body, std::move(cache_result));
+    return answer_response(answer, std::move(cache_result));
   }
 };
 
@@ -170,13 +172,10 @@ HubRoutes::Known HubRoutes::find_known(const FileTarget& target, const std::stri
   for (const bool head : {false, true}) {
     if (known.any() || (head && !head_only)) break;
     for (const std::string& revision : {target.revision.str(), commit ? commit->str() : target.revision.str()}) {
-      auto found = m_store.open_exchange((head ? "HEAD " : "") + answer_key(target, revision, scope));
+      auto found = m_hot.exchange((head ? "HEAD " : "") + answer_key(target, revision, scope));
       if (!found) m_tiers.recording().read_failed(found.error());
       if (found && *found) {
-        known.answer_body = (*found)->body
-                                ? std::make_shared<const store::BlobReader>(std::move(*(*found)->body))
-                                : nullptr;
-        known.answer = std::make_shared<store::Found<store::Exchange>>(std::move(**found));
+        known.answer = std::move(*found);
         break;
       }
     }

@@ -131,3 +131,43 @@ TEST(HotLookups, ACapacityOfZeroKeepsNothingOpen) {
 }
 
 } // namespace
+
+namespace {
+
+store::Exchange answer(const std::string& key, int status) {
+  store::Exchange e;
+  e.key = key;
+  e.method = "GET";
+  e.url = "http://hub.test/acme/tiny/resolve/main/added_tokens.json";
+  e.status = status;
+  return e;
+}
+
+TEST(HotLookups, AnAnswerThisProcessRecordsAnewIsSeenAtOnce) {
+  TestStore s;
+  hub::HotLookups hot(*s, 16);
+  const std::string key = "hub-resolve model acme/tiny main added_tokens.json";
+  EXPECT_EQ(hot.exchange(key).value(), nullptr);
+  ASSERT_TRUE(s->put(nullptr, answer(key, 404)));
+  auto first = hot.exchange(key).value();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->entry.status, 404);
+  EXPECT_EQ(hot.exchange(key).value(), first);  // from memory
+  ASSERT_TRUE(s->put(nullptr, answer(key, 401)));
+  EXPECT_EQ(hot.exchange(key).value()->entry.status, 401);
+}
+
+TEST(HotLookups, AnAnswersBodyIsPinnedWhileKept) {
+  TestStore s;
+  hub::HotLookups hot(*s, 16);
+  const std::string key = "hub-resolve model acme/tiny main missing.json";
+  auto body = testutil::write_blob(*s, std::string(1000, 'z'));
+  ASSERT_TRUE(s->put(&body, answer(key, 404)));
+  { auto drop = std::move(body); }
+  auto kept = hot.exchange(key).value();
+  ASSERT_TRUE(kept && kept->body);
+  kept.reset();
+  EXPECT_EQ(store::evict_to_bound(*s, 0).value().evicted_blobs, 0u);
+}
+
+} // namespace
