@@ -44,36 +44,25 @@ util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& 
   return file;
 }
 
-util::Result<std::size_t> FileReads::read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset) {
-  const std::uint64_t size = file.object.size;
-  if (offset >= size || out.empty()) return 0;
-  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size - offset));
-  out = out.first(want);
+util::Result<std::optional<Extent>> FileReads::extent(OpenFile& file, std::size_t size,
+                                                      std::uint64_t offset) {
+  const std::uint64_t total = file.object.size;
+  if (offset >= total || size == 0) return Extent{};
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, total - offset));
+  const std::uint64_t need = offset + want;
   if (file.local) {
-    std::size_t done = 0;
-    while (done < want) {
-      auto n = file.local->read_at(out.subspan(done), offset + done);
-      if (!n) return tl::unexpected(n.error());
-      if (*n == 0) return util::fail(util::Errc::corrupt, "blob " + file.object.blob.hex() + " is shorter than its size");
-      done += *n;
+    // A blob shorter than its row says is corrupt, not a short read.
+    if (file.local->size() < need) {
+      return util::fail(util::Errc::corrupt, "blob " + file.object.blob.hex() + " is shorter than its size");
     }
-    return done;
+    return Extent{file.local->fd(), offset, want};
   }
   auto& flight = *file.flight;
-  const std::uint64_t need = offset + want;
   auto state = flight.state();
   if (!state.complete && !state.failed && offset > state.available + k_direct_read_distance && m_remote) {
-    // Far ahead of the fill: ask the bucket for just this range.
-    std::size_t done = 0;
-    while (done < want) {
-      auto n = m_remote->read_blob_range(file.object.blob, offset + done, out.subspan(done));
-      if (!n) return tl::unexpected(n.error());
-      if (*n == 0) return util::fail(util::Errc::corrupt, "the bucket's blob " + file.object.blob.hex() + " is short");
-      done += *n;
-    }
-    return done;
+    return std::nullopt;
   }
-  // Wait for the fill to reach the end of this read.
+  // Wait for the fill to pass the end of this read.
   std::mutex mutex;
   std::condition_variable changed;
   while (!(state.complete || state.failed || state.available >= need)) {
@@ -91,11 +80,34 @@ util::Result<std::size_t> FileReads::read(OpenFile& file, std::span<std::uint8_t
     return util::fail(util::Errc::upstream_unreachable,
                       "filling blob " + file.object.blob.hex() + " from " + m_remote->describe() + " failed");
   }
+  return Extent{flight.fd(), offset, want};
+}
+
+util::Result<std::size_t> FileReads::read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset) {
+  auto where = extent(file, out.size(), offset);
+  if (!where) return tl::unexpected(where.error());
+  if (!*where) {
+    // Far ahead of the fill: ask the bucket for just this range.
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), file.object.size - offset));
+    std::size_t done = 0;
+    while (done < want) {
+      auto n = m_remote->read_blob_range(file.object.blob, offset + done, out.subspan(done, want - done));
+      if (!n) return tl::unexpected(n.error());
+      if (*n == 0) return util::fail(util::Errc::corrupt, "the bucket's blob " + file.object.blob.hex() + " is short");
+      done += *n;
+    }
+    return done;
+  }
+  const Extent& at = **where;
   std::size_t done = 0;
-  while (done < want) {
-    auto n = util::read_at(flight.fd(), out.subspan(done), offset + done);
+  while (done < at.length) {
+    auto n = util::read_at(at.fd, out.subspan(done, at.length - done), at.offset + done);
     if (!n) return tl::unexpected(n.error());
-    if (*n == 0) return util::fail(util::Errc::io, "a filling blob is shorter than it said");
+    if (*n == 0) {
+      return util::fail(file.local ? util::Errc::corrupt : util::Errc::io,
+                        file.local ? "blob " + file.object.blob.hex() + " is shorter than its size"
+                                   : "a filling blob is shorter than it said");
+    }
     done += *n;
   }
   return done;
