@@ -5,6 +5,7 @@
 #include "util/file.hpp"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 namespace mount {
@@ -44,6 +45,49 @@ util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& 
   return file;
 }
 
+namespace {
+
+bool passed(const http::GrowingBody::State& state, std::uint64_t need) {
+  return state.complete || state.failed || state.available >= need;
+}
+
+// A reader waiting for the fill to pass `need`. The fill's wake-ups (one per batch of bytes)
+// are judged on the fetching thread, which re-arms the watch until the fill has passed the
+// read's end: the reader's thread wakes once per read, not once per batch. A FUSE read of a
+// large read-ahead window spans several batches.
+struct PastWaiter : std::enable_shared_from_this<PastWaiter> {
+  cache::Follower& flight;
+  const std::uint64_t need;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::optional<http::GrowingBody::State> done;
+
+  PastWaiter(cache::Follower& f, std::uint64_t n) : flight(f), need(n) {}
+
+  // Called by the reader once, then from the fill's wake-ups; when_changed() calls back at
+  // once if the state moved meanwhile.
+  void arm() {
+    const auto state = flight.state();
+    if (passed(state, need)) {
+      std::lock_guard lock(mutex);
+      done = state;
+      changed.notify_one();
+      return;
+    }
+    flight.when_changed(state, [self = shared_from_this()] { self->arm(); });
+  }
+};
+
+http::GrowingBody::State wait_past(cache::Follower& flight, std::uint64_t need) {
+  auto waiter = std::make_shared<PastWaiter>(flight, need);
+  waiter->arm();
+  std::unique_lock lock(waiter->mutex);
+  waiter->changed.wait(lock, [&] { return waiter->done.has_value(); });
+  return *waiter->done;
+}
+
+} // namespace
+
 util::Result<std::optional<Extent>> FileReads::extent(OpenFile& file, std::size_t size,
                                                       std::uint64_t offset) {
   const std::uint64_t total = file.object.size;
@@ -62,20 +106,7 @@ util::Result<std::optional<Extent>> FileReads::extent(OpenFile& file, std::size_
   if (!state.complete && !state.failed && offset > state.available + k_direct_read_distance && m_remote) {
     return std::nullopt;
   }
-  // Wait for the fill to pass the end of this read.
-  std::mutex mutex;
-  std::condition_variable changed;
-  while (!(state.complete || state.failed || state.available >= need)) {
-    bool woken = false;
-    flight.when_changed(state, [&] {
-      std::lock_guard lock(mutex);
-      woken = true;
-      changed.notify_one();
-    });
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return woken; });
-    state = flight.state();
-  }
+  if (!passed(state, need)) state = wait_past(flight, need);
   if (state.failed || (state.complete && state.available < need)) {
     return util::fail(util::Errc::upstream_unreachable,
                       "filling blob " + file.object.blob.hex() + " from " + m_remote->describe() + " failed");
