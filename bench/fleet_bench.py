@@ -6,7 +6,8 @@ a memstore OSD: the bytes sit in RAM) cold and warm, four ways in the same run:
   - `rclone mount --vfs-cache-mode full` over the same bucket, `cat` of the same object.
 Cold: an empty local tier (and a fresh mount); warm: the same read again. Figures: GB/s and
 the peak RSS of the process serving the bytes (hubcache, rclone, or curl itself), then the cold
-bucket fills as ratios to the bare GET of the same round (issue 17's target: >= 0.7x).
+bucket fills as ratios to the bare GET of the same round (issue 17's target: >= 0.7x), with
+hubcache's CPU seconds during each (a steadier figure than the time on a shared machine).
 
 Options (all optional; the bucket, radosgw and the publish are shared by every round):
   --rounds N          N rounds of the cold trio (bare GET, serve --remote, mount), each with
@@ -64,6 +65,12 @@ def serve_hub(queue, stop, data):
     hub.stop()
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(argv, env=None, stdout=subprocess.DEVNULL):
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env)
@@ -112,7 +119,8 @@ class Perf:
 
 
 def serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf=None):
-    """(label, seconds, peak RSS MiB) of curl GETting the model through `serve --remote`."""
+    """(label, seconds, peak RSS MiB, hubcache CPU s) of curl GETting the model through
+    `serve --remote`."""
     out = []
     node = subprocess.Popen([binary, "--store", str(store), "serve", "--mode", "replay",
                              "--upstream", hub_url, "--remote", f"s3://{bucket}/ci",
@@ -124,12 +132,13 @@ def serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf=None):
         for label in labels:
             if perf and label == "cold":
                 perf.start(node.pid)
+            before = cpu_s(node.pid)
             try:
                 s, _ = timed(["curl", "-sSf", "-o", "/dev/null", url])
             finally:
                 if perf and label == "cold":
                     perf.stop()
-            out.append((label, s, peak_rss_mib(node.pid)))
+            out.append((label, s, peak_rss_mib(node.pid), cpu_s(node.pid) - before))
     finally:
         node.terminate()
         node.wait()
@@ -137,7 +146,8 @@ def serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf=None):
 
 
 def mount_reads(binary, store, mnt, bucket, env, commit, labels, perf=None):
-    """(label, seconds, peak RSS MiB) of `cat` of the model from a fresh `mount --remote`."""
+    """(label, seconds, peak RSS MiB, hubcache CPU s) of `cat` of the model from a fresh
+    `mount --remote`."""
     out = []
     mnt.mkdir()
     mount = subprocess.Popen([binary, "--store", str(store), "mount", str(mnt),
@@ -149,12 +159,13 @@ def mount_reads(binary, store, mnt, bucket, env, commit, labels, perf=None):
         for label in labels:
             if perf and label == "cold":
                 perf.start(mount.pid)
+            before = cpu_s(mount.pid)
             try:
                 s, _ = timed(["cat", str(path)])
             finally:
                 if perf and label == "cold":
                     perf.stop()
-            out.append((label, s, peak_rss_mib(mount.pid)))
+            out.append((label, s, peak_rss_mib(mount.pid), cpu_s(mount.pid) - before))
     finally:
         mount.terminate()
         mount.wait()
@@ -224,28 +235,28 @@ def main():
                 if first:
                     rows.append(("curl GET from the bucket", label, s, rss))
                 if label == "cold":
-                    cold.append((r, "bare GET", "", s))
+                    cold.append((r, "bare GET", "", s, float("nan")))
             order = binaries if r % 2 == 0 else binaries[::-1]
             for name, binary in order:
                 tag = f" ({name})" if args.baseline else ""
                 perf = Perf(args.perf / f"serve-{name}.data") if args.perf and first else None
                 store = work / f"node-{r}-{name}"
-                for label, s, rss in serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf):
+                for label, s, rss, cpu in serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf):
                     if first:
                         rows.append(("hubcache serve --remote" + tag, label, s, rss))
                     if label == "cold":
-                        cold.append((r, "serve --remote", name, s))
+                        cold.append((r, "serve --remote", name, s, cpu))
                 shutil.rmtree(store, ignore_errors=True)
             for name, binary in order:
                 tag = f" ({name})" if args.baseline else ""
                 perf = Perf(args.perf / f"mount-{name}.data") if args.perf and first else None
                 store = work / f"mount-store-{r}-{name}"
                 mnt = work / f"mnt-{r}-{name}"
-                for label, s, rss in mount_reads(binary, store, mnt, bucket, env, commit, labels, perf):
+                for label, s, rss, cpu in mount_reads(binary, store, mnt, bucket, env, commit, labels, perf):
                     if first:
                         rows.append(("hubcache mount --remote" + tag, label, s, rss))
                     if label == "cold":
-                        cold.append((r, "mount --remote", name, s))
+                        cold.append((r, "mount --remote", name, s, cpu))
                 shutil.rmtree(store, ignore_errors=True)
 
         # 4. rclone mount --vfs-cache-mode full of the same bucket.
@@ -275,23 +286,29 @@ def main():
             print(f"{what:38} {label:5} {s:7.2f} {SIZE / s / 1e9:6.2f} {rss:13.1f}")
         # The cold bucket fills against the bare GET of the same round.
         print()
-        print(f"{'cold read, ratio to the bare GET':38} {'round':>5} {'s':>7} {'GB/s':>6} {'ratio':>6}")
-        bare = {r: s for r, what, _, s in cold if what == "bare GET"}
+        # The CPU column is hubcache's own (all threads) during the read: on a shared machine
+        # it moves less than the wall time.
+        print(f"{'cold read, ratio to the bare GET':38} {'round':>5} {'s':>7} {'GB/s':>6} {'ratio':>6} "
+              f"{'CPU s':>6}")
+        bare = {r: s for r, what, _, s, _ in cold if what == "bare GET"}
         ratios = {}
-        for r, what, name, s in cold:
+        for r, what, name, s, cpu in cold:
             label = what + (f" ({name})" if name and args.baseline else "")
             ratio = bare[r] / s
             if what != "bare GET":
-                ratios.setdefault(label, []).append((s, ratio))
-            print(f"{label:38} {r + 1:5} {s:7.2f} {SIZE / s / 1e9:6.2f} {ratio:5.2f}x")
+                ratios.setdefault(label, []).append((s, ratio, cpu))
+            cpu_text = "" if cpu != cpu else f"{cpu:6.2f}"  # none for curl
+            print(f"{label:38} {r + 1:5} {s:7.2f} {SIZE / s / 1e9:6.2f} {ratio:5.2f}x {cpu_text:>6}")
         if args.rounds > 1:
             print()
-            print(f"{'median of ' + str(args.rounds) + ' rounds':38} {'':5} {'s':>7} {'GB/s':>6} {'ratio':>6}")
+            print(f"{'median of ' + str(args.rounds) + ' rounds':38} {'':5} {'s':>7} {'GB/s':>6} {'ratio':>6} "
+                  f"{'CPU s':>6}")
             s = median(list(bare.values()))
             print(f"{'bare GET':38} {'':5} {s:7.2f} {SIZE / s / 1e9:6.2f}")
             for label, values in ratios.items():
                 s = median([v[0] for v in values])
-                print(f"{label:38} {'':5} {s:7.2f} {SIZE / s / 1e9:6.2f} {median([v[1] for v in values]):5.2f}x")
+                print(f"{label:38} {'':5} {s:7.2f} {SIZE / s / 1e9:6.2f} {median([v[1] for v in values]):5.2f}x "
+                      f"{median([v[2] for v in values]):6.2f}")
     finally:
         for proc in procs:
             if proc.poll() is None:
