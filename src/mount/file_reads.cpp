@@ -53,37 +53,44 @@ bool passed(const http::GrowingBody::State& state, std::uint64_t need) {
 
 // A reader waiting for the fill to pass `need`. The fill's wake-ups (one per batch of bytes)
 // are judged on the fetching thread, which re-arms the watch until the fill has passed the
-// read's end: the reader's thread wakes once per read, not once per batch. A FUSE read of a
-// large read-ahead window spans several batches.
-struct PastWaiter : std::enable_shared_from_this<PastWaiter> {
-  cache::Follower& flight;
-  const std::uint64_t need;
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::optional<http::GrowingBody::State> done;
-
-  PastWaiter(cache::Follower& f, std::uint64_t n) : flight(f), need(n) {}
+// read's end: the reader's thread wakes once per read, not once per batch (a read ahead of
+// the fill, as an mmap's page faults make, spans many batches).
+class PastWaiter : public std::enable_shared_from_this<PastWaiter> {
+public:
+  PastWaiter(cache::Follower& flight, std::uint64_t need) : m_flight(flight), m_need(need) {}
 
   // Called by the reader once, then from the fill's wake-ups; when_changed() calls back at
   // once if the state moved meanwhile.
   void arm() {
-    const auto state = flight.state();
-    if (passed(state, need)) {
-      std::lock_guard lock(mutex);
-      done = state;
-      changed.notify_one();
+    const auto state = m_flight.state();
+    if (passed(state, m_need)) {
+      std::lock_guard lock(m_mutex);
+      m_done = state;
+      m_changed.notify_one();
       return;
     }
-    flight.when_changed(state, [self = shared_from_this()] { self->arm(); });
+    m_flight.when_changed(state, [self = shared_from_this()] { self->arm(); });
   }
+
+  // The state that passed `need` (or ended the fill), once there is one.
+  http::GrowingBody::State wait() {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_done.has_value(); });
+    return *m_done;
+  }
+
+private:
+  cache::Follower& m_flight;  // the reader's, held while it waits
+  const std::uint64_t m_need;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::optional<http::GrowingBody::State> m_done;
 };
 
 http::GrowingBody::State wait_past(cache::Follower& flight, std::uint64_t need) {
   auto waiter = std::make_shared<PastWaiter>(flight, need);
   waiter->arm();
-  std::unique_lock lock(waiter->mutex);
-  waiter->changed.wait(lock, [&] { return waiter->done.has_value(); });
-  return *waiter->done;
+  return waiter->wait();
 }
 
 } // namespace
