@@ -5,9 +5,20 @@ a memstore OSD: the bytes sit in RAM) cold and warm, four ways in the same run:
   - `hubcache mount --remote`, `cat` of the file;
   - `rclone mount --vfs-cache-mode full` over the same bucket, `cat` of the same object.
 Cold: an empty local tier (and a fresh mount); warm: the same read again. Figures: GB/s and
-the peak RSS of the process serving the bytes (hubcache, rclone, or curl itself).
+the peak RSS of the process serving the bytes (hubcache, rclone, or curl itself), then the cold
+bucket fills as ratios to the bare GET of the same round (issue 17's target: >= 0.7x), with
+hubcache's CPU seconds during each (a steadier figure than the time on a shared machine).
+
+Options (all optional; the bucket, radosgw and the publish are shared by every round):
+  --rounds N          N rounds of the cold trio (bare GET, serve --remote, mount), each with
+                      an empty tier and a fresh mount; medians printed. Default 1.
+  --baseline BINARY   also run the cold trio with another hubcache binary (an A/B run), the
+                      two binaries alternating which goes first from round to round.
+  --perf DIR          `perf record -g` on hubcache during each cold read of the first round,
+                      into DIR/{serve,mount}-{new,old}.data.
 """
 
+import argparse
 import hashlib
 import json
 import multiprocessing
@@ -54,6 +65,12 @@ def serve_hub(queue, stop, data):
     hub.stop()
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(argv, env=None, stdout=subprocess.DEVNULL):
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env)
@@ -80,7 +97,96 @@ def is_mounted(path):
     return any(line.split()[1] == str(path) for line in Path("/proc/mounts").read_text().splitlines())
 
 
+class Perf:
+    """`perf record -g -p PID` around one read, or nothing."""
+
+    def __init__(self, out):
+        self.out = out
+        self.proc = None
+
+    def start(self, pid):
+        if self.out:
+            self.proc = subprocess.Popen(["perf", "record", "-g", "-q", "-o", str(self.out),
+                                          "-p", str(pid)], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+            time.sleep(0.5)  # perf attaches before the read starts
+
+    def stop(self):
+        if self.proc:
+            self.proc.send_signal(2)  # SIGINT: perf writes its file and exits
+            self.proc.wait(timeout=120)
+            self.proc = None
+
+
+def serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf=None):
+    """(label, seconds, peak RSS MiB, hubcache CPU s) of curl GETting the model through
+    `serve --remote`."""
+    out = []
+    node = subprocess.Popen([binary, "--store", str(store), "serve", "--mode", "replay",
+                             "--upstream", hub_url, "--remote", f"s3://{bucket}/ci",
+                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, text=True)
+    try:
+        node_port = int(node.stdout.readline().rsplit(":", 1)[1])
+        url = f"http://127.0.0.1:{node_port}/{REPO}/resolve/{commit}/model.safetensors"
+        for label in labels:
+            if perf and label == "cold":
+                perf.start(node.pid)
+            before = cpu_s(node.pid)
+            try:
+                s, _ = timed(["curl", "-sSf", "-o", "/dev/null", url])
+            finally:
+                if perf and label == "cold":
+                    perf.stop()
+            out.append((label, s, peak_rss_mib(node.pid), cpu_s(node.pid) - before))
+    finally:
+        node.terminate()
+        node.wait()
+    return out
+
+
+def mount_reads(binary, store, mnt, bucket, env, commit, labels, perf=None):
+    """(label, seconds, peak RSS MiB, hubcache CPU s) of `cat` of the model from a fresh
+    `mount --remote`."""
+    out = []
+    mnt.mkdir()
+    mount = subprocess.Popen([binary, "--store", str(store), "mount", str(mnt),
+                              "--remote", f"s3://{bucket}/ci"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, env=env, text=True)
+    try:
+        mount.stdout.readline()
+        path = mnt / f"models--{REPO.replace('/', '--')}" / "snapshots" / commit / "model.safetensors"
+        for label in labels:
+            if perf and label == "cold":
+                perf.start(mount.pid)
+            before = cpu_s(mount.pid)
+            try:
+                s, _ = timed(["cat", str(path)])
+            finally:
+                if perf and label == "cold":
+                    perf.stop()
+            out.append((label, s, peak_rss_mib(mount.pid), cpu_s(mount.pid) - before))
+    finally:
+        mount.terminate()
+        mount.wait()
+    return out
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--baseline", help="another hubcache binary for an A/B run")
+    parser.add_argument("--perf", type=Path, help="perf record the cold reads into this directory")
+    args = parser.parse_args()
+    binaries = [("new", HUBCACHE)] + ([("old", str(Path(args.baseline).resolve()))] if args.baseline else [])
+    if args.perf:
+        args.perf.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
     s3dir = work / "radosgw"
     port, mon = free_port(), free_port()
@@ -118,40 +224,40 @@ def main():
         stop.set()
         object_url = f"{endpoint}/{bucket}/ci/blobs/sha256/{digest[:2]}/{digest}"
 
-        # 1. curl straight from the bucket.
-        for label in ("cold", "warm"):
-            s, rss = timed(["curl", "-sSf", *sign, "-o", "/dev/null", object_url])
-            rows.append(("curl GET from the bucket", label, s, rss))
-
-        # 2. hubcache serve --remote.
-        node_store = work / "node"
-        node = subprocess.Popen([HUBCACHE, "--store", str(node_store), "serve", "--mode", "replay",
-                                 "--upstream", hub_url, "--remote", f"s3://{bucket}/ci",
-                                 "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env, text=True)
-        procs.append(node)
-        node_port = int(node.stdout.readline().rsplit(":", 1)[1])
-        url = f"http://127.0.0.1:{node_port}/{REPO}/resolve/{commit}/model.safetensors"
-        for label in ("cold", "warm"):
-            s, _ = timed(["curl", "-sSf", "-o", "/dev/null", url])
-            rows.append(("hubcache serve --remote", label, s, peak_rss_mib(node.pid)))
-        node.terminate()
-        node.wait()
-
-        # 3. hubcache mount --remote.
-        mnt = work / "mnt"
-        mnt.mkdir()
-        mount = subprocess.Popen([HUBCACHE, "--store", str(work / "mount-store"), "mount", str(mnt),
-                                  "--remote", f"s3://{bucket}/ci"], stdout=subprocess.PIPE,
-                                 stderr=subprocess.DEVNULL, env=env, text=True)
-        procs.append(mount)
-        mount.stdout.readline()
-        path = mnt / f"models--{REPO.replace('/', '--')}" / "snapshots" / commit / "model.safetensors"
-        for label in ("cold", "warm"):
-            s, _ = timed(["cat", str(path)])
-            rows.append(("hubcache mount --remote", label, s, peak_rss_mib(mount.pid)))
-        mount.terminate()
-        mount.wait()
+        # Cold rounds: a bare GET, then each binary's serve --remote and mount, every one
+        # from an empty tier; the binaries take turns going first. Round 1 also reads warm.
+        cold = []  # (round, what, binary label, seconds)
+        for r in range(args.rounds):
+            first = r == 0
+            labels = ("cold", "warm") if first else ("cold",)
+            for label in labels:
+                s, rss = timed(["curl", "-sSf", *sign, "-o", "/dev/null", object_url])
+                if first:
+                    rows.append(("curl GET from the bucket", label, s, rss))
+                if label == "cold":
+                    cold.append((r, "bare GET", "", s, float("nan")))
+            order = binaries if r % 2 == 0 else binaries[::-1]
+            for name, binary in order:
+                tag = f" ({name})" if args.baseline else ""
+                perf = Perf(args.perf / f"serve-{name}.data") if args.perf and first else None
+                store = work / f"node-{r}-{name}"
+                for label, s, rss, cpu in serve_reads(binary, store, hub_url, bucket, env, commit, labels, perf):
+                    if first:
+                        rows.append(("hubcache serve --remote" + tag, label, s, rss))
+                    if label == "cold":
+                        cold.append((r, "serve --remote", name, s, cpu))
+                shutil.rmtree(store, ignore_errors=True)
+            for name, binary in order:
+                tag = f" ({name})" if args.baseline else ""
+                perf = Perf(args.perf / f"mount-{name}.data") if args.perf and first else None
+                store = work / f"mount-store-{r}-{name}"
+                mnt = work / f"mnt-{r}-{name}"
+                for label, s, rss, cpu in mount_reads(binary, store, mnt, bucket, env, commit, labels, perf):
+                    if first:
+                        rows.append(("hubcache mount --remote" + tag, label, s, rss))
+                    if label == "cold":
+                        cold.append((r, "mount --remote", name, s, cpu))
+                shutil.rmtree(store, ignore_errors=True)
 
         # 4. rclone mount --vfs-cache-mode full of the same bucket.
         if shutil.which("rclone"):
@@ -173,10 +279,36 @@ def main():
                 rows.append(("rclone mount --vfs-cache-mode full", label, s, peak_rss_mib(rclone.pid)))
             subprocess.run(["fusermount3", "-u", str(rmnt)], capture_output=True)
             rclone.wait(timeout=30)
-        print(json.dumps({"size_bytes": SIZE, "publish_s": round(publish_s, 2)}))
+        print(json.dumps({"size_bytes": SIZE, "publish_s": round(publish_s, 2), "rounds": args.rounds,
+                          "baseline": args.baseline}))
         print(f"{'what':38} {'read':5} {'s':>7} {'GB/s':>6} {'peak RSS MiB':>13}")
         for what, label, s, rss in rows:
             print(f"{what:38} {label:5} {s:7.2f} {SIZE / s / 1e9:6.2f} {rss:13.1f}")
+        # The cold bucket fills against the bare GET of the same round.
+        print()
+        # The CPU column is hubcache's own (all threads) during the read: on a shared machine
+        # it moves less than the wall time.
+        print(f"{'cold read, ratio to the bare GET':38} {'round':>5} {'s':>7} {'GB/s':>6} {'ratio':>6} "
+              f"{'CPU s':>6}")
+        bare = {r: s for r, what, _, s, _ in cold if what == "bare GET"}
+        ratios = {}
+        for r, what, name, s, cpu in cold:
+            label = what + (f" ({name})" if name and args.baseline else "")
+            ratio = bare[r] / s
+            if what != "bare GET":
+                ratios.setdefault(label, []).append((s, ratio, cpu))
+            cpu_text = "" if cpu != cpu else f"{cpu:6.2f}"  # none for curl
+            print(f"{label:38} {r + 1:5} {s:7.2f} {SIZE / s / 1e9:6.2f} {ratio:5.2f}x {cpu_text:>6}")
+        if args.rounds > 1:
+            print()
+            print(f"{'median of ' + str(args.rounds) + ' rounds':38} {'':5} {'s':>7} {'GB/s':>6} {'ratio':>6} "
+                  f"{'CPU s':>6}")
+            s = median(list(bare.values()))
+            print(f"{'bare GET':38} {'':5} {s:7.2f} {SIZE / s / 1e9:6.2f}")
+            for label, values in ratios.items():
+                s = median([v[0] for v in values])
+                print(f"{label:38} {'':5} {s:7.2f} {SIZE / s / 1e9:6.2f} {median([v[1] for v in values]):5.2f}x "
+                      f"{median([v[2] for v in values]):6.2f}")
     finally:
         for proc in procs:
             if proc.poll() is None:

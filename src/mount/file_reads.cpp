@@ -5,6 +5,7 @@
 #include "util/file.hpp"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 
 namespace mount {
@@ -44,58 +45,107 @@ util::Result<std::unique_ptr<OpenFile>> FileReads::open(const store::HubObject& 
   return file;
 }
 
-util::Result<std::size_t> FileReads::read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset) {
-  const std::uint64_t size = file.object.size;
-  if (offset >= size || out.empty()) return 0;
-  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), size - offset));
-  out = out.first(want);
-  if (file.local) {
-    std::size_t done = 0;
-    while (done < want) {
-      auto n = file.local->read_at(out.subspan(done), offset + done);
-      if (!n) return tl::unexpected(n.error());
-      if (*n == 0) return util::fail(util::Errc::corrupt, "blob " + file.object.blob.hex() + " is shorter than its size");
-      done += *n;
+namespace {
+
+bool passed(const http::GrowingBody::State& state, std::uint64_t need) {
+  return state.complete || state.failed || state.available >= need;
+}
+
+// A reader waiting for the fill to pass `need`. The fill's wake-ups (one per batch of bytes)
+// are judged on the fetching thread, which re-arms the watch until the fill has passed the
+// read's end: the reader's thread wakes once per read, not once per batch (a read ahead of
+// the fill, as an mmap's page faults make, spans many batches).
+class PastWaiter : public std::enable_shared_from_this<PastWaiter> {
+public:
+  PastWaiter(cache::Follower& flight, std::uint64_t need) : m_flight(flight), m_need(need) {}
+
+  // Called by the reader once, then from the fill's wake-ups; when_changed() calls back at
+  // once if the state moved meanwhile.
+  void arm() {
+    const auto state = m_flight.state();
+    if (passed(state, m_need)) {
+      std::lock_guard lock(m_mutex);
+      m_done = state;
+      m_changed.notify_one();
+      return;
     }
-    return done;
+    m_flight.when_changed(state, [self = shared_from_this()] { self->arm(); });
+  }
+
+  // The state that passed `need` (or ended the fill), once there is one.
+  http::GrowingBody::State wait() {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_done.has_value(); });
+    return *m_done;
+  }
+
+private:
+  cache::Follower& m_flight;  // the reader's, held while it waits
+  const std::uint64_t m_need;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::optional<http::GrowingBody::State> m_done;
+};
+
+http::GrowingBody::State wait_past(cache::Follower& flight, std::uint64_t need) {
+  auto waiter = std::make_shared<PastWaiter>(flight, need);
+  waiter->arm();
+  return waiter->wait();
+}
+
+} // namespace
+
+util::Result<std::optional<Extent>> FileReads::extent(OpenFile& file, std::size_t size,
+                                                      std::uint64_t offset) {
+  const std::uint64_t total = file.object.size;
+  if (offset >= total || size == 0) return Extent{};
+  const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, total - offset));
+  const std::uint64_t need = offset + want;
+  if (file.local) {
+    // A blob shorter than its row says is corrupt, not a short read.
+    if (file.local->size() < need) {
+      return util::fail(util::Errc::corrupt, "blob " + file.object.blob.hex() + " is shorter than its size");
+    }
+    return Extent{file.local->fd(), offset, want};
   }
   auto& flight = *file.flight;
-  const std::uint64_t need = offset + want;
   auto state = flight.state();
   if (!state.complete && !state.failed && offset > state.available + k_direct_read_distance && m_remote) {
+    return std::nullopt;
+  }
+  if (!passed(state, need)) state = wait_past(flight, need);
+  if (state.failed || (state.complete && state.available < need)) {
+    return util::fail(util::Errc::upstream_unreachable,
+                      "filling blob " + file.object.blob.hex() + " from " + m_remote->describe() + " failed");
+  }
+  return Extent{flight.fd(), offset, want};
+}
+
+util::Result<std::size_t> FileReads::read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset) {
+  auto where = extent(file, out.size(), offset);
+  if (!where) return tl::unexpected(where.error());
+  if (!*where) {
     // Far ahead of the fill: ask the bucket for just this range.
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), file.object.size - offset));
     std::size_t done = 0;
     while (done < want) {
-      auto n = m_remote->read_blob_range(file.object.blob, offset + done, out.subspan(done));
+      auto n = m_remote->read_blob_range(file.object.blob, offset + done, out.subspan(done, want - done));
       if (!n) return tl::unexpected(n.error());
       if (*n == 0) return util::fail(util::Errc::corrupt, "the bucket's blob " + file.object.blob.hex() + " is short");
       done += *n;
     }
     return done;
   }
-  // Wait for the fill to reach the end of this read.
-  std::mutex mutex;
-  std::condition_variable changed;
-  while (!(state.complete || state.failed || state.available >= need)) {
-    bool woken = false;
-    flight.when_changed(state, [&] {
-      std::lock_guard lock(mutex);
-      woken = true;
-      changed.notify_one();
-    });
-    std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return woken; });
-    state = flight.state();
-  }
-  if (state.failed || (state.complete && state.available < need)) {
-    return util::fail(util::Errc::upstream_unreachable,
-                      "filling blob " + file.object.blob.hex() + " from " + m_remote->describe() + " failed");
-  }
+  const Extent& at = **where;
   std::size_t done = 0;
-  while (done < want) {
-    auto n = util::read_at(flight.fd(), out.subspan(done), offset + done);
+  while (done < at.length) {
+    auto n = util::read_at(at.fd, out.subspan(done, at.length - done), at.offset + done);
     if (!n) return tl::unexpected(n.error());
-    if (*n == 0) return util::fail(util::Errc::io, "a filling blob is shorter than it said");
+    if (*n == 0) {
+      return util::fail(file.local ? util::Errc::corrupt : util::Errc::io,
+                        file.local ? "blob " + file.object.blob.hex() + " is shorter than its size"
+                                   : "a filling blob is shorter than it said");
+    }
     done += *n;
   }
   return done;

@@ -27,6 +27,15 @@ struct OpenFile {
   std::shared_ptr<cache::Follower> flight;
 };
 
+// Where bytes of an open file can be read right now: `length` bytes at `offset` of `fd`, a
+// descriptor that stays valid while the OpenFile lives (the local blob, or the fill's partial
+// file). For a reply that splices them straight to the kernel (fuse_mount.cpp).
+struct Extent {
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::size_t length = 0;
+};
+
 // Safe from any thread.
 class FileReads {
 public:
@@ -36,6 +45,12 @@ public:
   // Errc::offline_miss: neither tier has the body.
   util::Result<std::unique_ptr<OpenFile>> open(const store::HubObject& object);
   util::Result<std::size_t> read(OpenFile& file, std::span<std::uint8_t> out, std::uint64_t offset);
+  // The bytes [offset, offset + size) (cut at the end of the file) as an Extent, once they
+  // are there: a read waits until the fill has passed its end (woken as the fill grows, not
+  // per chunk it receives), never for the whole blob; the same errors as read(). nullopt:
+  // the range is far ahead of the fill (k_direct_read_distance), for read() to ask the
+  // bucket for. An empty Extent at or past the end.
+  util::Result<std::optional<Extent>> extent(OpenFile& file, std::size_t size, std::uint64_t offset);
 
 private:
   store::Store& m_store;

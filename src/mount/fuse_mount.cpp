@@ -4,6 +4,7 @@
 #include <fuse.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <sys/stat.h>
@@ -96,23 +97,65 @@ int fs_open(const char* path, struct fuse_file_info* fi) {
   return 0;
 }
 
-int fs_read(const char* path, char* buffer, size_t size, off_t offset, struct fuse_file_info* fi) {
+// A bufvec of `size` bytes of memory (libfuse frees both with free()), or null.
+fuse_bufvec* memory_buffer(std::size_t size) {
+  auto* vec = static_cast<fuse_bufvec*>(std::malloc(sizeof(fuse_bufvec)));
+  if (!vec) return nullptr;
+  *vec = FUSE_BUFVEC_INIT(size);
+  if (size > 0 && !(vec->buf[0].mem = std::malloc(size))) {
+    std::free(vec);
+    return nullptr;
+  }
+  return vec;
+}
+
+// The reply names the bytes where they are (the blob, or the fill's partial file, once the
+// fill has passed them) and libfuse splices them to the kernel: no copy through this
+// process. Only a read far ahead of the fill is copied, from the bucket.
+int fs_read_buf(const char* path, struct fuse_bufvec** bufp, size_t size, off_t offset,
+                struct fuse_file_info* fi) {
   auto* handle = reinterpret_cast<Handle*>(fi->fh);
   if (!handle) return -EBADF;
   if (!handle->file) {
-    if (static_cast<std::size_t>(offset) >= handle->content.size()) return 0;
-    const auto n = std::min(size, handle->content.size() - static_cast<std::size_t>(offset));
-    std::memcpy(buffer, handle->content.data() + offset, n);
-    return static_cast<int>(n);
+    const std::size_t at = std::min(static_cast<std::size_t>(offset), handle->content.size());
+    const std::size_t n = std::min(size, handle->content.size() - at);
+    fuse_bufvec* vec = memory_buffer(n);
+    if (!vec) return -ENOMEM;
+    if (n > 0) std::memcpy(vec->buf[0].mem, handle->content.data() + at, n);
+    *bufp = vec;
+    return 0;
   }
   auto& ctx = context();
-  auto n = ctx.reads->read(*handle->file, std::span(reinterpret_cast<std::uint8_t*>(buffer), size),
+  const auto failed = [&](const util::Error& error) {
+    if (ctx.notice) ctx.notice(std::string("read ") + path + ": " + error.message);
+    return -EIO;
+  };
+  auto where = ctx.reads->extent(*handle->file, size, static_cast<std::uint64_t>(offset));
+  if (!where) return failed(where.error());
+  if (*where) {
+    const Extent& at = **where;
+    fuse_bufvec* vec = memory_buffer(0);
+    if (!vec) return -ENOMEM;
+    *bufp = vec;
+    if (at.length == 0) return 0;  // at or past the end
+    vec->buf[0].size = at.length;
+    vec->buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK | FUSE_BUF_FD_RETRY);
+    vec->buf[0].fd = at.fd;
+    vec->buf[0].pos = static_cast<off_t>(at.offset);
+    return 0;
+  }
+  fuse_bufvec* vec = memory_buffer(size);
+  if (!vec) return -ENOMEM;
+  auto n = ctx.reads->read(*handle->file, std::span(static_cast<std::uint8_t*>(vec->buf[0].mem), size),
                            static_cast<std::uint64_t>(offset));
   if (!n) {
-    if (ctx.notice) ctx.notice(std::string("read ") + path + ": " + n.error().message);
-    return -EIO;
+    std::free(vec->buf[0].mem);
+    std::free(vec);
+    return failed(n.error());
   }
-  return static_cast<int>(*n);
+  vec->buf[0].size = *n;
+  *bufp = vec;
+  return 0;
 }
 
 int fs_release(const char*, struct fuse_file_info* fi) {
@@ -129,7 +172,9 @@ int fs_release(const char*, struct fuse_file_info* fi) {
   return 0;
 }
 
-void* fs_init(struct fuse_conn_info*, struct fuse_config* config) {
+void* fs_init(struct fuse_conn_info* conn, struct fuse_config* config) {
+  // Replies that name a file's bytes (fs_read_buf) are spliced, not copied through us.
+  if (conn->capable & FUSE_CAP_SPLICE_WRITE) conn->want |= FUSE_CAP_SPLICE_WRITE;
   config->kernel_cache = 1;
   config->entry_timeout = 1.0;
   config->attr_timeout = 1.0;
@@ -146,7 +191,7 @@ util::Result<void> run_fuse(const MountOptions& options, HfCacheView& view, File
   ops.getattr = fs_getattr;
   ops.readdir = fs_readdir;
   ops.open = fs_open;
-  ops.read = fs_read;
+  ops.read_buf = fs_read_buf;
   ops.release = fs_release;
   ops.init = fs_init;
 

@@ -4,6 +4,7 @@ tiers, and `hubcache mount` shows it in the HF cache layout for HF_HUB_OFFLINE j
 
 import hashlib
 import json
+import mmap
 import os
 import signal
 import subprocess
@@ -353,6 +354,62 @@ def test_the_mount_serves_offline_clients_lazily_and_by_range(
     assert not (m.mountpoint / "models--nobody--nothing").exists()
     write = subprocess.run(["sh", "-c", f"echo x > {ranged}"], capture_output=True, text=True)
     assert write.returncode != 0 and "Read-only" in write.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse")
+def test_issue17_reads_of_a_filling_blob_are_its_bytes_at_any_offset_and_size(
+        hubcache, fake_hub, radosgw, mounted, tmp_path):
+    """The mount names where a read's bytes are (the fill's partial file once the fill has
+    passed them, or the blob) for libfuse to splice to the kernel: readers at once, at
+    offsets and sizes of their own, behind the fill, far ahead of it, across the end of the
+    file, by mmap, cold and again from the local blob, all get the blob's bytes."""
+    weights = os.urandom((40 << 20) + 12345)
+    fake_hub.add_repo("fleet-demo/spliced", {"weights.bin": weights})
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, "fleet-demo/spliced\n"))
+    commit = fake_hub.repos[("model", "fleet-demo/spliced")].refs["main"]
+    store = tmp_path / "mount-store"
+    size = len(weights)
+    # (offset, size): the start, page-crossing, the far end (ahead of the fill), the last
+    # byte, past the end, across it.
+    reads = [(0, 1), (4095, 2), (123457, 300001), (size - (3 << 20), 1 << 20), (size - 1, 1),
+             (size, 10), (size + 4096, 1), (size - 5000, 1 << 20), (17 << 20, 3 << 20)]
+
+    def check(path):
+        errors = []
+
+        def reader(order):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    for offset, n in order:
+                        got = os.pread(fd, n, offset)
+                        if got != weights[offset:offset + n]:
+                            errors.append((offset, n, len(got)))
+                finally:
+                    os.close(fd)
+            except OSError as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=reader, args=(reads[i:] + reads[:i],)) for i in range(0, 9, 3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == []
+        assert sha(path.read_bytes()) == sha(weights)
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            assert view[size - 70000:] == weights[size - 70000:]
+            assert hashlib.sha256(view).hexdigest() == sha(weights)
+
+    m = mounted(store, radosgw.env(ro=True), "--remote", f"s3://{bucket}/ci")
+    path = m.mountpoint / "models--fleet-demo--spliced" / "snapshots" / commit / "weights.bin"
+    check(path)
+    assert m.stop() == 0
+    # A fresh mount over the same store: the bytes come from the local blob now.
+    m = mounted(store, radosgw.env(ro=True), "--remote", f"s3://{bucket}/ci")
+    check(m.mountpoint / "models--fleet-demo--spliced" / "snapshots" / commit / "weights.bin")
+    assert "read " not in m.stderr, m.stderr
 
 
 @pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse")
