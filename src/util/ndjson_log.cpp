@@ -26,25 +26,34 @@ NdjsonLog::~NdjsonLog() {
   }
   m_stop_requested.notify_all();
   m_flusher.join();
-  std::fflush(m_file);
+  std::unique_lock lock(m_mutex);
+  write_pending(lock);
   if (m_owned) std::fclose(m_file);
 }
 
 void NdjsonLog::write(const std::string& json_line) {
-  std::lock_guard lock(m_mutex);
-  std::fwrite(json_line.data(), 1, json_line.size(), m_file);
-  std::fputc('\n', m_file);
-  m_dirty = true;
+  std::unique_lock lock(m_mutex);
+  m_pending.append(json_line).push_back('\n');
+  if (m_pending.size() > k_max_pending) write_pending(lock);
+}
+
+void NdjsonLog::write_pending(std::unique_lock<std::mutex>& pending_lock) {
+  if (m_pending.empty()) return;
+  std::string lines;
+  lines.swap(m_pending);
+  std::unique_lock write_lock(m_write_mutex);
+  pending_lock.unlock();
+  std::fwrite(lines.data(), 1, lines.size(), m_file);
+  std::fflush(m_file);
+  write_lock.unlock();  // before taking m_mutex again: the order is m_mutex, then m_write_mutex
+  pending_lock.lock();
 }
 
 void NdjsonLog::flush_loop() {
   std::unique_lock lock(m_mutex);
   while (!m_stopping) {
     m_stop_requested.wait_for(lock, k_flush_interval);
-    if (m_dirty) {
-      std::fflush(m_file);
-      m_dirty = false;
-    }
+    write_pending(lock);
   }
 }
 
