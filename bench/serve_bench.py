@@ -78,6 +78,11 @@ http {{
         if self.proc.poll() is not None:
             raise SystemExit("nginx failed: " + self.proc.stderr.read().decode())
 
+    def pids(self):
+        children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        return [self.proc.pid, *map(int, children)]
+
     def requests_for(self, path):
         log = (self.dir / "access.log").read_text()
         return sum(1 for line in log.splitlines() if f" {path} " in line)
@@ -98,6 +103,9 @@ class Hubcache:
                 stdout=subprocess.PIPE, stderr=err, text=True)
         self.port = int(self.proc.stdout.readline().rsplit(":", 1)[1])
         self.url = f"http://127.0.0.1:{self.port}"
+
+    def pids(self):
+        return [self.proc.pid]
 
     def peak_rss_mib(self):
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
@@ -133,6 +141,16 @@ def head_of(url, method="GET"):
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return int(lines[0].split()[1]), headers
+
+
+def cpu_seconds(pids):
+    """CPU time (user + system) the processes have used so far: the server's cost of a load
+    run, steadier than its rate on a machine shared with others."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(url, seconds=10, connections=32, method="GET", headload=None):
@@ -300,6 +318,8 @@ def main():
                 return origin.requests_for(path)
             return len(fake.requests("hub")) + len(fake.requests("cdn"))
 
+        server_of = {plain.url: plain, hubc.url: hubc, f"http://127.0.0.1:{proxy_port}": proxy,
+                     nginx_hub: hub_proxy}
         table = []
         for label, path, method, tool, ours, theirs in rows:
             row = {"path": label, "url": path, "method": method, "tool": tool}
@@ -308,18 +328,24 @@ def main():
                 for name, base, asked in (("hubcache", ours, hub),
                                           ("nginx", theirs, hub_for_nginx)):
                     before = origin_requests(asked, path)
+                    pids = server_of[base].pids()
+                    cpu_before = cpu_seconds(pids)
                     one = wrk(base + path, seconds, method=method,
                               headload=headload if tool == "headload" else None)
+                    one["cpu_us_per_request"] = ((cpu_seconds(pids) - cpu_before) * 1e6 /
+                                                 (one["rps"] * seconds))
                     one["origin_requests"] = origin_requests(asked, path) - before
                     measured[name].append(one)
             for name, runs in measured.items():
                 row[name] = {"rps": statistics.median(r["rps"] for r in runs),
                              "p99_ms": statistics.median(r["p99_ms"] for r in runs),
+                             "cpu_us": statistics.median(r["cpu_us_per_request"] for r in runs),
                              **{key: sum(r[key] for r in runs)
                                 for key in ("non_2xx", "socket_errors", "origin_requests")},
                              "rounds": [[r["rps"], r["p99_ms"]] for r in runs]}
             row["ratio_rps"] = row["hubcache"]["rps"] / row["nginx"]["rps"]
             row["ratio_p99"] = row["hubcache"]["p99_ms"] / row["nginx"]["p99_ms"]
+            row["ratio_cpu"] = row["hubcache"]["cpu_us"] / row["nginx"]["cpu_us"]
             table.append(row)
         time.sleep(1.5)
         nginx_misses = [line for line in nginx_log.read_text().splitlines()[logged:]
@@ -332,14 +358,15 @@ def main():
                 row["vs_resolve"] = row["hubcache"]["rps"] / resolve_rps
         print(f"{'path':14s} {'method':6s} {'tool':8s} | {'hubcache req/s':>14s} {'p99 ms':>7s} {'non2xx':>6s} "
               f"{'origin':>6s} | {'nginx req/s':>11s} {'p99 ms':>7s} {'non2xx':>6s} {'origin':>6s} "
-              f"| {'req/s':>6s} {'p99':>5s} | {'vs resolve':>10s}")
+              f"| {'req/s':>6s} {'p99':>5s} | {'CPU us/req':>16s} | {'vs resolve':>10s}")
         for row in table:
             ours, theirs = row["hubcache"], row["nginx"]
             vs = f"{row['vs_resolve']:9.2f}x" if "vs_resolve" in row else ""
             print(f"{row['path']:14s} {row['method']:6s} {row['tool']:8s} | {ours['rps']:14.0f} {ours['p99_ms']:7.2f} "
                   f"{ours['non_2xx']:6d} {ours['origin_requests']:6d} | {theirs['rps']:11.0f} "
                   f"{theirs['p99_ms']:7.2f} {theirs['non_2xx']:6d} {theirs['origin_requests']:6d} | "
-                  f"{row['ratio_rps']:5.2f}x {row['ratio_p99']:4.2f}x | {vs:>10s}")
+                  f"{row['ratio_rps']:5.2f}x {row['ratio_p99']:4.2f}x | "
+                  f"{ours['cpu_us']:4.1f} {theirs['cpu_us']:4.1f} {row['ratio_cpu']:4.2f}x | {vs:>10s}")
             for name in ("hubcache", "nginx"):
                 if row[name]["socket_errors"]:
                     print(f"   {name}: {row[name]['socket_errors']} socket errors")
@@ -347,7 +374,9 @@ def main():
               "vs resolve: hubcache's rate / the mean of its four resolve rows (GET by wrk, HEAD "
               f"by headload: {resolve_rps:.0f} req/s); "
               "origin: requests the origin (the fake Hub and its CDN; for /4k.bin the static nginx) "
-              "saw during the timed window")
+              "saw during the timed window; CPU us/req: the server's CPU time (user + system, "
+              "from /proc, nginx's master and workers) per request answered, hubcache, nginx, "
+              "ratio (lower is cheaper)")
         print(f"nginx proxy_cache answers not logged as HIT during the timed windows: "
               f"{len(nginx_misses)}" + (f" (first: {nginx_misses[0]})" if nginx_misses else ""))
         for label, path, _ in hub_paths(sha):
