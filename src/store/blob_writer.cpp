@@ -13,7 +13,8 @@ namespace store {
 BlobWriter::BlobWriter(BlobWriter&& other) noexcept
     : m_layout(std::move(other.m_layout)), m_fd(std::move(other.m_fd)),
       m_tmp_path(std::exchange(other.m_tmp_path, {})), m_hasher(std::move(other.m_hasher)),
-      m_size(other.m_size), m_resumable(other.m_resumable), m_budget(std::move(other.m_budget)) {}
+      m_behind(std::move(other.m_behind)), m_size(other.m_size), m_resumable(other.m_resumable),
+      m_budget(std::move(other.m_budget)) {}
 
 BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
   if (this != &other) {
@@ -22,6 +23,7 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
     m_fd = std::move(other.m_fd);
     m_tmp_path = std::exchange(other.m_tmp_path, {});
     m_hasher = std::move(other.m_hasher);
+    m_behind = std::move(other.m_behind);
     m_size = other.m_size;
     m_resumable = other.m_resumable;
     m_budget = std::move(other.m_budget);
@@ -38,9 +40,21 @@ util::Result<void> BlobWriter::write(std::span<const std::uint8_t> data) {
     release(data.size());  // what did land is cut off below
     return r;
   }
-  m_hasher.update(data);
   m_size += data.size();
+  if (m_behind) {
+    m_behind->written(data);
+  } else {
+    m_hasher.update(data);
+    if (m_size >= k_behind_after) m_behind = WriteBehind::start(m_fd.get(), m_hasher, m_size);
+  }
   return {};
+}
+
+util::Sha256 BlobWriter::digest() {
+  if (!m_behind) return m_hasher.finish();
+  const auto digest = m_behind->finish();
+  m_behind.reset();
+  return digest;
 }
 
 util::Result<void> BlobWriter::write(std::string_view data) {
@@ -49,7 +63,7 @@ util::Result<void> BlobWriter::write(std::string_view data) {
 
 util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
   if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
-  const util::Sha256 digest = m_hasher.finish();
+  const util::Sha256 digest = this->digest();
   if (expect.size && *expect.size != m_size) {
     const auto got = m_size;
     discard();
@@ -114,6 +128,7 @@ util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest, bool& fre
 }
 
 void BlobWriter::abort() {
+  m_behind.reset();
   if (m_tmp_path.empty()) return;
   // A resumable writer's partial file stays on disk, counted, for the next fetch.
   if (!m_resumable) {
@@ -131,6 +146,7 @@ void BlobWriter::discard() {
 }
 
 void BlobWriter::drop_temp() {
+  m_behind.reset();
   if (m_tmp_path.empty()) return;
   ::unlink(m_tmp_path.c_str());
   m_tmp_path.clear();
@@ -143,6 +159,7 @@ void BlobWriter::release(std::uint64_t bytes) {
 
 util::Result<void> BlobWriter::restart() {
   if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
+  m_behind.reset();
   if (::ftruncate(m_fd.get(), 0) != 0 || ::lseek(m_fd.get(), 0, SEEK_SET) != 0) {
     return util::fail_errno("empty temp blob " + m_tmp_path.string());
   }

@@ -8,6 +8,7 @@
 
 #include "store/blob_reader.hpp"
 #include "store/layout.hpp"
+#include "store/write_behind.hpp"
 #include "util/file.hpp"
 #include "util/result.hpp"
 #include "util/sha256.hpp"
@@ -15,13 +16,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <memory>
 #include <optional>
 #include <span>
 
 namespace store {
-
-class SpaceBudget;
 
 class SpaceBudget;
 
@@ -47,7 +45,9 @@ public:
   BlobWriter(const BlobWriter&) = delete;
   BlobWriter& operator=(const BlobWriter&) = delete;
 
-  // Appends bytes. Errc::io (disk full, ...) leaves the writer to be dropped.
+  // Appends bytes. Errc::io (disk full, ...) leaves the writer to be dropped. Once the body
+  // passes k_behind_after bytes, hashing and the start of writeback go to a thread of the
+  // writer's own (store/write_behind.hpp); the bytes are in the file when this returns.
   util::Result<void> write(std::span<const std::uint8_t> data);
   util::Result<void> write(std::string_view data);
 
@@ -69,6 +69,9 @@ public:
   util::Result<void> restart();
   bool resumable() const { return m_resumable; }
 
+  // Bodies smaller than this are hashed on the writing thread: no thread is worth starting.
+  static constexpr std::uint64_t k_behind_after = 4u << 20;
+
   // Reserve every appended byte from `budget` (a bounded store); bytes the file already
   // holds were counted when the store was opened or when they were written.
   void set_budget(std::shared_ptr<SpaceBudget> budget) { m_budget = std::move(budget); }
@@ -78,11 +81,14 @@ private:
   util::Result<BlobReader> place(const util::Sha256& digest, bool& fresh);
   void drop_temp();  // unlinks the temp name; the inode may live on as the blob
   void release(std::uint64_t bytes);
+  util::Sha256 digest();  // of every byte written; the hasher is reset
 
   Layout m_layout;
   util::UniqueFd m_fd;
   std::filesystem::path m_tmp_path; // empty once committed or aborted
-  util::Sha256Hasher m_hasher;
+  util::Sha256Hasher m_hasher;  // the bytes so far, unless m_behind holds them
+  // Declared after m_fd: it refers to it, and is dropped before it (stop_behind()).
+  std::unique_ptr<WriteBehind> m_behind;
   std::uint64_t m_size = 0;
   bool m_resumable = false;
   std::shared_ptr<SpaceBudget> m_budget;
