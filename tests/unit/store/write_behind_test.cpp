@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <random>
+#include <sys/stat.h>
 
 namespace {
 
@@ -118,6 +119,50 @@ TEST(ResumableWriter, Issue17RestartAfterALargePrefixHashesOnlyTheNewBody) {
   auto reader = writer.commit({body.size(), digest});
   ASSERT_TRUE(reader) << reader.error().message;
   EXPECT_EQ(testutil::read_file(s->layout().blob_path(digest)), body);
+}
+
+std::uint64_t allocated_bytes(const std::filesystem::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0);
+  return static_cast<std::uint64_t>(info.st_blocks) * 512;
+}
+
+// Issue 17: blocks allocated ahead of a large body never show as bytes (the partial file's
+// size is what was written, so it resumes from there), and a dropped writer gives them back.
+TEST(ResumableWriter, Issue17BlocksAllocatedAheadAreGivenBackAndTheBodyResumes) {
+  TestStore s;
+  const std::string body = body_of(store::BlobWriter::k_behind_after * 3, 5);
+  const auto digest = util::Sha256::of(body);
+  const auto partial = s->layout().tmp_dir() / ("partial-" + digest.hex());
+  const std::size_t cut = store::BlobWriter::k_behind_after + 12'345;
+  {
+    auto first = s->begin_resumable_blob(digest).value();
+    first.expect_total(body.size());
+    write_in_pieces(first, std::string_view(body).substr(0, cut));
+    EXPECT_EQ(std::filesystem::file_size(partial), cut);
+    EXPECT_GE(allocated_bytes(partial), body.size());  // allocated ahead, up to the total
+  }
+  EXPECT_EQ(std::filesystem::file_size(partial), cut);
+  EXPECT_LT(allocated_bytes(partial), cut + (1u << 20));
+  auto second = s->begin_resumable_blob(digest).value();
+  ASSERT_EQ(second.size(), cut);
+  second.expect_total(body.size());
+  write_in_pieces(second, std::string_view(body).substr(cut));
+  auto reader = second.commit({body.size(), digest});
+  ASSERT_TRUE(reader) << reader.error().message;
+  EXPECT_EQ(testutil::read_file(s->layout().blob_path(digest)), body);
+}
+
+// A body that ends short of the total it announced is refused, and keeps nothing.
+TEST(BlobWriter, Issue17ABodyShorterThanAnnouncedIsRefused) {
+  TestStore s;
+  const std::string body = body_of(store::BlobWriter::k_behind_after + 1'000, 6);
+  auto writer = s->begin_blob().value();
+  writer.expect_total(body.size() + 5'000);
+  write_in_pieces(writer, body);
+  auto reader = writer.commit({body.size() + 5'000, std::nullopt});
+  ASSERT_FALSE(reader);
+  EXPECT_EQ(reader.error().code, util::Errc::corrupt);
 }
 
 } // namespace
