@@ -98,7 +98,7 @@ private:
   util::UniqueFd m_fd;
   std::filesystem::path m_tmp_path; // empty once committed or aborted
   util::Sha256Hasher m_hasher;  // the bytes so far, unless m_behind holds them
-  // Declared after m_fd: it refers to it, and is dropped before it (stop_behind()).
+  // Declared after m_fd: it refers to it, and is dropped before it (abort(), drop_temp()).
   std::unique_ptr<WriteBehind> m_behind;
   std::uint64_t m_size = 0;
   std::uint64_t m_expected_total = 0;  // 0: unknown, or too small to allocate ahead

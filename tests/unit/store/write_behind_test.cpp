@@ -165,4 +165,15 @@ TEST(BlobWriter, Issue17ABodyShorterThanAnnouncedIsRefused) {
   EXPECT_EQ(reader.error().code, util::Errc::corrupt);
 }
 
+// A store with a size bound counts bytes: no blocks are held past them.
+TEST(BoundedStore, Issue17NoBlocksAreAllocatedAheadOfTheBytes) {
+  TestStore s;
+  ASSERT_TRUE(s->set_bound(1ull << 40));
+  const std::string body = body_of(store::BlobWriter::k_behind_after + 1'000, 8);
+  auto writer = s->begin_blob().value();
+  writer.expect_total(body.size() + (64u << 20));
+  ASSERT_TRUE(writer.write(body));
+  EXPECT_LT(allocated_bytes(writer.tmp_path()), body.size() + (1u << 20));
+}
+
 } // namespace
