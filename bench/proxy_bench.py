@@ -5,13 +5,25 @@
   2. the same recorded responses from Python: requests through hubcache vs requests-cache
      replaying them in-process (the seed approach hubcache replaces);
   3. a 1 GiB download through CONNECT, cold (recording) and warm: GB/s and hubcache's peak
-     RSS, beside mitmproxy recording the same download.
+     RSS, beside mitmproxy recording the same download;
+  4. cold 1 GiB misses from an unthrottled nginx origin (issue 17): curl straight from the
+     origin, a miss through `hubcache serve` as a mirror (plain http), and a miss through it
+     as a proxy (CONNECT to the origin's https), each with its ratio to the direct rate.
+     A fresh store for every miss; each figure is the median of --rounds runs.
 
 Origins are local HTTPS servers with a CA of the bench's own, on 127.0.0.2.
+
+  bench/run-proxy                  sections 1 to 4
+  bench/run-proxy --cold           section 4 only
+      --rounds N                   runs per figure (default 3)
+      --against OLD_HUBCACHE       also time this binary, interleaved with $HUBCACHE (A/B)
+      --perf DIR                   perf record -g each miss of $HUBCACHE into DIR
 """
 
+import argparse
 import hashlib
 import os
+import statistics
 import shutil
 import signal
 import socket
@@ -149,7 +161,191 @@ def python_load(session, urls, **kwargs):
     return len(urls) / elapsed, times[int(len(times) * 0.99) - 1]
 
 
+def write_random(path, size):
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 16 << 20)
+            f.write(os.urandom(n))
+            left -= n
+
+
+class Nginx:
+    """A static nginx on loopback: plain http on 127.0.0.1 and https (the bench's own CA) on
+    127.0.0.2, both unthrottled, serving `root`."""
+
+    def __init__(self, work, root):
+        self.dir = work / "nginx"
+        self.dir.mkdir()
+        self.http_port, self.https_port = free_port(), free_port()
+        conf = self.dir / "nginx.conf"
+        conf.write_text(f"""
+user root;
+worker_processes 2;
+daemon off;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on; tcp_nopush on; tcp_nodelay on;
+  default_type application/octet-stream;
+  client_body_temp_path {self.dir}/body; proxy_temp_path {self.dir}/proxy_temp;
+  fastcgi_temp_path {self.dir}/fcgi; uwsgi_temp_path {self.dir}/uwsgi; scgi_temp_path {self.dir}/scgi;
+  server {{ listen 127.0.0.1:{self.http_port}; root {root}; }}
+  server {{ listen 127.0.0.2:{self.https_port} ssl; root {root};
+           ssl_certificate {work / "leaf.pem"}; ssl_certificate_key {work / "leaf.key"}; }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(self.dir)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_port(self.http_port)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGQUIT)
+        self.proc.wait(timeout=30)
+
+
+def curl_seconds(url, *args):
+    """Seconds for one curl of `url` to /dev/null; checks the status and the length."""
+    started = time.perf_counter()
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                          *args, url], capture_output=True, text=True, check=True).stdout
+    seconds = time.perf_counter() - started
+    code, size = out.split()
+    assert code == "200" and int(size) == BIG, f"{url}: {code}, {size} bytes"
+    return seconds
+
+
+def cpu_seconds(stat):
+    """CPU seconds (user + system) in a /proc stat file."""
+    fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def threads_cpu(pid):
+    """CPU seconds of each live thread of `pid`, by thread id."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out[task.name] = cpu_seconds(task / "stat")
+        except OSError:
+            continue
+    return out
+
+
+def cold_miss(binary, work, nginx, path, perf_to=None):
+    """One cold miss of /1g.bin through a fresh `binary serve` with an empty store: as a mirror
+    of nginx's http (path "mirror") or as a proxy, CONNECT to its https (path "connect").
+    Returns the seconds curl took, hubcache's peak RSS, its CPU seconds during the miss and
+    those of its busiest thread; with `perf_to`, perf records the server during the miss."""
+    store = work / "cold-store"
+    shutil.rmtree(store, ignore_errors=True)
+    port = free_port()
+    upstream = (f"http://127.0.0.1:{nginx.http_port}" if path == "mirror"
+                else f"https://127.0.0.2:{nginx.https_port}")
+    server = Process([binary, "serve", "--store", str(store), "--listen", f"127.0.0.1:{port}",
+                      "--upstream", upstream, "--upstream-ca", str(work / "ca.pem"),
+                      "--allow-host", "https://127.0.0.2:*", "--log", str(work / "cold.ndjson")],
+                     port, work / "hubcache-cold.log")
+    perf = None
+    try:
+        if path == "mirror":
+            url, args = f"http://127.0.0.1:{port}/1g.bin", []
+        else:
+            subprocess.run([binary, "ca", "--store", str(store), "--bundle",
+                            str(work / "bundle.pem")], check=True, capture_output=True)
+            url = f"https://127.0.0.2:{nginx.https_port}/1g.bin"
+            args = ["--proxy", f"http://127.0.0.1:{port}", "--cacert", str(work / "bundle.pem")]
+        if perf_to:
+            perf = subprocess.Popen(["perf", "record", "-g", "-o", str(perf_to), "-p",
+                                     str(server.proc.pid)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+        # The process's figure counts threads that ended too; the busiest thread is the
+        # busiest of those still there at the end (the fetching thread is one of the pool's).
+        stat = f"/proc/{server.proc.pid}/stat"
+        before, threads_before = cpu_seconds(stat), threads_cpu(server.proc.pid)
+        seconds = curl_seconds(url, *args)
+        time.sleep(0.2)  # the store's last steps after curl's last byte
+        after, threads_after = cpu_seconds(stat), threads_cpu(server.proc.pid)
+        busiest = max(cpu - threads_before.get(t, 0.0) for t, cpu in threads_after.items())
+        return seconds, server.peak_rss_mib(), after - before, busiest
+    finally:
+        if perf:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=60)
+        server.stop()
+        shutil.rmtree(store, ignore_errors=True)
+
+
+def cold_section(args):
+    print("== 4. cold 1 GiB miss, unthrottled nginx origin on loopback, curl to /dev/null "
+          f"(median of {args.rounds}; 2 cores shared by origin, hubcache and curl)", flush=True)
+    work = Path(tempfile.mkdtemp(prefix="hubcache-cold-bench.", dir="/var/tmp"))
+    os.chmod(work, 0o755)
+    nginx = None
+    try:
+        make_ca(work)
+        files = work / "files"
+        files.mkdir()
+        os.chmod(files, 0o755)
+        write_random(files / "1g.bin", BIG)
+        nginx = Nginx(work, files)
+        plain = f"http://127.0.0.1:{nginx.http_port}"
+        tls = f"https://127.0.0.2:{nginx.https_port}"
+        binaries = [("", HUBCACHE)] + ([(" (against)", args.against)] if args.against else [])
+        direct = {"http": [], "https": []}
+        misses = {(label, path): [] for label, _ in binaries for path in ("mirror", "connect")}
+        rss = {}
+        cpu = {key: [] for key in misses}
+        curl_seconds(plain + "/1g.bin")  # the file into the page cache
+        for round_ in range(args.rounds):
+            direct["http"].append(curl_seconds(plain + "/1g.bin"))
+            direct["https"].append(curl_seconds(tls + "/1g.bin", "--cacert", str(work / "ca.pem")))
+            order = binaries if round_ % 2 == 0 else binaries[::-1]
+            for label, binary in order:
+                for path in ("mirror", "connect"):
+                    perf_to = (Path(args.perf) / f"{path}-{round_}.data"
+                               if args.perf and not label else None)
+                    seconds, peak, total, busiest = cold_miss(binary, work, nginx, path, perf_to)
+                    misses[(label, path)].append(seconds)
+                    cpu[(label, path)].append((total, busiest))
+                    rss[(label, path)] = max(rss.get((label, path), 0.0), peak)
+        rate = {k: BIG / statistics.median(v) / 1e9 for k, v in direct.items()}
+        print(f"direct from nginx, http       {rate['http']:5.2f} GB/s")
+        print(f"direct from nginx, https      {rate['https']:5.2f} GB/s")
+        for label, _ in binaries:
+            for path, peer in (("mirror", "http"), ("connect", "https")):
+                speed = BIG / statistics.median(misses[(label, path)]) / 1e9
+                name = "mirror miss (plain)" if path == "mirror" else "proxy miss (CONNECT)"
+                print(f"hubcache {name + label:21} {speed:5.2f} GB/s  {speed / rate[peer]:4.2f}x "
+                      f"direct {peer}  peak RSS {rss[(label, path)]:6.1f} MiB  runs "
+                      + " ".join(f"{BIG / s / 1e9:.2f}" for s in misses[(label, path)]),
+                      flush=True)
+                total = statistics.median(c[0] for c in cpu[(label, path)])
+                busiest = statistics.median(c[1] for c in cpu[(label, path)])
+                print(f"  hubcache CPU per GiB: {total:.2f} s in all, {busiest:.2f} s on its busiest "
+                      "thread", flush=True)
+    finally:
+        if nginx:
+            nginx.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cold", action="store_true", help="section 4 only")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against")
+    parser.add_argument("--perf")
+    args = parser.parse_args()
+    if not args.cold:
+        proxy_sections()
+    cold_section(args)
+
+
+def proxy_sections():
     import requests
     import requests_cache
     work = Path(tempfile.mkdtemp(prefix="hubcache-proxy-bench-"))

@@ -104,6 +104,8 @@ std::uint64_t InFlight::received() const {
 }
 
 void InFlight::on_head(const upstream::ResponseHead& head) {
+  // The fetching thread's, as on_body(): the writer allocates the body's blocks ahead.
+  if (m_writer && head.content_length) m_writer->expect_total(*head.content_length);
   std::vector<HeadWaiter> waiters;
   std::vector<std::function<void()>> wakes;
   {

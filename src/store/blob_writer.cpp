@@ -4,6 +4,7 @@
 #include "store/space_budget.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@ namespace store {
 BlobWriter::BlobWriter(BlobWriter&& other) noexcept
     : m_layout(std::move(other.m_layout)), m_fd(std::move(other.m_fd)),
       m_tmp_path(std::exchange(other.m_tmp_path, {})), m_hasher(std::move(other.m_hasher)),
-      m_size(other.m_size), m_resumable(other.m_resumable), m_budget(std::move(other.m_budget)) {}
+      m_behind(std::move(other.m_behind)), m_size(other.m_size),
+      m_expected_total(other.m_expected_total), m_allocated(other.m_allocated),
+      m_resumable(other.m_resumable), m_budget(std::move(other.m_budget)) {}
 
 BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
   if (this != &other) {
@@ -22,15 +25,46 @@ BlobWriter& BlobWriter::operator=(BlobWriter&& other) noexcept {
     m_fd = std::move(other.m_fd);
     m_tmp_path = std::exchange(other.m_tmp_path, {});
     m_hasher = std::move(other.m_hasher);
+    m_behind = std::move(other.m_behind);
     m_size = other.m_size;
+    m_expected_total = other.m_expected_total;
+    m_allocated = other.m_allocated;
     m_resumable = other.m_resumable;
     m_budget = std::move(other.m_budget);
   }
   return *this;
 }
 
+void BlobWriter::expect_total(std::uint64_t total) {
+  if (m_budget || total < k_behind_after || m_tmp_path.empty()) return;
+  m_expected_total = total;
+  m_allocated = std::max(m_allocated, m_size);
+  allocate_ahead();
+}
+
+// Keeps blocks allocated at least half a window past the bytes written.
+void BlobWriter::allocate_ahead() {
+  if (m_allocated >= m_expected_total || m_size + k_allocate_ahead / 2 < m_allocated) return;
+  const auto length = std::min(k_allocate_ahead, m_expected_total - m_allocated);
+  if (::fallocate(m_fd.get(), FALLOC_FL_KEEP_SIZE, static_cast<off_t>(m_allocated),
+                  static_cast<off_t>(length)) != 0) {
+    // Not supported here, or no room: the writes allocate as they go. Part of the window
+    // may be allocated all the same, so it counts for give_back_allocated().
+    m_expected_total = 0;
+  }
+  m_allocated += length;
+}
+
+// Truncating to the size the file has frees the blocks allocated past its end.
+void BlobWriter::give_back_allocated() {
+  if (m_allocated <= m_size || !m_fd) return;
+  (void)::ftruncate(m_fd.get(), static_cast<off_t>(m_size));
+  m_allocated = m_size;
+}
+
 util::Result<void> BlobWriter::write(std::span<const std::uint8_t> data) {
   if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
+  if (m_expected_total) allocate_ahead();
   if (m_budget) {
     if (auto room = m_budget->reserve(data.size()); !room) return room;
   }
@@ -38,9 +72,21 @@ util::Result<void> BlobWriter::write(std::span<const std::uint8_t> data) {
     release(data.size());  // what did land is cut off below
     return r;
   }
-  m_hasher.update(data);
   m_size += data.size();
+  if (m_behind) {
+    m_behind->written(data);
+  } else {
+    m_hasher.update(data);
+    if (m_size >= k_behind_after) m_behind = WriteBehind::start(m_fd.get(), m_hasher, m_size);
+  }
   return {};
+}
+
+util::Sha256 BlobWriter::digest() {
+  if (!m_behind) return m_hasher.finish();
+  const auto digest = m_behind->finish();
+  m_behind.reset();
+  return digest;
 }
 
 util::Result<void> BlobWriter::write(std::string_view data) {
@@ -49,7 +95,7 @@ util::Result<void> BlobWriter::write(std::string_view data) {
 
 util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
   if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
-  const util::Sha256 digest = m_hasher.finish();
+  const util::Sha256 digest = this->digest();
   if (expect.size && *expect.size != m_size) {
     const auto got = m_size;
     discard();
@@ -69,6 +115,7 @@ util::Result<BlobReader> BlobWriter::commit(const BlobExpectation& expect) {
     discard();
     return error;
   }
+  give_back_allocated();  // a body shorter than announced, committed without a size check
   if (::fsync(m_fd.get()) != 0) {
     auto error = util::fail_errno("fsync temp blob");
     discard();
@@ -114,7 +161,9 @@ util::Result<BlobReader> BlobWriter::place(const util::Sha256& digest, bool& fre
 }
 
 void BlobWriter::abort() {
+  m_behind.reset();
   if (m_tmp_path.empty()) return;
+  give_back_allocated();  // a partial file kept holds its bytes' blocks only
   // A resumable writer's partial file stays on disk, counted, for the next fetch.
   if (!m_resumable) {
     release(m_size);
@@ -131,6 +180,7 @@ void BlobWriter::discard() {
 }
 
 void BlobWriter::drop_temp() {
+  m_behind.reset();
   if (m_tmp_path.empty()) return;
   ::unlink(m_tmp_path.c_str());
   m_tmp_path.clear();
@@ -143,12 +193,14 @@ void BlobWriter::release(std::uint64_t bytes) {
 
 util::Result<void> BlobWriter::restart() {
   if (m_tmp_path.empty()) return util::fail(util::Errc::invalid_argument, "blob writer is spent");
+  m_behind.reset();
   if (::ftruncate(m_fd.get(), 0) != 0 || ::lseek(m_fd.get(), 0, SEEK_SET) != 0) {
     return util::fail_errno("empty temp blob " + m_tmp_path.string());
   }
   (void)m_hasher.finish();  // resets it
   release(m_size);
   m_size = 0;
+  m_allocated = 0;  // the truncation freed them
   return {};
 }
 

@@ -8,6 +8,7 @@
 
 #include "store/blob_reader.hpp"
 #include "store/layout.hpp"
+#include "store/write_behind.hpp"
 #include "util/file.hpp"
 #include "util/result.hpp"
 #include "util/sha256.hpp"
@@ -15,13 +16,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <memory>
 #include <optional>
 #include <span>
 
 namespace store {
-
-class SpaceBudget;
 
 class SpaceBudget;
 
@@ -47,11 +45,21 @@ public:
   BlobWriter(const BlobWriter&) = delete;
   BlobWriter& operator=(const BlobWriter&) = delete;
 
-  // Appends bytes. Errc::io (disk full, ...) leaves the writer to be dropped.
+  // Appends bytes. Errc::io (disk full, ...) leaves the writer to be dropped. Once the body
+  // passes k_behind_after bytes, hashing and the start of writeback go to a thread of the
+  // writer's own (store/write_behind.hpp); the bytes are in the file when this returns.
   util::Result<void> write(std::span<const std::uint8_t> data);
   util::Result<void> write(std::string_view data);
 
   std::uint64_t size() const { return m_size; }
+
+  // The body will be `total` bytes in all (the upstream's Content-Length). For a large body,
+  // disk blocks are then allocated ahead of the bytes, k_allocate_ahead at a time and never
+  // past `total`, which makes each write cheaper (issue 17: ext4 no longer reserves delayed
+  // blocks page by page). A hint: a failure is ignored, the file's size stays that of the
+  // bytes written (a partial file resumes from them), blocks past them are given back when
+  // the writer ends, and a store with a size bound gets none (its bound counts bytes).
+  void expect_total(std::uint64_t total);
   // The growing temp file, for readers that follow a fetch in flight.
   const std::filesystem::path& tmp_path() const { return m_tmp_path; }
 
@@ -69,6 +77,10 @@ public:
   util::Result<void> restart();
   bool resumable() const { return m_resumable; }
 
+  // Bodies smaller than this are hashed on the writing thread: no thread is worth starting.
+  static constexpr std::uint64_t k_behind_after = 4u << 20;
+  static constexpr std::uint64_t k_allocate_ahead = 128u << 20;
+
   // Reserve every appended byte from `budget` (a bounded store); bytes the file already
   // holds were counted when the store was opened or when they were written.
   void set_budget(std::shared_ptr<SpaceBudget> budget) { m_budget = std::move(budget); }
@@ -78,12 +90,19 @@ private:
   util::Result<BlobReader> place(const util::Sha256& digest, bool& fresh);
   void drop_temp();  // unlinks the temp name; the inode may live on as the blob
   void release(std::uint64_t bytes);
+  void allocate_ahead();
+  void give_back_allocated();  // the blocks allocated past the bytes written
+  util::Sha256 digest();  // of every byte written; the hasher is reset
 
   Layout m_layout;
   util::UniqueFd m_fd;
   std::filesystem::path m_tmp_path; // empty once committed or aborted
-  util::Sha256Hasher m_hasher;
+  util::Sha256Hasher m_hasher;  // the bytes so far, unless m_behind holds them
+  // Declared after m_fd: it refers to it, and is dropped before it (abort(), drop_temp()).
+  std::unique_ptr<WriteBehind> m_behind;
   std::uint64_t m_size = 0;
+  std::uint64_t m_expected_total = 0;  // 0: unknown, or too small to allocate ahead
+  std::uint64_t m_allocated = 0;       // blocks are allocated below this offset
   bool m_resumable = false;
   std::shared_ptr<SpaceBudget> m_budget;
 };
