@@ -32,14 +32,15 @@ std::optional<std::map<std::string, std::string>> ini_section(const std::string&
       continue;
     }
     const auto eq = line.find('=');
-    if (inside && eq != std::string::npos) (*found)[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    if (inside && eq != std::string::npos)
+      (*found)[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
   }
   return found;
 }
 
 struct SharedFiles {
   std::string profile;
-  bool named = false;  // AWS_PROFILE was given
+  bool named = false; // AWS_PROFILE was given
   std::string credentials;
   std::string config;
 };
@@ -58,7 +59,8 @@ SharedFiles shared_files(const Environment& env) {
 
 // The config file names sections "profile NAME", except "default".
 std::optional<std::map<std::string, std::string>> config_section(const SharedFiles& files) {
-  return ini_section(files.config, files.profile == "default" ? files.profile : "profile " + files.profile);
+  return ini_section(files.config,
+                     files.profile == "default" ? files.profile : "profile " + files.profile);
 }
 
 } // namespace
@@ -99,13 +101,14 @@ util::Result<std::optional<AwsCredentials>> profile_credentials(const Environmen
     // A profile that only names a credential_process (or lives in the config file) is not
     // missing: credential_chain.cpp asks profile_credential_process() next.
     if (files.named && !config_section(files)) {
-      return util::fail(util::Errc::invalid_argument,
-                        "AWS_PROFILE=" + files.profile + " but " + files.credentials + " has no [" +
-                            files.profile + "] section");
+      return util::fail(util::Errc::invalid_argument, "AWS_PROFILE=" + files.profile + " but " +
+                                                          files.credentials + " has no [" +
+                                                          files.profile + "] section");
     }
     return std::nullopt;
   }
-  if (section->count("credential_process") && !section->count("aws_access_key_id")) return std::nullopt;
+  if (section->count("credential_process") && !section->count("aws_access_key_id"))
+    return std::nullopt;
   AwsCredentials out;
   out.access_key = (*section)["aws_access_key_id"];
   out.secret_key = (*section)["aws_secret_access_key"];
@@ -123,7 +126,7 @@ std::optional<std::string> profile_credential_process(const Environment& env) {
   const auto files = shared_files(env);
   for (auto section : {ini_section(files.credentials, files.profile), config_section(files)}) {
     if (!section) continue;
-    if (section->count("aws_access_key_id")) return std::nullopt;  // static keys win, as in the SDKs
+    if (section->count("aws_access_key_id")) return std::nullopt; // static keys win, as in the SDKs
     const auto command = (*section)["credential_process"];
     if (!command.empty()) return command;
   }
@@ -146,8 +149,10 @@ util::Result<AwsCredentials> load_aws_credentials(const Environment& env) {
     if (!found) return tl::unexpected(found.error());
   }
   AwsCredentials out;
-  if (*found) out = std::move(**found);
-  else out.source = "none (anonymous)";
+  if (*found)
+    out = std::move(**found);
+  else
+    out.source = "none (anonymous)";
   out.region = aws_region(env);
   return out;
 }

@@ -17,9 +17,9 @@ namespace remote {
 using Environment = std::map<std::string, std::string>;
 
 struct AwsCredentials {
-  std::string access_key;     // empty: anonymous (unsigned requests)
+  std::string access_key; // empty: anonymous (unsigned requests)
   std::string secret_key;
-  std::string session_token;  // empty: none
+  std::string session_token; // empty: none
   std::string region = "us-east-1";
   // Where they came from, for messages, never a secret: "environment", "profile ci",
   // "web identity role arn:aws:iam::1:role/x", "container credentials", "instance profile R".

@@ -7,12 +7,14 @@ namespace remote {
 namespace {
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
 std::string without_trailing_slash(std::string url) {
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
   return url;
 }
 
@@ -25,8 +27,10 @@ std::string s3_endpoint(const Environment& env, const std::string& flag) {
 }
 
 std::string sts_endpoint(const Environment& env) {
-  if (auto url = env_value(env, "AWS_ENDPOINT_URL_STS"); !url.empty()) return without_trailing_slash(url);
-  if (auto url = env_value(env, "AWS_ENDPOINT_URL"); !url.empty()) return without_trailing_slash(url);
+  if (auto url = env_value(env, "AWS_ENDPOINT_URL_STS"); !url.empty())
+    return without_trailing_slash(url);
+  if (auto url = env_value(env, "AWS_ENDPOINT_URL"); !url.empty())
+    return without_trailing_slash(url);
   std::string region = env_value(env, "AWS_REGION");
   if (region.empty()) region = env_value(env, "AWS_DEFAULT_REGION");
   if (region.empty() || lower(env_value(env, "AWS_STS_REGIONAL_ENDPOINTS")) == "legacy") {
@@ -41,7 +45,8 @@ std::string imds_endpoint(const Environment& env) {
   if (auto url = env_value(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT"); !url.empty()) {
     return without_trailing_slash(url);
   }
-  if (lower(env_value(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")) == "ipv6") return "http://[fd00:ec2::254]";
+  if (lower(env_value(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE")) == "ipv6")
+    return "http://[fd00:ec2::254]";
   return "http://169.254.169.254";
 }
 

@@ -8,15 +8,15 @@ namespace {
 
 bool metadata_disabled(const Environment& env) {
   std::string value = env_value(env, "AWS_EC2_METADATA_DISABLED");
-  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return value == "true";
 }
 
 } // namespace
 
-util::Result<std::shared_ptr<CredentialProvider>> credential_chain(const Environment& env,
-                                                                   const CredentialHttp& http,
-                                                                   const util::Clock& clock) {
+util::Result<std::shared_ptr<CredentialProvider>>
+credential_chain(const Environment& env, const CredentialHttp& http, const util::Clock& clock) {
   auto from_environment = environment_credentials(env);
   if (!from_environment) return tl::unexpected(from_environment.error());
   if (*from_environment) return CredentialProvider::fixed(std::move(**from_environment));
@@ -27,7 +27,8 @@ util::Result<std::shared_ptr<CredentialProvider>> credential_chain(const Environ
   const bool has_token_file = !env_value(env, "AWS_WEB_IDENTITY_TOKEN_FILE").empty();
   if (has_token_file && !has_role) {
     // Walking on would reach the node's instance profile: a pod would silently act as its node.
-    return util::fail(util::Errc::invalid_argument, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
+    return util::fail(util::Errc::invalid_argument,
+                      "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
   }
   if (has_role && has_token_file) {
     return std::make_shared<CredentialProvider>(
@@ -46,10 +47,14 @@ util::Result<std::shared_ptr<CredentialProvider>> credential_chain(const Environ
   if (!from_profile) return tl::unexpected(from_profile.error());
   if (*from_profile) return CredentialProvider::fixed(std::move(**from_profile));
   if (auto command = profile_credential_process(env)) {
-    const std::string profile = env_value(env, "AWS_PROFILE").empty() ? "default" : env_value(env, "AWS_PROFILE");
+    const std::string profile =
+        env_value(env, "AWS_PROFILE").empty() ? "default" : env_value(env, "AWS_PROFILE");
     return std::make_shared<CredentialProvider>(
         "profile " + profile + " (credential_process)",
-        [command = *command, profile] { return process_credentials(command, "profile " + profile); }, clock);
+        [command = *command, profile] {
+          return process_credentials(command, "profile " + profile);
+        },
+        clock);
   }
 
   if (!metadata_disabled(env)) {

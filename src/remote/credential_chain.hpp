@@ -24,8 +24,8 @@ namespace remote {
 // AWS_WEB_IDENTITY_TOKEN_FILE without AWS_ROLE_ARN, a container URI not allowed, a named
 // profile that does not exist); errors of the metadata service as instance_profile_credentials().
 // `clock` must outlive the provider.
-util::Result<std::shared_ptr<CredentialProvider>> credential_chain(
-    const Environment& env, const CredentialHttp& http = {},
-    const util::Clock& clock = util::SystemClock::instance());
+util::Result<std::shared_ptr<CredentialProvider>>
+credential_chain(const Environment& env, const CredentialHttp& http = {},
+                 const util::Clock& clock = util::SystemClock::instance());
 
 } // namespace remote

@@ -27,12 +27,14 @@ bool CredentialProvider::fresh(util::UnixMillis now) const {
   const util::UnixMillis expires = *m_credentials->expiration;
   // The SDKs renew 5 minutes early; a short-lived session (a test's, or a 15-minute STS
   // minimum with a slow clock) at half its life, so it is renewed before it ends, not at each call.
-  const util::UnixMillis ahead = std::min(k_refresh_ahead, std::max<util::UnixMillis>(0, expires - m_fetched_at) / 2);
+  const util::UnixMillis ahead =
+      std::min(k_refresh_ahead, std::max<util::UnixMillis>(0, expires - m_fetched_at) / 2);
   return now < expires - ahead;
 }
 
 util::Error CredentialProvider::failure(const util::Error& error) const {
-  return util::with_context(error, "credentials (" + (m_credentials ? m_credentials->source : m_initial_source) + ")");
+  return util::with_context(
+      error, "credentials (" + (m_credentials ? m_credentials->source : m_initial_source) + ")");
 }
 
 util::Result<AwsCredentials> CredentialProvider::current() {
@@ -41,23 +43,24 @@ util::Result<AwsCredentials> CredentialProvider::current() {
     const util::UnixMillis now = m_clock.now();
     if (fresh(now)) return *m_credentials;
     if (m_fetching) {
-      if (usable(now)) return *m_credentials;  // the fetch in flight renews them
+      if (usable(now)) return *m_credentials; // the fetch in flight renews them
       const auto generation = m_generation;
       m_fetched.wait(lock, [&] { return m_generation != generation; });
       if (usable(m_clock.now())) return *m_credentials;
       if (m_last_error) return tl::unexpected(failure(*m_last_error));
       continue;
     }
-    if (usable(now) && now < m_next_try) return *m_credentials;  // renewing failed a moment ago
+    if (usable(now) && now < m_next_try) return *m_credentials; // renewing failed a moment ago
 
     m_fetching = true;
     lock.unlock();
     auto fetched = m_fetch();
     const util::UnixMillis at = m_clock.now();
     if (fetched && fetched->expiration && *fetched->expiration <= at) {
-      fetched = util::fail(util::Errc::upstream_status,
-                           "the credentials " + fetched->source + " gave have expired at " +
-                               util::format_iso8601(*fetched->expiration) + " (is the clock right?)");
+      fetched =
+          util::fail(util::Errc::upstream_status,
+                     "the credentials " + fetched->source + " gave have expired at " +
+                         util::format_iso8601(*fetched->expiration) + " (is the clock right?)");
     }
     lock.lock();
     m_fetching = false;

@@ -53,8 +53,8 @@ public:
   std::uint64_t fetches() const;
 
 private:
-  bool fresh(util::UnixMillis now) const;   // valid and not yet due for a refresh
-  bool usable(util::UnixMillis now) const;  // valid
+  bool fresh(util::UnixMillis now) const;  // valid and not yet due for a refresh
+  bool usable(util::UnixMillis now) const; // valid
   util::Error failure(const util::Error& error) const;
 
   const std::string m_initial_source;
@@ -66,9 +66,9 @@ private:
   std::optional<AwsCredentials> m_credentials;
   util::UnixMillis m_fetched_at = 0;
   bool m_fetching = false;
-  std::uint64_t m_generation = 0;  // bumped when a fetch ends
+  std::uint64_t m_generation = 0; // bumped when a fetch ends
   std::optional<util::Error> m_last_error;
-  util::UnixMillis m_next_try = 0;  // after a failure while the old credentials still work
+  util::UnixMillis m_next_try = 0; // after a failure while the old credentials still work
   std::uint64_t m_fetches = 0;
 };
 

@@ -4,14 +4,14 @@
 #include "upstream/url.hpp"
 #include "util/percent.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
 
 namespace remote {
 namespace {
@@ -90,8 +90,8 @@ bool is_loopback(const std::string& host) {
   if (host == "localhost" || host == "::1") return true;
   unsigned a = 0, b = 0, c = 0, d = 0;
   char extra = 0;
-  return std::sscanf(host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) == 4 && a == 127 && b < 256 &&
-         c < 256 && d < 256;
+  return std::sscanf(host.c_str(), "%u.%u.%u.%u%c", &a, &b, &c, &d, &extra) == 4 && a == 127 &&
+         b < 256 && c < 256 && d < 256;
 }
 
 constexpr std::size_t k_answer_limit = 64 << 10;
@@ -101,7 +101,8 @@ constexpr std::size_t k_answer_limit = 64 << 10;
 std::optional<util::UnixMillis> parse_iso8601(std::string_view text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, used = 0;
   const std::string s(text);
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute, &second, &used) != 6) {
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
+                  &second, &used) != 6) {
     return std::nullopt;
   }
   std::string_view rest = text.substr(static_cast<std::size_t>(used));
@@ -114,7 +115,8 @@ std::optional<util::UnixMillis> parse_iso8601(std::string_view text) {
       ++digits;
       rest.remove_prefix(1);
     }
-    for (int i = digits; i < 3; ++i) millis *= 10;
+    for (int i = digits; i < 3; ++i)
+      millis *= 10;
   }
   util::UnixMillis offset = 0;
   if (rest == "Z" || rest == "z") {
@@ -125,7 +127,8 @@ std::optional<util::UnixMillis> parse_iso8601(std::string_view text) {
   } else {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    return std::nullopt;
   std::tm tm{};
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
@@ -148,7 +151,8 @@ util::Result<AwsCredentials> parse_sts_credentials(std::string_view xml) {
   }
   if (auto expiration = xml_text(*credentials, "Expiration")) {
     out.expiration = parse_iso8601(*expiration);
-    if (!out.expiration) return util::fail(util::Errc::corrupt, "the STS answer's Expiration is not a time");
+    if (!out.expiration)
+      return util::fail(util::Errc::corrupt, "the STS answer's Expiration is not a time");
   }
   return out;
 }
@@ -173,33 +177,38 @@ util::Result<AwsCredentials> parse_json_credentials(std::string_view json) {
   }
   if (const auto expiration = text("Expiration"); !expiration.empty()) {
     out.expiration = parse_iso8601(expiration);
-    if (!out.expiration) return util::fail(util::Errc::corrupt, "the answer's Expiration is not a time");
+    if (!out.expiration)
+      return util::fail(util::Errc::corrupt, "the answer's Expiration is not a time");
   }
   return out;
 }
 
-util::Result<AwsCredentials> web_identity_credentials(const Environment& env, const CredentialHttp& http) {
+util::Result<AwsCredentials> web_identity_credentials(const Environment& env,
+                                                      const CredentialHttp& http) {
   const std::string role = env_value(env, "AWS_ROLE_ARN");
   const std::string token_file = env_value(env, "AWS_WEB_IDENTITY_TOKEN_FILE");
   const std::string what = "STS AssumeRoleWithWebIdentity at " + sts_endpoint(env);
   const auto token = read_small_file(token_file);
-  if (!token) return util::fail(util::Errc::io, "cannot read AWS_WEB_IDENTITY_TOKEN_FILE " + token_file);
+  if (!token)
+    return util::fail(util::Errc::io, "cannot read AWS_WEB_IDENTITY_TOKEN_FILE " + token_file);
   std::string session = env_value(env, "AWS_ROLE_SESSION_NAME");
   if (session.empty()) session = "hubcache-" + std::to_string(util::SystemClock::instance().now());
-  const std::string form = "Action=AssumeRoleWithWebIdentity&RoleArn=" + util::percent_encode(role) +
-                           "&RoleSessionName=" + util::percent_encode(session) +
-                           "&Version=2011-06-15&WebIdentityToken=" + util::percent_encode(trim(*token));
+  const std::string form =
+      "Action=AssumeRoleWithWebIdentity&RoleArn=" + util::percent_encode(role) +
+      "&RoleSessionName=" + util::percent_encode(session) +
+      "&Version=2011-06-15&WebIdentityToken=" + util::percent_encode(trim(*token));
   upstream::HttpRequest request;
   request.method = "POST";
   request.url = sts_endpoint(env) + "/";
   request.body = form;
   request.headers.emplace_back("Accept", "text/xml");
-  request.idempotent_post = true;  // it only reads: the SDKs retry it too
+  request.idempotent_post = true; // it only reads: the SDKs retry it too
   auto response = service_client(http, 10s, 2).send(request, k_answer_limit);
   if (!response) return tl::unexpected(in_context(response.error(), what));
   if (response->status != 200) {
     std::string detail = xml_text(response->body, "Code").value_or("");
-    if (auto message = xml_text(response->body, "Message"); message && !detail.empty()) detail += ": " + *message;
+    if (auto message = xml_text(response->body, "Message"); message && !detail.empty())
+      detail += ": " + *message;
     return tl::unexpected(refused(what, response->status, detail));
   }
   auto credentials = parse_sts_credentials(response->body);
@@ -215,33 +224,43 @@ util::Result<std::optional<std::string>> container_credentials_url(const Environ
   const std::string full = env_value(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
   if (full.empty()) return std::nullopt;
   auto url = upstream::parse_url(full);
-  if (!url) return util::fail(util::Errc::invalid_argument, "AWS_CONTAINER_CREDENTIALS_FULL_URI: " + url.error().message);
-  // The SDKs send the authorization token over plain http only to the local agents.
-  const bool allowed = url->scheme == "https" || is_loopback(url->host) || url->host == "169.254.170.2" ||
-                       url->host == "169.254.170.23" || url->host == "fd00:ec2::23";
-  if (!allowed) {
+  if (!url)
     return util::fail(util::Errc::invalid_argument,
-                      "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback address or "
-                      "to 169.254.170.2, 169.254.170.23 or fd00:ec2::23 (it names " + url->host + ")");
+                      "AWS_CONTAINER_CREDENTIALS_FULL_URI: " + url.error().message);
+  // The SDKs send the authorization token over plain http only to the local agents.
+  const bool allowed = url->scheme == "https" || is_loopback(url->host) ||
+                       url->host == "169.254.170.2" || url->host == "169.254.170.23" ||
+                       url->host == "fd00:ec2::23";
+  if (!allowed) {
+    return util::fail(
+        util::Errc::invalid_argument,
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback address or "
+        "to 169.254.170.2, 169.254.170.23 or fd00:ec2::23 (it names " +
+            url->host + ")");
   }
   return full;
 }
 
-util::Result<AwsCredentials> container_credentials(const Environment& env, const CredentialHttp& http) {
+util::Result<AwsCredentials> container_credentials(const Environment& env,
+                                                   const CredentialHttp& http) {
   auto url = container_credentials_url(env);
   if (!url) return tl::unexpected(url.error());
-  if (!*url) return util::fail(util::Errc::invalid_argument, "no container credentials endpoint is set");
+  if (!*url)
+    return util::fail(util::Errc::invalid_argument, "no container credentials endpoint is set");
   const std::string what = "the container credentials endpoint";
   upstream::HttpRequest request;
   request.url = **url;
   std::string authorization = env_value(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
   if (const auto file = env_value(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); !file.empty()) {
     auto text = read_small_file(file);
-    if (!text) return util::fail(util::Errc::io, "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + file);
+    if (!text)
+      return util::fail(util::Errc::io,
+                        "cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE " + file);
     authorization = trim(*text);
   }
   if (authorization.find_first_of("\r\n") != std::string::npos) {
-    return util::fail(util::Errc::invalid_argument, "the container authorization token holds a line break");
+    return util::fail(util::Errc::invalid_argument,
+                      "the container authorization token holds a line break");
   }
   if (!authorization.empty()) request.headers.emplace_back("Authorization", authorization);
   request.headers.emplace_back("Accept", "application/json");
@@ -254,8 +273,8 @@ util::Result<AwsCredentials> container_credentials(const Environment& env, const
   return credentials;
 }
 
-util::Result<std::optional<AwsCredentials>> instance_profile_credentials(const Environment& env,
-                                                                         const CredentialHttp& http) {
+util::Result<std::optional<AwsCredentials>>
+instance_profile_credentials(const Environment& env, const CredentialHttp& http) {
   const std::string base = imds_endpoint(env);
   const auto client = service_client(http, 1s, 1);
   upstream::HttpRequest token_request;
@@ -265,25 +284,30 @@ util::Result<std::optional<AwsCredentials>> instance_profile_credentials(const E
   auto token = client.send(token_request, 4096);
   if (!token) {
     // Nothing answers: not on EC2 (or the hop limit keeps the answer from this container).
-    if (token.error().code == util::Errc::upstream_unreachable || token.error().code == util::Errc::timeout) {
+    if (token.error().code == util::Errc::upstream_unreachable ||
+        token.error().code == util::Errc::timeout) {
       return std::nullopt;
     }
     return tl::unexpected(in_context(token.error(), "the instance metadata service at " + base));
   }
-  if (token->status != 200) return tl::unexpected(refused("the instance metadata token at " + base, token->status));
+  if (token->status != 200)
+    return tl::unexpected(refused("the instance metadata token at " + base, token->status));
 
   const std::string credentials_path = base + "/latest/meta-data/iam/security-credentials/";
   upstream::HttpRequest list;
   list.url = credentials_path;
   list.headers.emplace_back("X-aws-ec2-metadata-token", trim(token->body));
   auto roles = client.send(list, 4096);
-  if (!roles) return tl::unexpected(in_context(roles.error(), "the instance metadata service at " + base));
-  if (roles->status == 404) return std::nullopt;  // an instance without a role
-  if (roles->status != 200) return tl::unexpected(refused("the instance's roles at " + base, roles->status));
+  if (!roles)
+    return tl::unexpected(in_context(roles.error(), "the instance metadata service at " + base));
+  if (roles->status == 404) return std::nullopt; // an instance without a role
+  if (roles->status != 200)
+    return tl::unexpected(refused("the instance's roles at " + base, roles->status));
   const std::string role = trim(roles->body.substr(0, roles->body.find('\n')));
   if (role.empty()) return std::nullopt;
   if (role.find_first_of("/?#%") != std::string::npos) {
-    return util::fail(util::Errc::corrupt, "the instance metadata service names a role that is no name");
+    return util::fail(util::Errc::corrupt,
+                      "the instance metadata service names a role that is no name");
   }
 
   upstream::HttpRequest get = list;
@@ -298,7 +322,8 @@ util::Result<std::optional<AwsCredentials>> instance_profile_credentials(const E
   return std::optional<AwsCredentials>(std::move(*credentials));
 }
 
-util::Result<AwsCredentials> process_credentials(const std::string& command, const std::string& source) {
+util::Result<AwsCredentials> process_credentials(const std::string& command,
+                                                 const std::string& source) {
   const std::string what = source + " (credential_process)";
   std::FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return util::fail_errno("cannot run the credential_process of " + source);

@@ -20,7 +20,7 @@ namespace remote {
 // How the sources make requests: the real transfer, or a scripted one in tests.
 struct CredentialHttp {
   upstream::HttpClient::Transferer transferer = upstream::transfer;
-  util::StopSignal* stop = nullptr;  // the process's; outlives every use
+  util::StopSignal* stop = nullptr; // the process's; outlives every use
 };
 
 // AssumeRoleWithWebIdentity for AWS_ROLE_ARN with the token in AWS_WEB_IDENTITY_TOKEN_FILE,
@@ -28,7 +28,8 @@ struct CredentialHttp {
 // "hubcache-<ms>", at sts_endpoint(): a form POST, unsigned. Source "web identity role ARN".
 // Errc::io: the token file cannot be read; Errc::upstream_status: STS refused (its Code and
 // Message); transport errors as HttpClient's.
-util::Result<AwsCredentials> web_identity_credentials(const Environment& env, const CredentialHttp& http);
+util::Result<AwsCredentials> web_identity_credentials(const Environment& env,
+                                                      const CredentialHttp& http);
 
 // The container endpoint's URL: http://169.254.170.2 + AWS_CONTAINER_CREDENTIALS_RELATIVE_URI,
 // else AWS_CONTAINER_CREDENTIALS_FULL_URI, which must be https, or http to a loopback address
@@ -39,19 +40,21 @@ util::Result<std::optional<std::string>> container_credentials_url(const Environ
 // GET of container_credentials_url() with Authorization from the file
 // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (read at each call: EKS rotates it), else
 // AWS_CONTAINER_AUTHORIZATION_TOKEN. Source "container credentials".
-util::Result<AwsCredentials> container_credentials(const Environment& env, const CredentialHttp& http);
+util::Result<AwsCredentials> container_credentials(const Environment& env,
+                                                   const CredentialHttp& http);
 
 // IMDSv2 at imds_endpoint(): PUT /latest/api/token (X-aws-ec2-metadata-token-ttl-seconds),
 // then the role from /latest/meta-data/iam/security-credentials/ and its credentials; 1 s
 // timeouts and one retry, as the SDKs. nullopt: no metadata service answers (a transport
 // failure of the token request) or the instance has no role (404). Source "instance profile ROLE".
-util::Result<std::optional<AwsCredentials>> instance_profile_credentials(const Environment& env,
-                                                                         const CredentialHttp& http);
+util::Result<std::optional<AwsCredentials>>
+instance_profile_credentials(const Environment& env, const CredentialHttp& http);
 
 // Runs `command` (a profile's credential_process) with /bin/sh and reads its JSON
 // ({"Version": 1, "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}). Its
 // stderr is the process's. Source "`source` (credential_process)".
-util::Result<AwsCredentials> process_credentials(const std::string& command, const std::string& source);
+util::Result<AwsCredentials> process_credentials(const std::string& command,
+                                                 const std::string& source);
 
 // Exposed for tests. --------------------------------------------------------------------
 // The credentials in an AssumeRoleWithWebIdentity answer. Errc::corrupt if there are none.

@@ -1,13 +1,12 @@
 #include "remote/credential_provider.hpp"
-
 #include "testutil.hpp"
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace remote {
 namespace {
@@ -34,15 +33,16 @@ struct CountingSource {
 TEST(CredentialProvider, RenewsFiveMinutesBeforeExpiration) {
   testutil::ManualClock clock;
   CountingSource source{clock, 3600'000};
-  CredentialProvider provider("web identity", [&] { return source(); }, clock);
+  CredentialProvider provider(
+      "web identity", [&] { return source(); }, clock);
   auto first = provider.current();
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->access_key, "K1");
   clock.advance_ms(3600'000 - 5 * 60'000 - 1);
-  EXPECT_EQ(provider.current()->access_key, "K1");  // not yet due
+  EXPECT_EQ(provider.current()->access_key, "K1"); // not yet due
   EXPECT_EQ(source.calls, 1);
   clock.advance_ms(2);
-  EXPECT_EQ(provider.current()->access_key, "K2");  // within 5 minutes of the end
+  EXPECT_EQ(provider.current()->access_key, "K2"); // within 5 minutes of the end
   EXPECT_EQ(source.calls, 2);
   EXPECT_EQ(provider.fetches(), 2u);
 }
@@ -50,7 +50,8 @@ TEST(CredentialProvider, RenewsFiveMinutesBeforeExpiration) {
 TEST(CredentialProvider, RenewsShortSessionsAtHalfTheirLife) {
   testutil::ManualClock clock;
   CountingSource source{clock, 20'000};
-  CredentialProvider provider("container credentials", [&] { return source(); }, clock);
+  CredentialProvider provider(
+      "container credentials", [&] { return source(); }, clock);
   EXPECT_EQ(provider.current()->access_key, "K1");
   clock.advance_ms(9'000);
   EXPECT_EQ(provider.current()->access_key, "K1");
@@ -62,22 +63,24 @@ TEST(CredentialProvider, RenewsShortSessionsAtHalfTheirLife) {
 TEST(CredentialProvider, KeepsValidKeysWhenRenewingFailsThenNamesTheSource) {
   testutil::ManualClock clock;
   CountingSource source{clock, 20'000};
-  CredentialProvider provider("web identity", [&] { return source(); }, clock);
+  CredentialProvider provider(
+      "web identity", [&] { return source(); }, clock);
   ASSERT_TRUE(provider.current());
   source.failing = true;
-  clock.advance_ms(15'000);  // due, still valid
+  clock.advance_ms(15'000); // due, still valid
   auto kept = provider.current();
   ASSERT_TRUE(kept);
   EXPECT_EQ(kept->access_key, "K1");
   EXPECT_EQ(source.calls, 2);
-  clock.advance_ms(1'000);  // within the 5 s after the failure: not asked again
+  clock.advance_ms(1'000); // within the 5 s after the failure: not asked again
   EXPECT_TRUE(provider.current());
   EXPECT_EQ(source.calls, 2);
-  clock.advance_ms(5'000);  // expired now
+  clock.advance_ms(5'000); // expired now
   auto gone = provider.current();
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, util::Errc::upstream_unreachable);
-  EXPECT_EQ(gone.error().message, "credentials (web identity role arn:aws:iam::1:role/x): STS is down");
+  EXPECT_EQ(gone.error().message,
+            "credentials (web identity role arn:aws:iam::1:role/x): STS is down");
   source.failing = false;
   auto back = provider.current();
   ASSERT_TRUE(back);
@@ -88,7 +91,8 @@ TEST(CredentialProvider, TheFirstFailureNamesTheConfiguredSource) {
   testutil::ManualClock clock;
   CredentialProvider provider(
       "container credentials",
-      [] { return util::Result<AwsCredentials>(util::fail(util::Errc::upstream_status, "403")); }, clock);
+      [] { return util::Result<AwsCredentials>(util::fail(util::Errc::upstream_status, "403")); },
+      clock);
   auto c = provider.current();
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().message, "credentials (container credentials): 403");
@@ -112,7 +116,8 @@ TEST(CredentialProvider, KeysAlreadyExpiredAreAnError) {
 
 TEST(CredentialProvider, FixedCredentialsAreNeverFetched) {
   auto provider = CredentialProvider::fixed({"AK", "SK", "", "us-east-1", "environment"});
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(provider->current()->access_key, "AK");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(provider->current()->access_key, "AK");
   EXPECT_EQ(provider->fetches(), 0u);
   EXPECT_EQ(provider->source(), "environment");
 }
@@ -141,7 +146,8 @@ TEST(CredentialProvider, OneFetchAtATimeWhileOthersWait) {
       if (auto c = provider.current(); c && c->access_key == "K") ++good;
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(good, 8);
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(most_inside, 1);
@@ -156,7 +162,8 @@ TEST(CredentialProvider, OthersUseValidKeysWhileOneRenews) {
       [&] {
         const int n = ++calls;
         if (n == 2) {
-          for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          for (int i = 0; i < 500 && !release; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         AwsCredentials c{"K" + std::to_string(n), "S", "T", "us-east-1", "r", clock.now() + 20'000};
         return util::Result<AwsCredentials>(c);
@@ -165,9 +172,10 @@ TEST(CredentialProvider, OthersUseValidKeysWhileOneRenews) {
   ASSERT_EQ(provider.current()->access_key, "K1");
   clock.advance_ms(15'000);
   std::thread renewing([&] { EXPECT_EQ(provider.current()->access_key, "K2"); });
-  for (int i = 0; i < 200 && calls < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && calls < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(calls, 2);
-  EXPECT_EQ(provider.current()->access_key, "K1");  // not blocked behind the renewal
+  EXPECT_EQ(provider.current()->access_key, "K1"); // not blocked behind the renewal
   release = true;
   renewing.join();
   EXPECT_EQ(provider.current()->access_key, "K2");
