@@ -20,10 +20,12 @@ std::string without_trailing_slash(std::string url) {
 
 } // namespace
 
-std::string s3_endpoint(const Environment& env, const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (auto url = env_value(env, "AWS_ENDPOINT_URL_S3"); !url.empty()) return url;
-  return env_value(env, "AWS_ENDPOINT_URL");
+NamedEndpoint s3_endpoint(const Environment& env, const std::string& flag) {
+  if (!flag.empty()) return {flag, "--s3-endpoint"};
+  for (const char* name : {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
+    if (auto url = env_value(env, name); !url.empty()) return {url, name};
+  }
+  return {};
 }
 
 std::string sts_endpoint(const Environment& env) {

@@ -9,9 +9,15 @@
 
 namespace remote {
 
+// An endpoint and where it was named, for messages ("--s3-endpoint", "AWS_ENDPOINT_URL_S3").
+struct NamedEndpoint {
+  std::string url; // "": the service's AWS address
+  std::string from;
+};
+
 // The S3 API's URL: `flag` (--s3-endpoint), AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL; "" means
 // AWS in the region (parse_s3_location).
-std::string s3_endpoint(const Environment& env, const std::string& flag);
+NamedEndpoint s3_endpoint(const Environment& env, const std::string& flag);
 
 // STS: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else https://sts.REGION.amazonaws.com for
 // AWS_REGION/AWS_DEFAULT_REGION (regional, the SDKs' default), or the global

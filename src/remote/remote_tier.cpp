@@ -15,7 +15,12 @@ constexpr std::size_t k_row_cache_limit = 100'000;
 util::Result<std::unique_ptr<S3Client>> open_s3(const RemoteOptions& options, S3Options s3) {
   const auto env = process_environment();
   const std::string region = aws_region(env);
-  auto location = parse_s3_location(options.url, s3_endpoint(env, options.endpoint), region);
+  const auto endpoint = s3_endpoint(env, options.endpoint);
+  if (auto url = upstream::parse_url(endpoint.url); !endpoint.url.empty() && !url) {
+    return util::fail(util::Errc::invalid_argument,
+                      "bad " + endpoint.from + " " + endpoint.url + ": " + url.error().message);
+  }
+  auto location = parse_s3_location(options.url, endpoint.url, region);
   if (!location) return tl::unexpected(location.error());
   auto credentials = credential_chain(env, CredentialHttp{upstream::transfer, s3.stop});
   if (!credentials) return tl::unexpected(credentials.error());

@@ -242,6 +242,27 @@ def test_issue18_serve_on_an_instance_profile_through_imdsv2(
                               folders=[tmp_path / "node"])
 
 
+def test_issue18_the_s3_endpoint_as_the_sdks_take_it(hubcache, fake_hub, radosgw, serve, tmp_path):
+    bucket = published(hubcache, fake_hub, radosgw, tmp_path)
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    keys = radosgw.env(ro=True)
+    keys.pop("AWS_ENDPOINT_URL")
+    # AWS_ENDPOINT_URL_S3 wins over AWS_ENDPOINT_URL, and --s3-endpoint over both.
+    for n, (args, env) in enumerate([
+            ((), {"AWS_ENDPOINT_URL_S3": radosgw.endpoint, "AWS_ENDPOINT_URL": nowhere}),
+            (("--s3-endpoint", radosgw.endpoint),
+             {"AWS_ENDPOINT_URL_S3": nowhere, "AWS_ENDPOINT_URL": nowhere})]):
+        node = serve(fake_hub.url, "--mode", "replay", "--remote", f"s3://{bucket}/ci", *args,
+                     store_dir=tmp_path / f"node{n}", env={**keys, **env})
+        status, body = fetch(node, f"/{BERT}/resolve/main/config.json")
+        assert status == 200 and sha(body) == sha(repo_files(fake_hub, BERT)["config.json"])
+        tiers = node.stats()["tiers"]
+        assert tiers["remote"]["hits"] > 0 and tiers["remote"]["errors"] == 0
+    done = hubcache.run("serve", "--listen", "127.0.0.1:0", "--upstream", fake_hub.url, "--remote",
+                        f"s3://{bucket}/ci", env={**keys, "AWS_ENDPOINT_URL_S3": "not-a-url"})
+    assert done.returncode == 1 and "bad AWS_ENDPOINT_URL_S3 not-a-url" in done.stderr, done.stderr
+
+
 @pytest.fixture
 def moto():
     pytest.importorskip("moto", reason="moto[server] is in tests/requirements.txt: run ./scripts/setup")

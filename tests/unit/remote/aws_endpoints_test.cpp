@@ -8,10 +8,12 @@ namespace {
 TEST(S3Endpoint, FlagThenServiceVariableThenTheGeneralOne) {
   const Environment both = {{"AWS_ENDPOINT_URL_S3", "http://127.0.0.1:1"},
                             {"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}};
-  EXPECT_EQ(s3_endpoint(both, "http://127.0.0.1:3"), "http://127.0.0.1:3");
-  EXPECT_EQ(s3_endpoint(both, ""), "http://127.0.0.1:1");
-  EXPECT_EQ(s3_endpoint({{"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}}, ""), "http://127.0.0.1:2");
-  EXPECT_EQ(s3_endpoint({}, ""), "");
+  EXPECT_EQ(s3_endpoint(both, "http://127.0.0.1:3").url, "http://127.0.0.1:3");
+  EXPECT_EQ(s3_endpoint(both, "").url, "http://127.0.0.1:1");
+  EXPECT_EQ(s3_endpoint(both, "").from, "AWS_ENDPOINT_URL_S3");
+  EXPECT_EQ(s3_endpoint({{"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}}, "").url,
+            "http://127.0.0.1:2");
+  EXPECT_EQ(s3_endpoint({}, "").url, "");
 }
 
 TEST(StsEndpoint, RegionalUnlessLegacyOrOverridden) {
