@@ -24,9 +24,9 @@ void add_remote_options(CLI::App& app, RemoteCliOptions& options, const std::str
 
 void add_s3_endpoint_options(CLI::App& app, RemoteCliOptions& options) {
   app.add_option("--s3-endpoint", options.s3_endpoint,
-                 "The S3 API's URL, path-style (Ceph, MinIO, R2, GCS); default: AWS in AWS_REGION")
+                 "The S3 API's URL, path-style (Ceph, MinIO, R2, GCS); default: AWS_ENDPOINT_URL_S3, "
+                 "AWS_ENDPOINT_URL, else AWS in AWS_REGION")
       ->type_name("URL")
-      ->envname("AWS_ENDPOINT_URL")
       ->check([](const std::string& text) -> std::string {
         auto url = upstream::parse_url(text);
         return url ? "" : url.error().message;

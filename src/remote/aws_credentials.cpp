@@ -1,17 +1,11 @@
 #include "remote/aws_credentials.hpp"
 
 #include <fstream>
-#include <optional>
 
 extern char** environ;
 
 namespace remote {
 namespace {
-
-std::string get(const std::map<std::string, std::string>& env, const std::string& name) {
-  const auto it = env.find(name);
-  return it == env.end() ? std::string() : it->second;
-}
 
 std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r");
@@ -38,15 +32,46 @@ std::optional<std::map<std::string, std::string>> ini_section(const std::string&
       continue;
     }
     const auto eq = line.find('=');
-    if (inside && eq != std::string::npos) (*found)[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+    if (inside && eq != std::string::npos)
+      (*found)[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
   }
   return found;
 }
 
+struct SharedFiles {
+  std::string profile;
+  bool named = false; // AWS_PROFILE was given
+  std::string credentials;
+  std::string config;
+};
+
+SharedFiles shared_files(const Environment& env) {
+  SharedFiles out;
+  const std::string home = env_value(env, "HOME");
+  out.named = !env_value(env, "AWS_PROFILE").empty();
+  out.profile = out.named ? env_value(env, "AWS_PROFILE") : "default";
+  out.credentials = env_value(env, "AWS_SHARED_CREDENTIALS_FILE");
+  if (out.credentials.empty() && !home.empty()) out.credentials = home + "/.aws/credentials";
+  out.config = env_value(env, "AWS_CONFIG_FILE");
+  if (out.config.empty() && !home.empty()) out.config = home + "/.aws/config";
+  return out;
+}
+
+// The config file names sections "profile NAME", except "default".
+std::optional<std::map<std::string, std::string>> config_section(const SharedFiles& files) {
+  return ini_section(files.config,
+                     files.profile == "default" ? files.profile : "profile " + files.profile);
+}
+
 } // namespace
 
-std::map<std::string, std::string> process_environment() {
-  std::map<std::string, std::string> env;
+std::string env_value(const Environment& env, const std::string& name) {
+  const auto it = env.find(name);
+  return it == env.end() ? std::string() : it->second;
+}
+
+Environment process_environment() {
+  Environment env;
   for (char** entry = environ; entry && *entry; ++entry) {
     const std::string text = *entry;
     const auto eq = text.find('=');
@@ -55,52 +80,80 @@ std::map<std::string, std::string> process_environment() {
   return env;
 }
 
-util::Result<AwsCredentials> load_aws_credentials(const std::map<std::string, std::string>& env) {
+util::Result<std::optional<AwsCredentials>> environment_credentials(const Environment& env) {
+  if (env_value(env, "AWS_ACCESS_KEY_ID").empty()) return std::nullopt;
   AwsCredentials out;
-  const std::string home = get(env, "HOME");
-  const std::string explicit_profile = get(env, "AWS_PROFILE");
-  const std::string profile = explicit_profile.empty() ? "default" : explicit_profile;
-  std::string credentials_file = get(env, "AWS_SHARED_CREDENTIALS_FILE");
-  if (credentials_file.empty() && !home.empty()) credentials_file = home + "/.aws/credentials";
-  std::string config_file = get(env, "AWS_CONFIG_FILE");
-  if (config_file.empty() && !home.empty()) config_file = home + "/.aws/config";
-
-  if (!get(env, "AWS_ACCESS_KEY_ID").empty()) {
-    out.access_key = get(env, "AWS_ACCESS_KEY_ID");
-    out.secret_key = get(env, "AWS_SECRET_ACCESS_KEY");
-    out.session_token = get(env, "AWS_SESSION_TOKEN");
-    out.source = "environment";
-    if (out.secret_key.empty()) {
-      return util::fail(util::Errc::invalid_argument,
-                        "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
-    }
-  } else if (auto section = ini_section(credentials_file, profile)) {
-    out.access_key = (*section)["aws_access_key_id"];
-    out.secret_key = (*section)["aws_secret_access_key"];
-    out.session_token = (*section)["aws_session_token"];
-    out.source = "profile " + profile;
-    if (out.access_key.empty() || out.secret_key.empty()) {
-      return util::fail(util::Errc::invalid_argument,
-                        "profile " + profile + " in " + credentials_file +
-                            " lacks aws_access_key_id or aws_secret_access_key");
-    }
-  } else if (!explicit_profile.empty()) {
+  out.access_key = env_value(env, "AWS_ACCESS_KEY_ID");
+  out.secret_key = env_value(env, "AWS_SECRET_ACCESS_KEY");
+  out.session_token = env_value(env, "AWS_SESSION_TOKEN");
+  out.source = "environment";
+  if (out.secret_key.empty()) {
     return util::fail(util::Errc::invalid_argument,
-                      "AWS_PROFILE=" + profile + " but " + credentials_file + " has no [" +
-                          profile + "] section");
-  } else {
-    out.source = "none (anonymous)";
+                      "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
   }
+  return out;
+}
 
-  if (!get(env, "AWS_REGION").empty()) {
-    out.region = get(env, "AWS_REGION");
-  } else if (!get(env, "AWS_DEFAULT_REGION").empty()) {
-    out.region = get(env, "AWS_DEFAULT_REGION");
-  } else {
-    // The config file names sections "profile NAME", except "default".
-    auto section = ini_section(config_file, profile == "default" ? profile : "profile " + profile);
-    if (section && !(*section)["region"].empty()) out.region = (*section)["region"];
+util::Result<std::optional<AwsCredentials>> profile_credentials(const Environment& env) {
+  const auto files = shared_files(env);
+  auto section = ini_section(files.credentials, files.profile);
+  if (!section) {
+    // A profile that only names a credential_process (or lives in the config file) is not
+    // missing: credential_chain.cpp asks profile_credential_process() next.
+    if (files.named && !config_section(files)) {
+      return util::fail(util::Errc::invalid_argument, "AWS_PROFILE=" + files.profile + " but " +
+                                                          files.credentials + " has no [" +
+                                                          files.profile + "] section");
+    }
+    return std::nullopt;
   }
+  if (section->count("credential_process") && !section->count("aws_access_key_id"))
+    return std::nullopt;
+  AwsCredentials out;
+  out.access_key = (*section)["aws_access_key_id"];
+  out.secret_key = (*section)["aws_secret_access_key"];
+  out.session_token = (*section)["aws_session_token"];
+  out.source = "profile " + files.profile;
+  if (out.access_key.empty() || out.secret_key.empty()) {
+    return util::fail(util::Errc::invalid_argument,
+                      "profile " + files.profile + " in " + files.credentials +
+                          " lacks aws_access_key_id or aws_secret_access_key");
+  }
+  return out;
+}
+
+std::optional<std::string> profile_credential_process(const Environment& env) {
+  const auto files = shared_files(env);
+  for (auto section : {ini_section(files.credentials, files.profile), config_section(files)}) {
+    if (!section) continue;
+    if (section->count("aws_access_key_id")) return std::nullopt; // static keys win, as in the SDKs
+    const auto command = (*section)["credential_process"];
+    if (!command.empty()) return command;
+  }
+  return std::nullopt;
+}
+
+std::string aws_region(const Environment& env) {
+  if (!env_value(env, "AWS_REGION").empty()) return env_value(env, "AWS_REGION");
+  if (!env_value(env, "AWS_DEFAULT_REGION").empty()) return env_value(env, "AWS_DEFAULT_REGION");
+  auto section = config_section(shared_files(env));
+  if (section && !(*section)["region"].empty()) return (*section)["region"];
+  return "us-east-1";
+}
+
+util::Result<AwsCredentials> load_aws_credentials(const Environment& env) {
+  auto found = environment_credentials(env);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) {
+    found = profile_credentials(env);
+    if (!found) return tl::unexpected(found.error());
+  }
+  AwsCredentials out;
+  if (*found)
+    out = std::move(**found);
+  else
+    out.source = "none (anonymous)";
+  out.region = aws_region(env);
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include "remote/remote_tier.hpp"
 
+#include "remote/aws_endpoints.hpp"
 #include "remote/bucket_layout.hpp"
+#include "remote/credential_chain.hpp"
 #include "remote/s3_backend.hpp"
 
 namespace remote {
@@ -11,12 +13,19 @@ constexpr std::size_t k_row_cache_limit = 100'000;
 } // namespace
 
 util::Result<std::unique_ptr<S3Client>> open_s3(const RemoteOptions& options, S3Options s3) {
-  auto credentials = load_aws_credentials(process_environment());
-  if (!credentials) return tl::unexpected(credentials.error());
-  auto location = parse_s3_location(options.url, options.endpoint, credentials->region);
+  const auto env = process_environment();
+  const std::string region = aws_region(env);
+  const auto endpoint = s3_endpoint(env, options.endpoint);
+  if (auto url = upstream::parse_url(endpoint.url); !endpoint.url.empty() && !url) {
+    return util::fail(util::Errc::invalid_argument,
+                      "bad " + endpoint.from + " " + endpoint.url + ": " + url.error().message);
+  }
+  auto location = parse_s3_location(options.url, endpoint.url, region);
   if (!location) return tl::unexpected(location.error());
+  auto credentials = credential_chain(env, CredentialHttp{upstream::transfer, s3.stop});
+  if (!credentials) return tl::unexpected(credentials.error());
   s3.ca_file = options.ca_file;
-  return std::make_unique<S3Client>(std::move(*location), std::move(*credentials), std::move(s3));
+  return std::make_unique<S3Client>(std::move(*location), std::move(*credentials), region, std::move(s3));
 }
 
 namespace {

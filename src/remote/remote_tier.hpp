@@ -38,7 +38,7 @@ namespace remote {
 
 struct RemoteOptions {
   std::string url;       // s3://BUCKET/PREFIX
-  std::string endpoint;  // --s3-endpoint; empty: AWS
+  std::string endpoint;  // --s3-endpoint; empty: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS
   std::string ca_file;   // for an https endpoint with a private CA
   // How long a ref (branch → commit) and "not in the bucket" are believed before asking again.
   std::chrono::milliseconds ttl{30'000};
@@ -48,7 +48,9 @@ struct RemoteOptions {
   static constexpr std::chrono::milliseconds k_default_cool_down{30'000};
 };
 
-// Opens the S3 client for --remote/--s3-endpoint with the process's AWS credentials.
+// Opens the S3 client for --remote/--s3-endpoint with the process's AWS credentials, found
+// and renewed as the SDKs do (credential_chain.hpp), and the endpoint as aws_endpoints.hpp
+// takes it.
 util::Result<std::unique_ptr<S3Client>> open_s3(const RemoteOptions& options, S3Options s3 = {});
 
 // Safe from any thread.

@@ -178,11 +178,17 @@ struct S3Client::Call {
   std::uint64_t limit = 64ull << 20;
   const upstream::BodySink* sink = nullptr;
   upstream::HttpResponse response;
+  std::string credential_source;  // of the credentials that signed it, for a 403's message
 };
 
 S3Client::S3Client(S3Location location, AwsCredentials credentials, S3Options options)
+    : S3Client(std::move(location), CredentialProvider::fixed(credentials), credentials.region,
+               std::move(options)) {}
+
+S3Client::S3Client(S3Location location, std::shared_ptr<CredentialProvider> credentials,
+                   const std::string& region, S3Options options)
     : m_location(std::move(location)), m_credentials(std::move(credentials)),
-      m_options(std::move(options)), m_provider("aws:amz:" + m_credentials.region + ":s3"),
+      m_options(std::move(options)), m_provider("aws:amz:" + region + ":s3"),
       m_http(bucket_http(m_options), bucket_retries(m_options), m_options.stop) {}
 
 std::string S3Client::url_of(const std::string& key) const { return m_location.to_string() + key; }
@@ -191,9 +197,10 @@ upstream::FetchRequest S3Client::fetch_request(const std::string& key) const {
   upstream::FetchRequest request;
   request.url = m_location.endpoint;
   request.url.path = "/" + m_location.bucket + "/" + util::percent_encode(m_location.prefix + key, true);
-  if (!m_credentials.anonymous()) {
-    request.aws_sigv4 = upstream::AwsSigning{m_provider, m_credentials.access_key,
-                                             m_credentials.secret_key, m_credentials.session_token};
+  auto credentials = m_credentials->current();
+  const auto keys = credentials ? std::optional<AwsCredentials>(std::move(*credentials)) : m_credentials->last();
+  if (keys && !keys->anonymous()) {
+    request.aws_sigv4 = upstream::AwsSigning{m_provider, keys->access_key, keys->secret_key, keys->session_token};
   }
   return request;
 }
@@ -210,14 +217,17 @@ util::Result<long> S3Client::perform(Call& call) const {
   request.body = call.body;
   request.body_file = call.file;
   request.body_size = call.file_size;
-  if (m_credentials.anonymous()) {
+  auto credentials = m_credentials->current();
+  if (!credentials) {
+    return tl::unexpected(util::Error{credentials.error().code,
+                                      call.method + " " + url_of(call.key) + ": " + credentials.error().message});
+  }
+  call.credential_source = credentials->source;
+  if (credentials->anonymous()) {
     request.headers.emplace_back("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
-    if (!m_credentials.session_token.empty()) {
-      request.headers.emplace_back("x-amz-security-token", m_credentials.session_token);
-    }
   } else {
-    request.aws_sigv4 = upstream::AwsSigning{m_provider, m_credentials.access_key,
-                                             m_credentials.secret_key, m_credentials.session_token};
+    request.aws_sigv4 = upstream::AwsSigning{m_provider, credentials->access_key, credentials->secret_key,
+                                             credentials->session_token};
   }
   auto response = m_http.send(request, call.limit, call.sink);
   if (!response) {
@@ -249,7 +259,7 @@ util::Result<std::optional<std::string>> S3Client::get(const std::string& key, s
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 404) return std::nullopt;
-  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response.body, m_credentials.source));
+  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response.body, call.credential_source));
   return std::move(call.response.body);
 }
 
@@ -262,7 +272,7 @@ util::Result<bool> S3Client::get_to(
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 404) return false;
-  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response.body, m_credentials.source));
+  if (*status != 200) return tl::unexpected(status_error("GET " + url_of(key), *status, call.response.body, call.credential_source));
   return true;
 }
 
@@ -279,7 +289,7 @@ util::Result<std::size_t> S3Client::get_range(const std::string& key, std::uint6
   if (*status == 404) return util::fail(util::Errc::invalid_argument, "GET " + url_of(key) + ": no such object");
   if (*status == 416) return 0;
   if (*status != 206) {
-    return tl::unexpected(status_error("GET " + url_of(key) + " (range)", *status, call.response.body, m_credentials.source));
+    return tl::unexpected(status_error("GET " + url_of(key) + " (range)", *status, call.response.body, call.credential_source));
   }
   std::memcpy(out.data(), call.response.body.data(), call.response.body.size());
   return call.response.body.size();
@@ -292,7 +302,7 @@ util::Result<std::optional<S3Object>> S3Client::head(const std::string& key) con
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status == 404) return std::nullopt;
-  if (*status != 200) return tl::unexpected(status_error("HEAD " + url_of(key), *status, {}, m_credentials.source));
+  if (*status != 200) return tl::unexpected(status_error("HEAD " + url_of(key), *status, {}, call.credential_source));
   S3Object object;
   object.key = key;
   object.size = std::strtoull(util::find_header(call.response.headers, "Content-Length").value_or("0").c_str(), nullptr, 10);
@@ -316,7 +326,7 @@ util::Result<PutOutcome> S3Client::put_call(Call& call, bool if_absent, const st
   if (!status) return tl::unexpected(status.error());
   if (*status == 412) return PutOutcome::already_there;
   if (*status != 200) {
-    return tl::unexpected(status_error("PUT " + url_of(call.key), *status, call.response.body, m_credentials.source));
+    return tl::unexpected(status_error("PUT " + url_of(call.key), *status, call.response.body, call.credential_source));
   }
   return PutOutcome::written;
 }
@@ -341,7 +351,7 @@ util::Result<std::string> S3Client::list_page(const std::string& query) const {
   auto status = perform(call);
   if (!status) return tl::unexpected(status.error());
   if (*status != 200) {
-    return tl::unexpected(status_error("LIST " + m_location.to_string(), *status, call.response.body, m_credentials.source));
+    return tl::unexpected(status_error("LIST " + m_location.to_string(), *status, call.response.body, call.credential_source));
   }
   return std::move(call.response.body);
 }

@@ -6,6 +6,7 @@
 
 #include "remote/aws_credentials.hpp"
 #include "remote/backend.hpp"
+#include "remote/credential_provider.hpp"
 #include "upstream/fetcher.hpp"
 #include "upstream/http_client.hpp"
 #include "upstream/url.hpp"
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -52,10 +54,16 @@ struct S3Options {
 
 // Safe from any thread: each call uses a handle of its own. A 5xx still there after the
 // retries is Errc::upstream_unreachable (the bucket is not serving; Backend's contract),
-// other refusals Errc::upstream_status.
+// other refusals Errc::upstream_status. Every request is signed with the provider's current()
+// credentials, so a process outlives the first ones; when there are none, the request fails
+// with the provider's error ("credentials (web identity role …): …") before anything is sent.
 class S3Client {
 public:
+  // Credentials that never change, in `credentials.region`.
   S3Client(S3Location location, AwsCredentials credentials, S3Options options = {});
+  // Credentials from `credentials` (shared: the client keeps it alive), in `region`.
+  S3Client(S3Location location, std::shared_ptr<CredentialProvider> credentials, const std::string& region,
+           S3Options options = {});
 
   // A small object, whole; nullopt if there is none (404). Errc::invalid_argument if it is
   // larger than `limit`.
@@ -82,7 +90,9 @@ public:
   // bucket or an unreachable endpoint, each with its own one-line reason.
   util::Result<void> probe() const;
 
-  // A GET of `key` for the upstream fetcher (retries, Range resume, stall watchdog).
+  // A GET of `key` for the upstream fetcher (retries, Range resume, stall watchdog), signed
+  // with the credentials current() gives now (the fetch's retries reuse them: they are renewed
+  // minutes before they expire); if it fails, the last ones, which the bucket then refuses.
   upstream::FetchRequest fetch_request(const std::string& key) const;
 
   const S3Location& location() const { return m_location; }
@@ -95,7 +105,7 @@ private:
   util::Result<std::string> list_page(const std::string& query) const;
 
   S3Location m_location;
-  AwsCredentials m_credentials;
+  std::shared_ptr<CredentialProvider> m_credentials;
   S3Options m_options;
   std::string m_provider;  // "aws:amz:REGION:s3"
   upstream::HttpClient m_http;

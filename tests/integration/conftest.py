@@ -11,6 +11,10 @@ import pytest
 
 from radosgw import radosgw  # noqa: F401  (the session's S3 engine, for the fleet tests)
 
+# Tests talk only to 127.0.0.0/8: no hubcache the suite starts asks the link-local instance
+# metadata service for credentials (issue 18); a test that wants one names its own on loopback.
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
