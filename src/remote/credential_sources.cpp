@@ -1,6 +1,7 @@
 #include "remote/credential_sources.hpp"
 
 #include "remote/aws_endpoints.hpp"
+#include "remote/xml_elements.hpp"
 #include "upstream/url.hpp"
 #include "util/percent.hpp"
 
@@ -45,34 +46,6 @@ std::string trim(std::string text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) return {};
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-// The text of the first <tag>…</tag>, the five XML entities decoded (STS answers carry no
-// other markup inside these elements).
-std::optional<std::string> xml_text(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const auto start = xml.find(open);
-  if (start == std::string_view::npos) return std::nullopt;
-  const auto stop = xml.find(close, start + open.size());
-  if (stop == std::string_view::npos) return std::nullopt;
-  const auto raw = xml.substr(start + open.size(), stop - start - open.size());
-  std::string out;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    static constexpr std::pair<std::string_view, char> k_entities[] = {
-        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
-    bool decoded = false;
-    for (const auto& [entity, c] : k_entities) {
-      if (raw.substr(i, entity.size()) == entity) {
-        out += c;
-        i += entity.size() - 1;
-        decoded = true;
-        break;
-      }
-    }
-    if (!decoded) out += raw[i];
-  }
-  return out;
 }
 
 // A status that is not the answer wanted, without the body (it may echo what was sent),
@@ -140,16 +113,16 @@ std::optional<util::UnixMillis> parse_iso8601(std::string_view text) {
 }
 
 util::Result<AwsCredentials> parse_sts_credentials(std::string_view xml) {
-  const auto credentials = xml_text(xml, "Credentials");
+  const auto credentials = xml_element(xml, "Credentials");
   if (!credentials) return util::fail(util::Errc::corrupt, "no Credentials in the STS answer");
   AwsCredentials out;
-  out.access_key = xml_text(*credentials, "AccessKeyId").value_or("");
-  out.secret_key = xml_text(*credentials, "SecretAccessKey").value_or("");
-  out.session_token = xml_text(*credentials, "SessionToken").value_or("");
+  out.access_key = xml_element(*credentials, "AccessKeyId").value_or("");
+  out.secret_key = xml_element(*credentials, "SecretAccessKey").value_or("");
+  out.session_token = xml_element(*credentials, "SessionToken").value_or("");
   if (out.access_key.empty() || out.secret_key.empty()) {
     return util::fail(util::Errc::corrupt, "the STS answer lacks AccessKeyId or SecretAccessKey");
   }
-  if (auto expiration = xml_text(*credentials, "Expiration")) {
+  if (auto expiration = xml_element(*credentials, "Expiration")) {
     out.expiration = parse_iso8601(*expiration);
     if (!out.expiration)
       return util::fail(util::Errc::corrupt, "the STS answer's Expiration is not a time");
@@ -206,8 +179,8 @@ util::Result<AwsCredentials> web_identity_credentials(const Environment& env,
   auto response = service_client(http, 10s, 2).send(request, k_answer_limit);
   if (!response) return tl::unexpected(in_context(response.error(), what));
   if (response->status != 200) {
-    std::string detail = xml_text(response->body, "Code").value_or("");
-    if (auto message = xml_text(response->body, "Message"); message && !detail.empty())
+    std::string detail = xml_element(response->body, "Code").value_or("");
+    if (auto message = xml_element(response->body, "Message"); message && !detail.empty())
       detail += ": " + *message;
     return tl::unexpected(refused(what, response->status, detail));
   }

@@ -1,5 +1,6 @@
 #include "remote/s3_client.hpp"
 
+#include "remote/xml_elements.hpp"
 #include "util/headers.hpp"
 #include "util/percent.hpp"
 
@@ -14,63 +15,6 @@ namespace {
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
-
-// The text of the first <tag>…</tag> in `xml` at or after `from`, XML entities decoded.
-std::optional<std::string> element(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  const auto start = xml.find(open);
-  if (start == std::string_view::npos) return std::nullopt;
-  const auto stop = xml.find(close, start + open.size());
-  if (stop == std::string_view::npos) return std::nullopt;
-  const auto raw = xml.substr(start + open.size(), stop - start - open.size());
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '&') {
-      out += raw[i];
-      continue;
-    }
-    const auto semi = raw.find(';', i);
-    if (semi == std::string_view::npos) {
-      out += raw[i];
-      continue;
-    }
-    const auto name = raw.substr(i + 1, semi - i - 1);
-    if (name == "amp") out += '&';
-    else if (name == "lt") out += '<';
-    else if (name == "gt") out += '>';
-    else if (name == "quot") out += '"';
-    else if (name == "apos") out += '\'';
-    else if (!name.empty() && name[0] == '#') {
-      const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
-      const unsigned long code = std::strtoul(std::string(name.substr(hex ? 2 : 1)).c_str(), nullptr, hex ? 16 : 10);
-      if (code < 0x80) out += static_cast<char>(code);
-      else if (code < 0x800) { out += static_cast<char>(0xC0 | (code >> 6)); out += static_cast<char>(0x80 | (code & 0x3F)); }
-      else { out += static_cast<char>(0xE0 | (code >> 12)); out += static_cast<char>(0x80 | ((code >> 6) & 0x3F)); out += static_cast<char>(0x80 | (code & 0x3F)); }
-    } else {
-      out += raw.substr(i, semi - i + 1);
-    }
-    i = semi;
-  }
-  return out;
-}
-
-// The raw inner text of every <tag>…</tag> in `xml`, in order.
-std::vector<std::string_view> raw_elements(std::string_view xml, std::string_view tag) {
-  const std::string open = "<" + std::string(tag) + ">";
-  const std::string close = "</" + std::string(tag) + ">";
-  std::vector<std::string_view> out;
-  for (std::size_t at = 0;;) {
-    const auto start = xml.find(open, at);
-    if (start == std::string_view::npos) break;
-    const auto stop = xml.find(close, start + open.size());
-    if (stop == std::string_view::npos) break;
-    out.push_back(xml.substr(start + open.size(), stop - start - open.size()));
-    at = stop + close.size();
-  }
-  return out;
-}
 
 std::string unquote(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -140,27 +84,27 @@ util::Result<ListPage> parse_list_page(std::string_view xml) {
     return util::fail(util::Errc::corrupt, "not a ListObjectsV2 answer");
   }
   ListPage page;
-  for (const auto inner : raw_elements(xml, "Contents")) {
+  for (const auto inner : xml_raw_elements(xml, "Contents")) {
     S3Object object;
-    object.key = element(inner, "Key").value_or("");
-    object.size = std::strtoull(element(inner, "Size").value_or("0").c_str(), nullptr, 10);
-    object.etag = unquote(element(inner, "ETag").value_or(""));
+    object.key = xml_element(inner, "Key").value_or("");
+    object.size = std::strtoull(xml_element(inner, "Size").value_or("0").c_str(), nullptr, 10);
+    object.etag = unquote(xml_element(inner, "ETag").value_or(""));
     page.objects.push_back(std::move(object));
   }
-  for (const auto inner : raw_elements(xml, "CommonPrefixes")) {
-    if (auto prefix = element(inner, "Prefix")) page.folders.push_back(*prefix);
+  for (const auto inner : xml_raw_elements(xml, "CommonPrefixes")) {
+    if (auto prefix = xml_element(inner, "Prefix")) page.folders.push_back(*prefix);
   }
-  if (element(xml, "IsTruncated").value_or("false") == "true") {
-    page.next_token = element(xml, "NextContinuationToken");
+  if (xml_element(xml, "IsTruncated").value_or("false") == "true") {
+    page.next_token = xml_element(xml, "NextContinuationToken");
     if (!page.next_token) return util::fail(util::Errc::corrupt, "a truncated listing without a continuation token");
   }
   return page;
 }
 
 std::string s3_error_text(std::string_view xml) {
-  const auto code = element(xml, "Code");
+  const auto code = xml_element(xml, "Code");
   if (!code) return {};
-  const auto message = element(xml, "Message");
+  const auto message = xml_element(xml, "Message");
   return *code + (message && !message->empty() ? ": " + *message : "");
 }
 
