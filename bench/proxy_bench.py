@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 from origin import Origin  # noqa: E402
+from serve_bench import write_random  # noqa: E402  (bench/, beside this file)
 
 HUBCACHE = os.environ.get("HUBCACHE", str(ROOT / "build" / "hubcache"))
 BIN = Path(sys.executable).parent
@@ -159,15 +160,6 @@ def python_load(session, urls, **kwargs):
     elapsed = time.perf_counter() - started
     times.sort()
     return len(urls) / elapsed, times[int(len(times) * 0.99) - 1]
-
-
-def write_random(path, size):
-    with open(path, "wb") as f:
-        left = size
-        while left:
-            n = min(left, 16 << 20)
-            f.write(os.urandom(n))
-            left -= n
 
 
 class Nginx:
