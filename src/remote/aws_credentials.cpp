@@ -80,6 +80,20 @@ Environment process_environment() {
   return env;
 }
 
+util::Result<void> check_key_text(const AwsCredentials& credentials) {
+  for (const std::string* text : {&credentials.access_key, &credentials.secret_key, &credentials.session_token}) {
+    for (const char c : *text) {
+      if (c < 0x21 || c > 0x7E) {
+        return util::fail(util::Errc::invalid_argument,
+                          "the credentials from " + credentials.source +
+                              " hold a character no AWS key or token has (a space or a control "
+                              "character): refused");
+      }
+    }
+  }
+  return {};
+}
+
 util::Result<std::optional<AwsCredentials>> environment_credentials(const Environment& env) {
   if (env_value(env, "AWS_ACCESS_KEY_ID").empty()) return std::nullopt;
   AwsCredentials out;
@@ -91,6 +105,7 @@ util::Result<std::optional<AwsCredentials>> environment_credentials(const Enviro
     return util::fail(util::Errc::invalid_argument,
                       "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
   }
+  if (auto checked = check_key_text(out); !checked) return tl::unexpected(checked.error());
   return out;
 }
 
@@ -119,6 +134,7 @@ util::Result<std::optional<AwsCredentials>> profile_credentials(const Environmen
                       "profile " + files.profile + " in " + files.credentials +
                           " lacks aws_access_key_id or aws_secret_access_key");
   }
+  if (auto checked = check_key_text(out); !checked) return tl::unexpected(checked.error());
   return out;
 }
 

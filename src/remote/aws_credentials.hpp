@@ -34,6 +34,11 @@ struct AwsCredentials {
 // nullopt when AWS_ACCESS_KEY_ID is unset. Errc::invalid_argument: a key id without a secret.
 util::Result<std::optional<AwsCredentials>> environment_credentials(const Environment& env);
 
+// Keys and tokens come from outside (a variable, a file, an endpoint's answer) and go into
+// header lines: each must be printable ASCII without spaces, as every AWS key and token is.
+// Errc::invalid_argument naming the source, never the value.
+util::Result<void> check_key_text(const AwsCredentials& credentials);
+
 // The profile AWS_PROFILE (default "default") in AWS_SHARED_CREDENTIALS_FILE (default
 // ~/.aws/credentials), source "profile NAME"; nullopt when the file has no such section and
 // AWS_PROFILE is unset. Errc::invalid_argument: a profile without both keys, or a named

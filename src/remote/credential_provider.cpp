@@ -55,6 +55,9 @@ util::Result<AwsCredentials> CredentialProvider::current() {
     m_fetching = true;
     lock.unlock();
     auto fetched = m_fetch();
+    if (fetched) {
+      if (auto checked = check_key_text(*fetched); !checked) fetched = tl::unexpected(checked.error());
+    }
     const util::UnixMillis at = m_clock.now();
     if (fetched && fetched->expiration && *fetched->expiration <= at) {
       fetched =

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <vector>
 
 namespace remote {
 namespace {
@@ -18,6 +19,19 @@ TEST(AwsCredentials, EnvironmentFirst) {
   EXPECT_EQ(c->session_token, "TOK");
   EXPECT_EQ(c->region, "eu-west-3");
   EXPECT_EQ(c->source, "environment");
+}
+
+TEST(AwsCredentials, AKeyOrTokenThatWouldBreakAHeaderLineIsRefusedWithoutItsValue) {
+  for (const std::string& token : std::vector<std::string>{"TOK\r\nX-Evil: 1", "TOK EN", std::string("TOK\0", 4), "T\x7f"}) {
+    auto c = load_aws_credentials({{"AWS_ACCESS_KEY_ID", "AK"}, {"AWS_SECRET_ACCESS_KEY", "SK"},
+                                   {"AWS_SESSION_TOKEN", token}});
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code, util::Errc::invalid_argument);
+    EXPECT_NE(c.error().message.find("environment"), std::string::npos) << c.error().message;
+    EXPECT_EQ(c.error().message.find("TOK"), std::string::npos) << c.error().message;
+  }
+  auto secret = load_aws_credentials({{"AWS_ACCESS_KEY_ID", "AK"}, {"AWS_SECRET_ACCESS_KEY", "S\nK"}});
+  EXPECT_FALSE(secret);
 }
 
 TEST(AwsCredentials, KeyWithoutSecretIsAnError) {

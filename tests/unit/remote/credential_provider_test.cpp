@@ -30,6 +30,25 @@ struct CountingSource {
   }
 };
 
+TEST(CredentialProvider, FetchedKeysThatWouldBreakAHeaderLineAreRefused) {
+  testutil::ManualClock clock;
+  CredentialProvider provider(
+      "container credentials",
+      [] {
+        AwsCredentials c;
+        c.access_key = "AK";
+        c.secret_key = "SK";
+        c.session_token = "TOKEN\r\nX-Evil: 1";
+        c.source = "container credentials";
+        return util::Result<AwsCredentials>(c);
+      },
+      clock);
+  auto keys = provider.current();
+  ASSERT_FALSE(keys);
+  EXPECT_NE(keys.error().message.find("container credentials"), std::string::npos) << keys.error().message;
+  EXPECT_EQ(keys.error().message.find("TOKEN"), std::string::npos) << keys.error().message;
+}
+
 TEST(CredentialProvider, RenewsFiveMinutesBeforeExpiration) {
   testutil::ManualClock clock;
   CountingSource source{clock, 3600'000};
