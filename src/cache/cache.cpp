@@ -53,15 +53,13 @@ std::optional<Cache::Stored> Cache::lookup(const std::string& key,
       }
       return hot;
     }
-    auto found = m_store.open_exchange(*candidate);
     // Out of descriptors, most likely (EMFILE): the hot entries hold many, and dropping them
     // is cheaper than answering 500 (issue 14). Once: another failure is a real one.
-    if (!found && found.error().code == util::Errc::io && m_hot.clear() > 0) {
+    auto found = m_hot.open_freeing([&] { return m_store.open_exchange(*candidate); }, [this] {
       m_metrics.counter("hubcache_hot_entries_dropped_total",
                         "Times the hot entries were dropped to free descriptors")
           .add();
-      found = m_store.open_exchange(*candidate);
-    }
+    });
     if (!found) {
       m_tiers.recording().read_failed(found.error());
       return std::nullopt;

@@ -7,9 +7,12 @@
 // more.
 #pragma once
 
+#include "util/result.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -63,6 +66,18 @@ public:
   bool empty() const {
     std::lock_guard lock(m_mutex);
     return m_entries.empty();
+  }
+
+  // Runs `open` (a store read that opens a descriptor). If it fails with Errc::io, out of
+  // descriptors most likely, while entries are held, they are let go and it runs once more:
+  // a burst of distinct hits must not turn into 500s (issue 14). `freed` (if set) is told.
+  template <typename Open> auto open_freeing(const Open& open, const std::function<void()>& freed = {}) {
+    auto opened = open();
+    if (!opened && opened.error().code == util::Errc::io && clear() > 0) {
+      if (freed) freed();
+      opened = open();
+    }
+    return opened;
   }
 
   // Drops every entry; returns how many there were.

@@ -187,10 +187,7 @@ std::optional<cache::StoredAnswer> HubRoutes::stored_api_answer(const std::strin
   // Read before the store is: an answer recorded meanwhile makes the kept one stale at once.
   const auto generation = m_store.exchange_generation();
   if (auto hot = m_hot_answers.find(hot_key, generation)) return labelled(*hot);
-  auto found = m_store.open_exchange(key);
-  if (!found && found.error().code == util::Errc::io && m_hot_answers.clear() > 0) {
-    found = m_store.open_exchange(key);  // out of descriptors, most likely (issue 14)
-  }
+  auto found = m_hot_answers.open_freeing([&] { return m_store.open_exchange(key); });
   if (!found) {
     m_tiers.recording().read_failed(found.error());
     return std::nullopt;

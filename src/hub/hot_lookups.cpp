@@ -56,10 +56,7 @@ util::Result<std::shared_ptr<const HotFile>> HotLookups::file(const store::HubOb
     }
     return *hot;
   }
-  auto found = m_store.open_hub_object(key, match);
-  if (!found && found.error().code == util::Errc::io && m_files.clear() > 0) {
-    found = m_store.open_hub_object(key, match);
-  }
+  auto found = m_files.open_freeing([&] { return m_store.open_hub_object(key, match); });
   if (!found) return tl::unexpected(found.error());
   if (!*found) return nullptr;
   auto headers = file_headers((*found)->entry);
@@ -77,10 +74,7 @@ util::Result<std::shared_ptr<const store::Found<store::Exchange>>> HotLookups::e
     if (auto noted = m_store.note_exchange_use(key); !noted) return tl::unexpected(noted.error());
     return *hot;
   }
-  auto found = m_store.open_exchange(key);
-  if (!found && found.error().code == util::Errc::io && m_exchanges.clear() > 0) {
-    found = m_store.open_exchange(key);  // out of descriptors, most likely (issue 14)
-  }
+  auto found = m_exchanges.open_freeing([&] { return m_store.open_exchange(key); });
   if (!found) return tl::unexpected(found.error());
   if (!*found) return nullptr;
   std::shared_ptr<const store::Found<store::Exchange>> kept =
