@@ -8,10 +8,10 @@ set(CPACK_PACKAGE_VENDOR hubcache)
 set(CPACK_PACKAGE_CONTACT "hubcache maintainers <hubcache@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "Record, replay and share the downloads ML test suites make (Hugging Face Hub, URLs)")
-set(CPACK_PACKAGE_DESCRIPTION
-    "hubcache records the Hugging Face Hub files and URLs a test suite downloads, replays them\n"
-    "offline, bakes and imports them, and gives a CI fleet one S3-backed, size-bounded model\n"
-    "cache (serve --remote, mount, preload --publish).")
+string(CONCAT CPACK_PACKAGE_DESCRIPTION
+       "hubcache records the Hugging Face Hub files and URLs a test suite downloads, replays them\n"
+       "offline, bakes and imports them, and gives a CI fleet one S3-backed, size-bounded model\n"
+       "cache (serve --remote, mount, preload --publish).")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)

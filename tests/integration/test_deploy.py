@@ -14,6 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import dockerfile_stage
 import kubernetes_validate
 import pytest
 import yaml
@@ -100,30 +101,19 @@ def setup_packages():
     return set(block[len("PACKAGES=("):block.index(")")].split())
 
 
-def dockerfile_stages():
-    stages, current = {}, None
-    for line in (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ").splitlines():
-        match = re.match(r"FROM \S+ AS (\w+)", line)
-        if match:
-            current = match.group(1)
-            stages[current] = []
-        elif current and line.strip() and not line.lstrip().startswith("#"):
-            stages[current].append(line.strip())
-    return stages
-
-
 def test_issue19_the_image_builds_with_the_build_packages_of_setup():
-    stages = dockerfile_stages()
-    build = " ".join(stages["build"])
+    build = " ".join(rest for _, rest in dockerfile_stage.stage("build"))
     needed = {p for p in setup_packages() if p.endswith("-dev")}
     # The tests', benchmarks' and fuzzers' libraries: the image builds without them.
     needed -= {"libgtest-dev", "libgmock-dev", "libbenchmark-dev", "libclang-rt-14-dev"}
     missing = {p for p in needed if not re.search(rf"(^|\s){re.escape(p)}(\s|$)", build)}
     assert not missing, f"deploy/Dockerfile's build stage lacks {sorted(missing)} (scripts/setup)"
     assert "scripts/package" in build
-    runtime = " ".join(stages["runtime"])
-    assert "deploy/runtime-packages.txt" in runtime and "hubcache_*.deb" in runtime
-    assert re.search(r"USER 10001", runtime) and "RUN hubcache --version" in runtime
+    runtime = dockerfile_stage.stage("runtime")
+    assert ("FROM", "debian:bookworm-slim") in runtime
+    assert any("deploy/runtime-packages.txt" in rest for _, rest in runtime)
+    assert any("hubcache_*.deb" in rest for op, rest in runtime if op == "RUN")
+    assert ("USER", "10001") in runtime and ("RUN", "hubcache --version") in runtime
 
 
 # -- the manifests, run as written ------------------------------------------------------------
