@@ -27,20 +27,31 @@ def build_folder():
 
 
 @pytest.fixture(scope="module")
-def package():
-    """dist/hubcache_*.deb and its -dbgsym, made by scripts/package from the build under test."""
-    build = build_folder()
-    cache = (build / "CMakeCache.txt").read_text() if (build / "CMakeCache.txt").exists() else ""
-    if not cache:
-        pytest.skip(f"{build} is not a CMake build folder: nothing to package")
-    if re.search(r"^HUBCACHE_SANITIZE:BOOL=ON$", cache, re.M):
-        pytest.skip("a sanitizer build is not packaged (the plain pass tests the package)")
-    done = subprocess.run([str(ROOT / "scripts" / "package"), str(build)], capture_output=True,
-                          text=True, timeout=1800)
-    assert done.returncode == 0, done.stdout + done.stderr
-    [deb] = sorted((ROOT / "dist").glob("hubcache_*.deb"))
-    [ddeb] = sorted((ROOT / "dist").glob("hubcache-dbgsym_*.ddeb"))
-    return {"deb": deb, "ddeb": ddeb, "binary": build / "hubcache"}
+def package(tmp_path_factory):
+    """dist/hubcache_*.deb and its -dbgsym, made by scripts/package from the build under test
+    (or, with HUBCACHE_PACKAGE_DIR, the ones already in that folder: a release's artifacts),
+    and the binary the package holds, extracted."""
+    folder = os.environ.get("HUBCACHE_PACKAGE_DIR")
+    if folder:
+        folder = Path(folder)
+    else:
+        build = build_folder()
+        cache = build / "CMakeCache.txt"
+        if not cache.exists():
+            pytest.skip(f"{build} is not a CMake build folder: nothing to package")
+        if re.search(r"^HUBCACHE_SANITIZE:BOOL=ON$", cache.read_text(), re.M):
+            pytest.skip("a sanitizer build is not packaged (the plain pass tests the package)")
+        done = subprocess.run([str(ROOT / "scripts" / "package"), str(build)],
+                              capture_output=True, text=True, timeout=1800)
+        assert done.returncode == 0, done.stdout + done.stderr
+        folder = ROOT / "dist"
+    [deb] = sorted(folder.glob("hubcache_*.deb"))
+    [ddeb] = sorted(folder.glob("hubcache-dbgsym_*.ddeb"))
+    extracted = tmp_path_factory.mktemp("package")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(extracted / "main")], check=True)
+    subprocess.run(["dpkg-deb", "-x", str(ddeb), str(extracted / "dbgsym")], check=True)
+    return {"deb": deb, "ddeb": ddeb, "main": extracted / "main", "dbgsym": extracted / "dbgsym",
+            "binary": extracted / "main" / "usr" / "bin" / "hubcache"}
 
 
 def control(deb, field):
@@ -87,25 +98,23 @@ def test_issue19_the_package_depends_on_every_library_it_links(package):
     assert {"libcurl4", "libssl3", "libsqlite3-0", "libfuse3-3", "libarchive13"} <= depends
 
 
-def test_issue19_debug_symbols_are_in_their_own_package(package, tmp_path):
-    main, debug = tmp_path / "main", tmp_path / "dbgsym"
-    subprocess.run(["dpkg-deb", "-x", str(package["deb"]), str(main)], check=True)
-    subprocess.run(["dpkg-deb", "-x", str(package["ddeb"]), str(debug)], check=True)
+def test_issue19_debug_symbols_are_in_their_own_package(package):
     listed = subprocess.run(["dpkg-deb", "-c", str(package["deb"])], capture_output=True,
                             text=True, check=True).stdout
     assert re.search(r"\s\./usr/bin/hubcache$", listed, re.M), listed
     assert "./usr/share/doc/hubcache/README.md" in listed, listed
-    binary = main / "usr" / "bin" / "hubcache"
+    binary = package["binary"]
     sections = subprocess.run(["readelf", "-S", "-W", str(binary)], capture_output=True,
                               text=True, check=True).stdout
     assert ".debug_info" not in sections
-    assert binary.stat().st_size < package["binary"].stat().st_size / 3
     build_id = re.search(r"Build ID: ([0-9a-f]+)", subprocess.run(
         ["readelf", "-n", str(binary)], capture_output=True, text=True, check=True).stdout).group(1)
-    symbols = debug / "usr" / "lib" / "debug" / ".build-id" / build_id[:2] / f"{build_id[2:]}.debug"
-    assert symbols.exists(), sorted(str(p) for p in debug.rglob("*"))
+    symbols = (package["dbgsym"] / "usr" / "lib" / "debug" / ".build-id" / build_id[:2]
+               / f"{build_id[2:]}.debug")
+    assert symbols.exists(), sorted(str(p) for p in package["dbgsym"].rglob("*"))
     assert ".debug_info" in subprocess.run(["readelf", "-S", "-W", str(symbols)],
                                            capture_output=True, text=True, check=True).stdout
+    assert binary.stat().st_size < symbols.stat().st_size
     assert control(package["ddeb"], "Package") == "hubcache-dbgsym"
 
 
@@ -114,15 +123,16 @@ def runtime_packages():
     return sorted(word for line in text.splitlines() for word in line.split("#")[0].split())
 
 
-@pytest.fixture
-def image_root(package, tmp_path):
-    """A copy of the clean Debian 12 root with the image's runtime stage applied to it."""
+@pytest.fixture(scope="module")
+def image_root(package, tmp_path_factory):
+    """A copy of the clean Debian 12 root with the image's runtime stage applied to it (one for
+    this file's tests: applying it takes a while)."""
     reason = debian_root.why_not()
     if reason:
         pytest.skip(f"no clean Debian root: {reason}")
     prepared = debian_root.prepared_root(runtime_packages(),
                                          sorted(depends_names(package["deb"])))
-    root = debian_root.copy_root(prepared, tmp_path / "root")
+    root = debian_root.copy_root(prepared, tmp_path_factory.mktemp("image") / "root")
     try:
         image = dockerfile_stage.apply("runtime", root,
                                        {("build", "/src/dist/"): package["deb"].parent})
@@ -151,7 +161,7 @@ def test_issue19_the_image_recipe_installs_a_working_hubcache(image_root, packag
     # serve as the image's non-root user: start, health, SIGTERM.
     argv = ["chroot", f"--userspec={image.user}:{image.user}", str(root), "hubcache", "serve",
             "--listen", "127.0.0.1:0", "--mode", "replay"]
-    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", **image.env}
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8", **image.env}
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd="/")
     try:
@@ -182,7 +192,7 @@ def test_issue19_the_image_mounts_a_bucket(image_root, hubcache, fake_hub, rados
     (root / "mnt" / "hf_cache").mkdir(parents=True)
     argv = ["chroot", str(root), "hubcache", "mount", "/mnt/hf_cache", "--store",
             "/var/lib/hubcache/mount-store", "--remote", f"s3://{bucket}/ci", "--allow-other"]
-    env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8", "AWS_EC2_METADATA_DISABLED": "true",
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8", "AWS_EC2_METADATA_DISABLED": "true",
            **radosgw.env(ro=True)}
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd="/")
