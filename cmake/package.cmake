@@ -16,7 +16,6 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/hubcache/hubcache")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # fuse3 brings fusermount3 and /etc/fuse.conf (allow_other for mounts by non-root users);
 # ca-certificates, the CAs for https to the Hub and to S3.
