@@ -7,16 +7,15 @@ what a DaemonSet's probes read: --ready-file and --metrics-listen; and a clear e
 import errno
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from test_fleet import Mounted, is_mounted
 from test_hub_clients import BERT
 
 pytestmark = pytest.mark.skipif(not Path("/dev/fuse").exists(), reason="no /dev/fuse")
@@ -27,31 +26,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def is_mounted(path):
-    return any(line.split()[1] == str(path) for line in Path("/proc/mounts").read_text().splitlines())
-
-
-class Mount:
-    """`hubcache mount` started with `args`; `started` is its first stdout line."""
-
-    def __init__(self, hubcache, mountpoint, *args):
-        self.stderr_path = mountpoint.parent / f"{mountpoint.name}-{time.monotonic_ns()}.stderr"
-        with open(self.stderr_path, "w") as stderr:
-            self.proc = subprocess.Popen(
-                [str(hubcache.binary), "mount", "--store", str(hubcache.store), str(mountpoint), *map(str, args)],
-                stdout=subprocess.PIPE, stderr=stderr, text=True)
-        self.started = self.proc.stdout.readline()
-
-    @property
-    def stderr(self):
-        return self.stderr_path.read_text()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
 
 
 @pytest.fixture
@@ -99,9 +73,9 @@ def test_issue19_a_killed_mount_fails_its_readers_and_a_new_daemon_replaces_it(p
     mountpoint.mkdir()
     ready = tmp_path / "ready"
     port = free_port()
-    first = Mount(hubcache, mountpoint, "--ready-file", ready, "--metrics-listen", f"127.0.0.1:{port}")
+    first = Mounted(hubcache, hubcache.store, mountpoint, {}, "--ready-file", ready, "--metrics-listen",
+                    f"127.0.0.1:{port}")
     mounts.append(first)
-    assert first.started.startswith("mounted "), first.stderr
     assert ready.read_text().startswith("mounted "), "written once the view is loaded"
     status, health = get(f"http://127.0.0.1:{port}/_hubcache/health")
     assert status == 200 and json.loads(health)["mode"] == "mount"
@@ -125,9 +99,8 @@ def test_issue19_a_killed_mount_fails_its_readers_and_a_new_daemon_replaces_it(p
     assert dead.value.errno == errno.ENOTCONN
     assert ready.exists(), "a killed daemon cannot remove it; the next one does"
 
-    second = Mount(hubcache, mountpoint, "--ready-file", ready)
+    second = Mounted(hubcache, hubcache.store, mountpoint, {}, "--ready-file", ready)
     mounts.append(second)
-    assert second.started.startswith("mounted "), second.stderr
     assert f"replaced the stale mount at {mountpoint} (its daemon had gone)" in second.stderr
     assert config.read_bytes() == expected
     assert vocab.read_bytes()
