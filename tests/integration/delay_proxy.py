@@ -2,7 +2,7 @@
 reaches the target `delay` seconds later, in order, as if the target were that much further
 away; answers come back at once. In front of radosgw it makes a bucket tens of ms away, and
 SigV4 still holds (the signed Host is the forwarder's, and radosgw checks the Host it gets).
-Counts the connections and the chunks it delays (about one per request)."""
+With no delay, a plain forwarder that counts the connections it is given."""
 
 import queue
 import socket
@@ -22,6 +22,11 @@ class DelayProxy:
         self.server.listen(256)
         self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def count(self):
+        """Connections accepted so far."""
+        with self.lock:
+            return self.connections
 
     def stop(self):
         self.server.close()

@@ -23,6 +23,17 @@ def far_bucket(radosgw):
     proxy.stop()
 
 
+@pytest.fixture
+def far_node(hubcache, fake_hub, radosgw, far_bucket, serve, tmp_path):
+    """A node on `--threads 2` reading a bucket that holds REPO, 50 ms away, cold."""
+    fake_hub.add_repo(REPO, FILES)
+    bucket = radosgw.new_bucket()
+    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{REPO}\n"))
+    return serve(fake_hub.url, "--mode", "replay", "--threads", "2", "--remote",
+                 f"s3://{bucket}/ci", "--s3-endpoint", far_bucket.url,
+                 store_dir=tmp_path / "node", env=radosgw.env(ro=True))
+
+
 def curl_all(node, names, out_dir):
     """One curl, every URL at once (--parallel): the wall time, and what came."""
     args = ["curl", "-sS", "--fail", "--parallel", "--parallel-immediate", "--parallel-max",
@@ -36,14 +47,8 @@ def curl_all(node, names, out_dir):
     return elapsed, {name: (out_dir / name).read_bytes() for name in names}
 
 
-def test_issue18_distinct_cold_misses_wait_on_lookup_threads_not_on_each_other(
-        hubcache, fake_hub, radosgw, far_bucket, serve, tmp_path):
-    fake_hub.add_repo(REPO, FILES)
-    bucket = radosgw.new_bucket()
-    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{REPO}\n"))
-    node = serve(fake_hub.url, "--mode", "replay", "--threads", "2", "--remote",
-                 f"s3://{bucket}/ci", "--s3-endpoint", far_bucket.url,
-                 store_dir=tmp_path / "node", env=radosgw.env(ro=True))
+def test_issue18_distinct_cold_misses_wait_on_lookup_threads_not_on_each_other(far_node, tmp_path):
+    node = far_node
     names = sorted(FILES)
     (tmp_path / "one").mkdir()
     (tmp_path / "all").mkdir()
@@ -66,14 +71,8 @@ def test_issue18_distinct_cold_misses_wait_on_lookup_threads_not_on_each_other(
     assert wall < 14 * DELAY, f"32 cold misses took {wall:.2f} s (one took {one:.2f} s)"
 
 
-def test_issue18_concurrent_lookups_of_one_ref_share_one_request(
-        hubcache, fake_hub, radosgw, far_bucket, serve, tmp_path):
-    fake_hub.add_repo(REPO, FILES)
-    bucket = radosgw.new_bucket()
-    publish(hubcache, fake_hub, radosgw, bucket, manifest(tmp_path, f"{REPO}\n"))
-    node = serve(fake_hub.url, "--mode", "replay", "--threads", "2", "--remote",
-                 f"s3://{bucket}/ci", "--s3-endpoint", far_bucket.url,
-                 store_dir=tmp_path / "node", env=radosgw.env(ro=True))
+def test_issue18_concurrent_lookups_of_one_ref_share_one_request(far_node, tmp_path):
+    node = far_node
     names = sorted(FILES)[:16]
     (tmp_path / "all").mkdir()
     before = metrics(node)

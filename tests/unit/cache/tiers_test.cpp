@@ -458,13 +458,23 @@ TEST(Tiers, AContentSourceAnswering5xxIsToldAndA404IsNot) {
 }
 
 // Issue 18: with lookup threads, a server's thread never waits on the remote tier.
+struct LookupHarness : Harness {
+  cache::Lookups lookups{{.threads = 2, .queue = 4}, metrics, {}};
+  cache::Tiers tiers = Harness::tiers(cache::Mode::replay, &lookups);
+
+  // A question whose route has a remote tier.
+  cache::Question remote_question(const std::string& key) {
+    auto q = question(key);
+    q.remote_tier = true;
+    return q;
+  }
+};
+
 TEST(Tiers, AHitIsAnsweredOnTheCallingThreadEvenWithLookupThreads) {
-  Harness h;
-  cache::Lookups lookups({.threads = 2, .queue = 4}, h.metrics, {});
-  auto tiers = h.tiers(cache::Mode::replay, &lookups);
+  LookupHarness h;
+  auto& tiers = h.tiers;
   h.answers.put("k", "kept");
-  auto q = h.question("k");
-  q.remote_tier = true;
+  auto q = h.remote_question("k");
   bool remote_asked = false;
   q.remote = [&](const http::Respond&) { return remote_asked = true; };
   const auto response = h.ask(tiers, q);  // Answered::now, answered before it returned
@@ -473,11 +483,9 @@ TEST(Tiers, AHitIsAnsweredOnTheCallingThreadEvenWithLookupThreads) {
 }
 
 TEST(Tiers, AMissThatNeedsTheRemoteTierIsHandedToALookupThread) {
-  Harness h;
-  cache::Lookups lookups({.threads = 2, .queue = 4}, h.metrics, {});
-  auto tiers = h.tiers(cache::Mode::replay, &lookups);
-  auto q = h.question("k");
-  q.remote_tier = true;
+  LookupHarness h;
+  auto& tiers = h.tiers;
+  auto q = h.remote_question("k");
   std::atomic<int> asked_here{0};
   std::atomic<int> asked_on_lookup_thread{0};
   q.remote = [&](const http::Respond& respond) {
@@ -497,7 +505,8 @@ TEST(Tiers, AMissThatNeedsTheRemoteTierIsHandedToALookupThread) {
   // The route runs the request again on a lookup thread, where it may wait.
   std::promise<cache::Answered> outcome;
   auto ended = outcome.get_future();
-  tiers.later(std::move(respond), [&](http::Respond again) { outcome.set_value(tiers.answer(q, again)); });
+  tiers.later(std::move(respond),
+              [&](http::Respond again) { outcome.set_value(tiers.answer(q, again)); });
   ASSERT_EQ(ended.wait_for(10s), std::future_status::ready);
   EXPECT_EQ(ended.get(), cache::Answered::now);
   ASSERT_EQ(answered.wait_for(10s), std::future_status::ready);
@@ -507,12 +516,9 @@ TEST(Tiers, AMissThatNeedsTheRemoteTierIsHandedToALookupThread) {
 }
 
 TEST(Tiers, AnswersThatMoveAskTheRemoteTierFirstOnALookupThread) {
-  Harness h;
-  cache::Lookups lookups({.threads = 2, .queue = 4}, h.metrics, {});
-  auto tiers = h.tiers(cache::Mode::replay, &lookups);
+  LookupHarness h;
   h.answers.put("k", "kept");
-  auto q = h.question("k");
-  q.remote_tier = true;
+  auto q = h.remote_question("k");
   q.remote_first = true;
   q.remote = [](const http::Respond&) { return false; };
   bool looked_up = false;
@@ -522,7 +528,7 @@ TEST(Tiers, AnswersThatMoveAskTheRemoteTierFirstOnALookupThread) {
     return lookup();
   };
   http::Respond respond = [](http::Response) {};
-  EXPECT_EQ(tiers.answer(q, respond), cache::Answered::later);
+  EXPECT_EQ(h.tiers.answer(q, respond), cache::Answered::later);
   EXPECT_FALSE(looked_up);
 }
 
