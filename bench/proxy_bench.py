@@ -9,7 +9,10 @@
   4. cold 1 GiB misses from an unthrottled nginx origin (issue 17): curl straight from the
      origin, a miss through `hubcache serve` as a mirror (plain http), and a miss through it
      as a proxy (CONNECT to the origin's https), each with its ratio to the direct rate.
-     A fresh store for every miss; each figure is the median of --rounds runs.
+     A fresh store for every miss; each figure is the median of --rounds runs. Beside them,
+     curl saving the origin's file to the store's disk (`-o`, no hash, no client, no fsync):
+     a cache that keeps what it serves writes every byte at least so, so this is the ceiling
+     the machine puts on the cold ratio, and hubcache's share of it is printed.
 
 Origins are local HTTPS servers with a CA of the bench's own, on 127.0.0.2.
 
@@ -209,6 +212,19 @@ def curl_seconds(url, *args):
     return seconds
 
 
+def curl_to_file_seconds(url, path):
+    """Seconds for one curl of `url` into the file `path` (removed after), and curl's CPU
+    seconds."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(["curl", "-sS", "-o", str(path), url])
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0 and path.stat().st_size == BIG, f"{url}: curl exit {proc.returncode}"
+    path.unlink()
+    return seconds, usage.ru_utime + usage.ru_stime
+
+
 def cpu_seconds(stat):
     """CPU seconds (user + system) in a /proc stat file."""
     fields = Path(stat).read_text().rsplit(")", 1)[1].split()
@@ -291,9 +307,11 @@ def cold_section(args):
         misses = {(label, path): [] for label, _ in binaries for path in ("mirror", "connect")}
         rss = {}
         cpu = {key: [] for key in misses}
+        saved = []  # curl into a file on the store's disk: (seconds, curl's CPU seconds)
         curl_seconds(plain + "/1g.bin")  # the file into the page cache
         for round_ in range(args.rounds):
             direct["http"].append(curl_seconds(plain + "/1g.bin"))
+            saved.append(curl_to_file_seconds(plain + "/1g.bin", work / "saved.bin"))
             direct["https"].append(curl_seconds(tls + "/1g.bin", "--cacert", str(work / "ca.pem")))
             order = binaries if round_ % 2 == 0 else binaries[::-1]
             for label, binary in order:
@@ -307,12 +325,17 @@ def cold_section(args):
         rate = {k: BIG / statistics.median(v) / 1e9 for k, v in direct.items()}
         print(f"direct from nginx, http       {rate['http']:5.2f} GB/s")
         print(f"direct from nginx, https      {rate['https']:5.2f} GB/s")
+        ceiling = BIG / statistics.median(v[0] for v in saved) / 1e9
+        print(f"curl -o a file on the store's disk {ceiling:5.2f} GB/s  {ceiling / rate['http']:4.2f}x direct http"
+              f" (the ceiling)  curl CPU per GiB {statistics.median(v[1] for v in saved):.2f} s  runs "
+              + " ".join(f"{BIG / v[0] / 1e9:.2f}" for v in saved), flush=True)
         for label, _ in binaries:
             for path, peer in (("mirror", "http"), ("connect", "https")):
                 speed = BIG / statistics.median(misses[(label, path)]) / 1e9
                 name = "mirror miss (plain)" if path == "mirror" else "proxy miss (CONNECT)"
                 print(f"hubcache {name + label:21} {speed:5.2f} GB/s  {speed / rate[peer]:4.2f}x "
-                      f"direct {peer}  peak RSS {rss[(label, path)]:6.1f} MiB  runs "
+                      f"direct {peer}  {speed / ceiling:4.2f}x the ceiling  "
+                      f"peak RSS {rss[(label, path)]:6.1f} MiB  runs "
                       + " ".join(f"{BIG / s / 1e9:.2f}" for s in misses[(label, path)]),
                       flush=True)
                 total = statistics.median(c[0] for c in cpu[(label, path)])

@@ -141,11 +141,15 @@ upstream::FetchRequest S3Client::fetch_request(const std::string& key) const {
   upstream::FetchRequest request;
   request.url = m_location.endpoint;
   request.url.path = "/" + m_location.bucket + "/" + util::percent_encode(m_location.prefix + key, true);
-  auto credentials = m_credentials->current();
-  const auto keys = credentials ? std::optional<AwsCredentials>(std::move(*credentials)) : m_credentials->last();
-  if (keys && !keys->anonymous()) {
-    request.aws_sigv4 = upstream::AwsSigning{m_provider, keys->access_key, keys->secret_key, keys->session_token};
-  }
+  // The provider outlives the request: a fill may outlast the client's caller, not the keys.
+  auto signing = [credentials = m_credentials, provider = m_provider]() -> std::optional<upstream::AwsSigning> {
+    auto current = credentials->current();
+    const auto keys = current ? std::optional<AwsCredentials>(std::move(*current)) : credentials->last();
+    if (!keys || keys->anonymous()) return std::nullopt;
+    return upstream::AwsSigning{provider, keys->access_key, keys->secret_key, keys->session_token};
+  };
+  request.aws_sigv4 = signing();
+  request.aws_sigv4_renewed = std::move(signing);
   return request;
 }
 

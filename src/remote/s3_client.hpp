@@ -90,9 +90,9 @@ public:
   // bucket or an unreachable endpoint, each with its own one-line reason.
   util::Result<void> probe() const;
 
-  // A GET of `key` for the upstream fetcher (retries, Range resume, stall watchdog), signed
-  // with the credentials current() gives now (the fetch's retries reuse them: they are renewed
-  // minutes before they expire); if it fails, the last ones, which the bucket then refuses.
+  // A GET of `key` for the upstream fetcher (retries, Range resume, stall watchdog), each try
+  // signed with the credentials current() gives then, so a fill of hours outlives its first
+  // keys; if current() fails, the last ones, which the bucket then refuses.
   upstream::FetchRequest fetch_request(const std::string& key) const;
 
   const S3Location& location() const { return m_location; }

@@ -281,6 +281,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
   std::string method = request.method;
   int attempt = 1;
   int hops = 0;
+  int tries = 0;  // every request this fetch sends: retries, resumes and redirect hops
   std::uint64_t delivered = request.resume_from;  // body bytes the sink holds so far
   bool initial_resume = request.resume_from > 0;
   std::string validator;
@@ -289,6 +290,7 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
   for (;;) {
     if (m_stop.stopped()) return util::fail(util::Errc::upstream_unreachable, "shutting down");
     if (sink.cancelled()) return tl::unexpected(cancelled_error());
+    ++tries;
     Transfer t;
     t.sink = &sink;
     t.options = &m_options;
@@ -314,7 +316,9 @@ util::Result<FetchResult> Fetcher::fetch(const FetchRequest& request, FetchSink&
       call.headers.emplace_back(name, value);
     }
     call.headers.emplace_back("Accept-Encoding", "identity");
-    if (request.aws_sigv4 && same_origin) call.aws_sigv4 = request.aws_sigv4;
+    if (same_origin) {
+      call.aws_sigv4 = tries > 1 && request.aws_sigv4_renewed ? request.aws_sigv4_renewed() : request.aws_sigv4;
+    }
     if (head_published) {
       call.headers.emplace_back("Range", "bytes=" + std::to_string(delivered) + "-");
       call.headers.emplace_back("If-Range", validator);

@@ -48,6 +48,11 @@ struct FetchRequest {
   // Signs every transfer to the request's own host (an S3 remote tier); a payload hash of
   // UNSIGNED-PAYLOAD is sent, as S3 wants for a GET.
   std::optional<AwsSigning> aws_sigv4;
+  // Asked before every try after the first (a retry, a resume with Range) for the keys to
+  // sign it with, in place of `aws_sigv4`: a fill that runs longer than its credentials live
+  // signs its later tries with the renewed ones (S3Client). Null: `aws_sigv4` throughout;
+  // nullopt: the try goes unsigned. Called on the fetching thread.
+  std::function<std::optional<AwsSigning>()> aws_sigv4_renewed;
   // Asked before each redirect the fetcher would follow (an allowed origin, no downgrade),
   // with the hop and where it leads; false: the redirect itself is the answer. The Hub's
   // resolve stops where the Hub names an LFS file's content, to fetch that content once for

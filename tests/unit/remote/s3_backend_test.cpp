@@ -1,6 +1,9 @@
 #include "remote/s3_backend.hpp"
 
+#include "testutil.hpp"
+#include "upstream/fetcher.hpp"
 #include "upstream/raw_server.hpp"
+#include "util/metrics.hpp"
 
 #include <gtest/gtest.h>
 
@@ -88,6 +91,60 @@ TEST(S3Client, AStopEndsTheWaitBetweenRetriesAtOnce) {
   EXPECT_EQ(got.error().message, "GET s3://fleet/ci/x: shutting down");
   EXPECT_LT(took, std::chrono::milliseconds(1500));  // the policy's wait would be 2 s
   EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// A fill that outlives its credentials: each try of the fetch is signed with the keys the
+// provider gives then, so a resume after the first keys' refresh point carries the new ones.
+TEST(S3Client, AFetchSignsEachTryWithTheKeysCurrentThen) {
+  testutil::RawServer server({"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"e1\"\r\n"
+                              "Connection: close\r\n\r\nhello",  // breaks after 5 bytes
+                              "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 5-9/10\r\n"
+                              "Content-Length: 5\r\nETag: \"e1\"\r\nConnection: close\r\n\r\nworld"});
+  auto at = parse_s3_location("s3://fleet/ci", server.endpoint(), "us-east-1");
+  ASSERT_TRUE(at);
+  testutil::ManualClock clock;
+  int issued = 0;
+  auto provider = std::make_shared<CredentialProvider>(
+      "test role",
+      [&]() -> util::Result<AwsCredentials> {
+        ++issued;
+        return AwsCredentials{"AKEY" + std::to_string(issued), "SK", "TOKEN" + std::to_string(issued), "us-east-1",
+                              "test role", clock.now() + 60'000};
+      },
+      clock);
+  const S3Client client(*at, provider, "us-east-1");
+
+  class Sink final : public upstream::FetchSink {
+  public:
+    explicit Sink(testutil::ManualClock& clock) : m_clock(clock) {}
+    void on_head(const upstream::ResponseHead&) override {}
+    util::Result<void> on_body(std::span<const std::uint8_t> bytes) override {
+      body.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      m_clock.advance_ms(45'000);  // past the first keys' refresh point (half of 60 s)
+      return {};
+    }
+    std::string body;
+
+  private:
+    testutil::ManualClock& m_clock;
+  } sink(clock);
+
+  util::Metrics metrics;
+  util::StopSignal stop;
+  upstream::FetcherOptions options;
+  options.retry.floor = std::chrono::milliseconds(1);
+  options.retry.jitter = 0;
+  upstream::Fetcher fetcher(options, metrics, stop, {});
+  auto fetched = fetcher.fetch(client.fetch_request("blobs/x"), sink);
+  ASSERT_TRUE(fetched) << fetched.error().message;
+  EXPECT_EQ(sink.body, "helloworld");
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_NE(requests[0].find("Credential=AKEY1/"), std::string::npos) << requests[0];
+  EXPECT_NE(requests[0].find("x-amz-security-token: TOKEN1"), std::string::npos) << requests[0];
+  EXPECT_NE(requests[1].find("Credential=AKEY2/"), std::string::npos) << requests[1];
+  EXPECT_NE(requests[1].find("x-amz-security-token: TOKEN2"), std::string::npos) << requests[1];
+  EXPECT_NE(requests[1].find("Range: bytes=5-"), std::string::npos) << requests[1];
 }
 
 } // namespace
