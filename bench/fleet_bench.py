@@ -8,6 +8,10 @@ Cold: an empty local tier (and a fresh mount); warm: the same read again. Figure
 the peak RSS of the process serving the bytes (hubcache, rclone, or curl itself), then the cold
 bucket fills as ratios to the bare GET of the same round (issue 17's target: >= 0.7x), with
 hubcache's CPU seconds during each (a steadier figure than the time on a shared machine).
+Last, the lookup latency (issue 18): with 50 ms added to every bucket request (a delaying
+forwarder in front of radosgw), one cold miss alone, then 32 distinct cold misses asked at
+once through `serve --remote --threads 2` (one curl --parallel): their wall time should be a
+few round trips, not 32 of them.
 
 Options (all optional; the bucket, radosgw and the publish are shared by every round):
   --rounds N          N rounds of the cold trio (bare GET, serve --remote, mount), each with
@@ -33,10 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fake_hub"))
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
 HUBCACHE = os.environ.get("HUBCACHE", str(ROOT / "build" / "hubcache"))
 RADOSGW = ROOT / "tests" / "integration" / "radosgw.sh"
 SIZE = int(os.environ.get("FLEET_BENCH_MIB", "1024")) << 20
 REPO = "bench/fleet-model"
+MANY = "bench/many-files"  # the latency round's 33 small files
+MANY_FILES = {f"shard-{i:02d}.bin": f"shard {i} ".encode() * 64 for i in range(33)}
+DELAY = 0.05
 KEY, SECRET = "CIACCESSKEY", "CISECRETKEY"
 
 
@@ -60,6 +68,7 @@ def serve_hub(queue, stop, data):
     from fake_hub import FakeHub
     hub = FakeHub()
     hub.add_repo(REPO, {"model.safetensors": data, "config.json": b'{"model_type": "bert"}'})
+    hub.add_repo(MANY, MANY_FILES)
     queue.put((hub.url, hub.allow_args(), hub.repos[("model", REPO)].refs["main"]))
     stop.wait()
     hub.stop()
@@ -172,6 +181,38 @@ def mount_reads(binary, store, mnt, bucket, env, commit, labels, perf=None):
     return out
 
 
+def latency_reads(binary, store, hub_url, bucket, env, radosgw_port):
+    """(one cold miss s, 32 distinct cold misses at once s) through `serve --remote
+    --threads 2`, DELAY added to every bucket request."""
+    from delay_proxy import DelayProxy
+    proxy = DelayProxy(radosgw_port, DELAY)
+    node = subprocess.Popen([binary, "--store", str(store), "serve", "--mode", "replay",
+                             "--upstream", hub_url, "--remote", f"s3://{bucket}/ci",
+                             "--s3-endpoint", proxy.url, "--threads", "2",
+                             "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, text=True)
+    try:
+        node_port = int(node.stdout.readline().rsplit(":", 1)[1])
+        names = sorted(MANY_FILES)
+
+        def fetch(batch):
+            args = ["curl", "-sSf", "--parallel", "--parallel-immediate", "--parallel-max", "64"]
+            for name in batch:
+                url = f"http://127.0.0.1:{node_port}/{MANY}/resolve/main/{name}"
+                args += ["-o", "/dev/null", url]
+            started = time.perf_counter()
+            subprocess.run(args, check=True, capture_output=True)
+            return time.perf_counter() - started
+
+        one = fetch(names[:1])  # also learns the branch's ref
+        many = fetch(names[1:])
+        return one, many
+    finally:
+        node.terminate()
+        node.wait()
+        proxy.stop()
+
+
 def median(values):
     values = sorted(values)
     n = len(values)
@@ -214,7 +255,7 @@ def main():
         hub_url, allow_cdn, commit = queue.get(timeout=120)
         del data
         manifest = work / "fleet.txt"
-        manifest.write_text(f"{REPO}\n")
+        manifest.write_text(f"{REPO}\n{MANY}\n")
         t0 = time.perf_counter()
         subprocess.run([HUBCACHE, "--store", str(work / "writer"), "preload", "--upstream", hub_url,
                         *allow_cdn, "--publish", f"s3://{bucket}/ci", str(manifest)], check=True,
@@ -259,6 +300,16 @@ def main():
                         cold.append((r, "mount --remote", name, s, cpu))
                 shutil.rmtree(store, ignore_errors=True)
 
+        # The lookup latency (issue 18): a bucket 50 ms away, 32 distinct cold misses at once.
+        latency = []  # (binary label, one miss s, 32 at once s)
+        for r in range(args.rounds):
+            order = binaries if r % 2 == 0 else binaries[::-1]
+            for name, binary in order:
+                store = work / f"latency-{r}-{name}"
+                one, many = latency_reads(binary, store, hub_url, bucket, env, port)
+                latency.append((name, one, many))
+                shutil.rmtree(store, ignore_errors=True)
+
         # 4. rclone mount --vfs-cache-mode full of the same bucket.
         if shutil.which("rclone"):
             rmnt = work / "rclone-mnt"
@@ -299,6 +350,14 @@ def main():
                 ratios.setdefault(label, []).append((s, ratio, cpu))
             cpu_text = "" if cpu != cpu else f"{cpu:6.2f}"  # none for curl
             print(f"{label:38} {r + 1:5} {s:7.2f} {SIZE / s / 1e9:6.2f} {ratio:5.2f}x {cpu_text:>6}")
+        print()
+        print(f"{'lookups, ' + str(int(DELAY * 1000)) + ' ms added per bucket request':38} "
+              f"{'one cold miss s':>16} {'32 at once s':>13} {'ratio':>6}")
+        for name in [n for n, _ in binaries]:
+            runs = [(one, many) for n, one, many in latency if n == name]
+            one, many = median([o for o, _ in runs]), median([m for _, m in runs])
+            label = "serve --remote --threads 2" + (f" ({name})" if args.baseline else "")
+            print(f"{label:38} {one:16.3f} {many:13.3f} {many / one:5.2f}x")
         if args.rounds > 1:
             print()
             print(f"{'median of ' + str(args.rounds) + ' rounds':38} {'':5} {'s':>7} {'GB/s':>6} {'ratio':>6} "

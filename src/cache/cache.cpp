@@ -42,7 +42,7 @@ Cache::Cache(CacheOptions options, store::Store& store, Fetches& fetches,
              const CredentialScopes& scopes, util::Metrics& metrics, Notice notice)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
       m_metrics(metrics), m_notice(notice), m_hot(m_options.hot_entries),
-      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice)) {}
+      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice), m_options.lookups) {}
 
 std::optional<Cache::Stored> Cache::lookup(const std::string& key,
                                            const std::string& fallback_key) {
@@ -235,6 +235,7 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     return [this, stored = std::move(*stored)](std::string label) { return from_store(stored, std::move(label)); };
   };
   if (m_options.remote) {
+    question.remote_tier = true;
     question.remote = [&](const http::Respond& respond) {
       return from_remote(key, get_key, head_only, what, Client::of(request), respond);
     };
@@ -263,7 +264,11 @@ void Cache::handle(const http::Request& request, const upstream::Url& url, http:
     };
     return fetch;
   };
-  m_tiers.answer(question, std::move(respond));
+  if (m_tiers.answer(question, respond) == Answered::later) {
+    m_tiers.later(std::move(respond), [this, request, url](http::Respond again) {
+      handle(request, url, std::move(again));
+    });
+  }
 }
 
 } // namespace cache

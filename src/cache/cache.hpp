@@ -33,6 +33,8 @@ struct CacheOptions {
   std::string lock_path;
   // The remote tier asked on a local miss, before the upstream; null: none.
   remote::RemoteTier* remote = nullptr;
+  // Where a request that waits on the remote tier waits (tiers.hpp); null: where it is.
+  Lookups* lookups = nullptr;
   // --share-private: an answer fetched through a presigned URL is served to any signature
   // of that URL (by default only to the same signed URL).
   bool share_private = false;

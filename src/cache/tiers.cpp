@@ -5,35 +5,53 @@
 
 namespace cache {
 
-Tiers::Tiers(Mode mode, store::Store& store, Fetches& fetches, util::Metrics& metrics, Notice notice)
+Tiers::Tiers(Mode mode, store::Store& store, Fetches& fetches, util::Metrics& metrics, Notice notice,
+             Lookups* lookups)
     : m_mode(mode), m_store(store), m_fetches(fetches), m_metrics(metrics), m_notice(notice),
-      m_recording(metrics, notice) {}
+      m_recording(metrics, notice), m_lookups(lookups) {}
 
 bool Tiers::asks_first(const util::Headers& headers) const {
   return m_mode == Mode::refresh || (m_mode == Mode::record && wants_refresh(headers));
 }
 
 // The order of the tiers, and each mode's part in it, is decided here and nowhere else.
-void Tiers::answer(const Question& question, http::Respond respond) {
+// A request that gets past the local tier with a remote tier to ask is handed to a lookup
+// thread before anything else is asked (issue 18: a bucket tens of ms away must not hold a
+// server's thread); a hit answers here, as fast as without a remote tier.
+Answered Tiers::answer(const Question& question, http::Respond& respond) {
   const bool remote = question.remote && !question.ask_first;
-  if (remote && question.remote_first && question.remote(respond)) return;
+  if (remote && question.remote_first) {
+    if (!waits_here()) return Answered::later;
+    if (question.remote(respond)) return Answered::now;
+  }
   auto stored = question.lookup ? question.lookup() : std::nullopt;
   if (stored && !question.ask_first) {
     respond((*stored)("hit"));
-    return;
+    return Answered::now;
   }
-  if (!stored && remote && !question.remote_first && question.remote(respond)) return;
+  const bool may_ask_remote = remote || (question.remote_tier && !question.ask_first);
+  if (may_ask_remote && !waits_here()) return Answered::later;
+  if (!stored && remote && !question.remote_first && question.remote(respond)) return Answered::now;
   if (m_mode == Mode::replay) {
     respond(question.unrecorded());
-    return;
+    return Answered::now;
   }
   if (!question.ask_first && question.content) {
     if (auto known = question.content()) {
       serve_content(*known, question.head_only, question.what, question.client, respond);
-      return;
+      return Answered::now;
     }
   }
   from_upstream(question, question.fetch(), std::move(stored), std::move(respond));
+  return Answered::now;
+}
+
+void Tiers::later(http::Respond respond, Lookups::Job job) {
+  if (!m_lookups) {
+    job(std::move(respond));  // no lookup threads: this one may wait (waits_here())
+    return;
+  }
+  m_lookups->run(std::move(respond), std::move(job));
 }
 
 void Tiers::serve_content(const KnownContent& known, bool head_only, const std::string& what,

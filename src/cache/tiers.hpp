@@ -9,6 +9,7 @@
 #include "cache/content_fill.hpp"
 #include "cache/fetches.hpp"
 #include "cache/follower.hpp"
+#include "cache/lookups.hpp"
 #include "cache/mode.hpp"
 #include "cache/recording.hpp"
 #include "http/message.hpp"
@@ -65,7 +66,8 @@ struct Fetch {
 
 // What a route asks of the tiers for one request. Every callback runs on the caller's thread
 // before Tiers::answer() returns (so they may capture the route's locals by reference); what
-// must outlive the call (a StoredAnswer, a KnownContent, a Fetch) owns its data.
+// must outlive the call (a StoredAnswer, a KnownContent, a Fetch) owns its data. A request
+// answer() hands back to run on a lookup thread is asked again there as a new Question.
 struct Question {
   std::string what;  // "GET URL" as the client asked, redacted: for messages
   bool head_only = false;
@@ -79,6 +81,9 @@ struct Question {
   // The remote tier is asked before the local one: for answers that move (listings, whose
   // newest copy is the refresh job's in the bucket). Else only on a local miss.
   bool remote_first = false;
+  // Past a local hit, answering may wait on the remote tier (through `remote`, or an
+  // `unrecorded` that reads the bucket). Set whenever the route has a remote tier.
+  bool remote_tier = false;
   // Replay, and no tier holds it: what to answer (a miss, a refusal, an answer made up).
   std::function<http::Response()> unrecorded;
   // The body is known by its content before its bytes: one flight per content, and a hit if
@@ -88,17 +93,36 @@ struct Question {
   std::function<Fetch()> fetch;
 };
 
+// What Tiers::answer() did with a request.
+enum class Answered {
+  now,    // answered (or will be, by a fetch it follows)
+  later,  // not answered: it needs the remote tier, and this thread must not wait for it.
+          // The caller runs the request again through Tiers::later().
+};
+
 // Safe from any thread.
 class Tiers {
 public:
-  Tiers(Mode mode, store::Store& store, Fetches& fetches, util::Metrics& metrics, Notice notice);
+  // `lookups`: where requests that wait on the remote tier go, so that the calling threads
+  // (a server's) never wait; it must outlive every request. Null: they wait where they are
+  // (a mount's FUSE threads, preload, tests).
+  Tiers(Mode mode, store::Store& store, Fetches& fetches, util::Metrics& metrics, Notice notice,
+        Lookups* lookups = nullptr);
 
   // Whether a request with `headers` asks the upstream first (Question::ask_first): refresh
   // mode, or X-Hubcache-Refresh: 1 while recording (expectation.hpp).
   bool asks_first(const util::Headers& headers) const;
 
-  // Answers `question`, calling `respond` once.
-  void answer(const Question& question, http::Respond respond);
+  // Answers `question`, calling `respond` once (and moving from it), or hands it back
+  // untouched (Answered::later) when answering needs the remote tier and this thread must
+  // not wait for it: a local hit never does. Only `lookup` has run then.
+  [[nodiscard]] Answered answer(const Question& question, http::Respond& respond);
+
+  // Whether this thread may wait on the remote tier (a lookup thread, or no Lookups at all).
+  bool waits_here() const { return !m_lookups || Lookups::on_lookup_thread(); }
+  // Runs `job(respond)` (the request again, from its start) on a lookup thread, or answers
+  // 503 when they are all taken (lookups.hpp).
+  void later(http::Respond respond, Lookups::Job job);
 
   // A content the remote tier names: this node's copy if it holds the digest, its head only
   // for a HEAD, else a fill from the bucket followed by the client. Answers `respond`.
@@ -121,6 +145,7 @@ private:
   util::Metrics& m_metrics;
   Notice m_notice;
   Recording m_recording;
+  Lookups* const m_lookups;
 };
 
 } // namespace cache

@@ -7,6 +7,7 @@
 #include "cache/descriptor_budget.hpp"
 #include "cache/exchange_key.hpp"
 #include "cache/fetches.hpp"
+#include "cache/lookups.hpp"
 #include "engine/cdn_hosts.hpp"
 #include "engine/gauges.hpp"
 #include "engine/logs.hpp"
@@ -51,6 +52,9 @@ struct Engine::Impl {
   std::unique_ptr<hub::HubRoutes> hub;
   http::Router router;
   std::unique_ptr<http::Server> server;
+  // After the server and the routes its jobs use: gone first, its queued requests run (their
+  // bucket requests cut short by `stop`) while everything they answer through still is.
+  std::unique_ptr<cache::Lookups> lookups;
   AccessObserver observer;
   std::shared_ptr<std::atomic<int>> port = std::make_shared<std::atomic<int>>(0);
   std::thread serving;  // start()'s
@@ -186,6 +190,16 @@ tl::expected<std::unique_ptr<Engine>, OpenError> Engine::open(const Options& opt
   if (!remote) return fail(remote.error().message);
   e.remote = std::move(*remote);
   cache_options.remote = e.remote.get();
+  if (e.remote) {
+    // Requests that wait on the bucket wait on these threads, never the server's (issue 18).
+    try {
+      e.lookups = std::make_unique<cache::Lookups>(cache::LookupsOptions{}, e.metrics, tell);
+    } catch (const std::system_error& error) {
+      return fail(std::string("cannot start the remote tier's lookup threads: ") + error.what());
+    }
+    add_lookup_gauges(e.metrics, *e.lookups);
+    cache_options.lookups = e.lookups.get();
+  }
   // The descriptors: as many as the system lets us have, shared out so that no burst of
   // requests runs the process out of them (issue 14).
   const std::uint64_t descriptor_limit = util::raise_descriptor_limit();
@@ -215,6 +229,7 @@ tl::expected<std::unique_ptr<Engine>, OpenError> Engine::open(const Options& opt
   hub_options.lock = valid->lock;
   hub_options.lock_path = options.lock;
   hub_options.remote = e.remote.get();
+  hub_options.lookups = e.lookups.get();
   hub_options.hot_files = hot_entries / 4;
   hub_options.hot_listings = hot_entries / 4;
   e.hub = std::make_unique<hub::HubRoutes>(hub_options, *e.store, *e.fetches, *e.scopes, e.metrics,

@@ -40,4 +40,9 @@ void add_fetch_gauges(util::Metrics& metrics, const cache::Fetches& fetches) {
   add(metrics, "hubcache_fetches_queued", [&fetches] { return static_cast<double>(fetches.queued()); });
 }
 
+void add_lookup_gauges(util::Metrics& metrics, const cache::Lookups& lookups) {
+  add(metrics, "hubcache_lookups_running", [&lookups] { return static_cast<double>(lookups.running()); });
+  add(metrics, "hubcache_lookups_queued", [&lookups] { return static_cast<double>(lookups.queued()); });
+}
+
 } // namespace engine

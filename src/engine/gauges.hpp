@@ -1,8 +1,9 @@
 // The gauges an engine registers itself: the store's counts, the local tier against its
-// bound, and the fetch pool. Names and help come from metrics_table.cpp.
+// bound, the fetch pool and the lookup pool. Names and help come from metrics_table.cpp.
 #pragma once
 
 #include "cache/fetches.hpp"
+#include "cache/lookups.hpp"
 #include "store/store.hpp"
 #include "util/metrics.hpp"
 
@@ -13,5 +14,8 @@ void add_store_gauges(util::Metrics& metrics, store::Store& store);
 
 // `fetches` must outlive `metrics`' last rendering.
 void add_fetch_gauges(util::Metrics& metrics, const cache::Fetches& fetches);
+
+// `lookups` must outlive `metrics`' last rendering.
+void add_lookup_gauges(util::Metrics& metrics, const cache::Lookups& lookups);
 
 } // namespace engine

@@ -163,10 +163,12 @@ std::string HubRoutes::hot_answer_key(const std::string& key, const http::Reques
 }
 
 // As open_exchange(remote_first) decides, without reading the store: a bucket that cannot
-// be asked, or has no answer, or the same one, leaves the local answer standing.
+// be asked, or has no answer, or the same one, leaves the local answer standing. On a thread
+// that must not wait, only what the remote tier holds in memory counts (else: not known).
 bool HubRoutes::kept_answer_is_the_buckets(const std::string& key, const http::Request& request) {
   const auto hot = m_hot_answers.find(hot_answer_key(key, request), m_store.exchange_generation());
   if (!hot) return false;
+  if (!m_tiers.waits_here() && !m_options.remote->knows_exchange(key)) return false;
   const auto there = m_options.remote->find_exchange(key);
   if (!there || !*there) return true;
   const auto& local = (*hot)->stored->entry;
@@ -267,12 +269,11 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
   question.client = cache::Client::of(request);
   if (!from_lock) {
     question.lookup = [&] { return stored_api_answer(key, request, what); };
-    if (m_options.remote) {
-      // Listings may be about a branch the refresh job has moved since: the bucket's answer
-      // wins over an older local copy.
+    // Listings may be about a branch the refresh job has moved since: the bucket's answer
+    // wins over an older local copy, unless the one kept in memory is the bucket's.
+    if (m_options.remote && !question.ask_first && !kept_answer_is_the_buckets(key, request)) {
       question.remote_first = true;
       question.remote = [&](const http::Respond& respond) {
-        if (kept_answer_is_the_buckets(key, request)) return false;  // the lookup has it in memory
         bool pulled = false;
         auto found = open_exchange(key, &pulled, /*remote_first=*/true);
         if (!pulled || !found || !*found) return false;
@@ -281,6 +282,7 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
       };
     }
   }
+  question.remote_tier = m_options.remote != nullptr;
   question.unrecorded = [&] {
     if (auto made = synthesized(request, target, scope)) return std::move(*made);
     if (m_notice) m_notice("replay miss: " + what);
@@ -316,7 +318,11 @@ void HubRoutes::api(const http::Request& request, const Target& target, http::Re
     };
     return fetch;
   };
-  m_tiers.answer(question, std::move(respond));
+  if (m_tiers.answer(question, respond) == cache::Answered::later) {
+    m_tiers.later(std::move(respond), [this, request, target](http::Respond again) {
+      api(request, target, std::move(again));
+    });
+  }
 }
 
 // Listings are recorded as the Hub sent them; Xet and URLs are dealt with on the way out, so

@@ -23,7 +23,7 @@ HubRoutes::HubRoutes(HubOptions options, store::Store& store, cache::Fetches& fe
                      cache::Notice notice, upstream::Url upstream)
     : m_options(std::move(options)), m_store(store), m_fetches(fetches), m_scopes(scopes),
       m_metrics(metrics), m_notice(notice), m_upstream(std::move(upstream)),
-      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice)),
+      m_tiers(m_options.mode, store, fetches, metrics, std::move(notice), m_options.lookups),
       m_hot(store, m_options.hot_files), m_hot_answers(m_options.hot_listings) {}
 
 store::CredentialMatch HubRoutes::match() const {
@@ -45,6 +45,12 @@ std::string HubRoutes::answer_key(const FileTarget& target, std::string_view rev
   return "hub-resolve " + std::string(store::to_string(target.type)) + " " + target.repo_id.str() +
          " " + std::string(revision) + " " + target.path.str() +
          (scope.empty() ? "" : " credential=" + scope);
+}
+
+bool HubRoutes::ref_answers_here(store::RepoType type, const store::RepoId& repo_id,
+                                 const store::Revision& revision) const {
+  return !m_options.remote || m_options.lock || as_commit(revision).has_value() || m_tiers.waits_here() ||
+         m_options.remote->knows_ref(type, repo_id, revision);
 }
 
 std::optional<store::CommitId> HubRoutes::commit_of(store::RepoType type, const store::RepoId& repo_id,
@@ -202,6 +208,16 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     respond(http::Response::text(400, url.error().message + "\n"));
     return;
   }
+  // On a lookup thread, from the start: this thread must not wait on the bucket (issue 18).
+  const auto again = [&] {
+    m_tiers.later(std::move(respond), [this, request, target, trust_recorded](http::Respond later) {
+      resolve(request, target, std::move(later), trust_recorded);
+    });
+  };
+  if (!ref_answers_here(target.type, target.repo_id, target.revision)) {
+    again();
+    return;
+  }
   const auto scope = m_scopes.of(request);
   const auto commit = commit_of(target.type, target.repo_id, target.revision, scope);
   const std::string what =
@@ -223,6 +239,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     return [known](std::string label) { return known->response(std::move(label)); };
   };
   if (m_options.remote) {
+    question.remote_tier = true;
     question.remote = [&](const http::Respond& respond) {
       return from_remote(target, scope, commit, head_only, what, cache::Client::of(request), respond);
     };
@@ -324,7 +341,7 @@ void HubRoutes::resolve(const http::Request& request, const FileTarget& target, 
     };
     return fetch;
   };
-  m_tiers.answer(question, std::move(respond));
+  if (m_tiers.answer(question, respond) == cache::Answered::later) again();
 }
 
 // One fetch per content (file_content.hpp): the answer for `object` whose bytes come from

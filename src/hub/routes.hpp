@@ -34,6 +34,8 @@ struct HubOptions {
   // The remote tier asked on a local miss, before the upstream; its refs win over the
   // local ones (the refresh job moves them). Null: none.
   remote::RemoteTier* remote = nullptr;
+  // Where a request that waits on the remote tier waits (cache/tiers.hpp); null: where it is.
+  cache::Lookups* lookups = nullptr;
   // How many files, and how many listings, hits may keep open (hot_lookups.hpp): shares of
   // the descriptor budget.
   std::size_t hot_files = 2'500;
@@ -109,6 +111,9 @@ private:
   // at the origin it addressed), made once and kept while the exchanges stay as they were.
   std::optional<cache::StoredAnswer> stored_api_answer(const std::string& key, const http::Request& request,
                                                        const std::string& what);
+  // Whether commit_of() answers without waiting on the bucket on this thread.
+  bool ref_answers_here(store::RepoType type, const store::RepoId& repo_id,
+                        const store::Revision& revision) const;
   std::optional<store::CommitId> commit_of(store::RepoType type, const store::RepoId& repo_id,
                                            const store::Revision& revision,
                                            const std::string& scope);

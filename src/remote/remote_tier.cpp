@@ -9,6 +9,9 @@ namespace remote {
 namespace {
 
 constexpr std::size_t k_row_cache_limit = 100'000;
+// How much longer than now a row must be believed for knows_row() to vouch for it: a caller
+// that checks, then looks, must find it still believed.
+constexpr std::chrono::seconds k_known_margin{1};
 
 } // namespace
 
@@ -57,6 +60,9 @@ RemoteTier::RemoteTier(std::unique_ptr<Backend> backend, RemoteOptions options, 
           "hubcache_remote_backend_failed_total",
           "Times the remote backend was marked failed (unreachable, timed out or 5xx after the "
           "retries) and skipped for a cool-down (--remote-cool-down)")),
+      m_shared(metrics.counter("hubcache_remote_lookups_shared_total",
+                               "Remote-tier lookups that waited for the same lookup under way instead "
+                               "of asking the bucket again")),
       m_failed_now(std::make_shared<std::atomic<bool>>(false)) {
   // The gauge reads a flag it shares, so a render after the tier is gone reads no freed memory.
   metrics.gauge("hubcache_remote_backend_failed",
@@ -140,28 +146,50 @@ void RemoteTier::count_request(std::chrono::steady_clock::time_point started) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()));
 }
 
-util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& key) {
+std::optional<std::optional<std::string>> RemoteTier::cached_row(const std::string& key,
+                                                                 std::chrono::steady_clock::duration margin) const {
   // Files at a commit never change; everything else (refs, answers about branches, absences)
   // is believed for the TTL.
   const bool immutable = key.rfind("meta/files/", 0) == 0;
-  {
-    std::lock_guard lock(m_mutex);
-    if (auto it = m_rows.find(key); it != m_rows.end()) {
-      if ((immutable && it->second.body) || fresh(it->second.at)) return it->second.body;
-    }
-  }
-  const auto started = std::chrono::steady_clock::now();
-  bool asked = false;
-  auto body = ask<std::optional<std::string>>(asked, [&] { return m_backend->get(key, 16ull << 20); });
-  if (asked) count_request(started);
-  if (!body) {
-    if (asked) m_errors.add();
-    return tl::unexpected(body.error());
-  }
   std::lock_guard lock(m_mutex);
-  if (m_rows.size() >= k_row_cache_limit) m_rows.clear();
-  m_rows[key] = CachedRow{*body, std::chrono::steady_clock::now()};
-  return *body;
+  const auto it = m_rows.find(key);
+  if (it == m_rows.end()) return std::nullopt;
+  if ((immutable && it->second.body) || fresh(it->second.at - margin)) return it->second.body;
+  return std::nullopt;
+}
+
+bool RemoteTier::knows_row(const std::string& key) const {
+  if (cached_row(key, k_known_margin)) return true;
+  std::lock_guard lock(m_health_mutex);
+  return m_failing && (m_reasking || m_clock() + k_known_margin < m_skip_until);
+}
+
+bool RemoteTier::knows_ref(store::RepoType type, const store::RepoId& repo_id, const store::Revision& name) const {
+  return knows_row(ref_key(type, repo_id, name));
+}
+
+bool RemoteTier::knows_exchange(const std::string& key) const { return knows_row(exchange_object_key(key)); }
+
+util::Result<std::optional<std::string>> RemoteTier::get_row(const std::string& key) {
+  if (auto cached = cached_row(key)) return *cached;
+  return m_row_flights.run(
+      key,
+      [&]() -> util::Result<std::optional<std::string>> {
+        // A GET of this row may have landed between the look above and this flight.
+        if (auto cached = cached_row(key)) return *cached;
+        const auto started = std::chrono::steady_clock::now();
+        bool asked = false;
+        auto body = ask<std::optional<std::string>>(asked, [&] { return m_backend->get(key, 16ull << 20); });
+        if (asked) count_request(started);
+        if (!body) {
+          if (asked) m_errors.add();
+          return tl::unexpected(body.error());
+        }
+        std::lock_guard lock(m_mutex);
+        if (m_rows.size() >= k_row_cache_limit) m_rows.clear();
+        m_rows[key] = CachedRow{*body, std::chrono::steady_clock::now()};
+        return *body;
+      });
 }
 
 util::Result<std::optional<store::Ref>> RemoteTier::find_ref(store::RepoType type, const store::RepoId& repo_id,
@@ -198,12 +226,23 @@ util::Result<std::optional<store::Exchange>> RemoteTier::find_exchange(const std
 util::Result<std::vector<store::HubObject>> RemoteTier::files_at(store::RepoType type, const store::RepoId& repo_id,
                                                                  const store::CommitId& commit) {
   const auto prefix = files_prefix(type, repo_id, commit);
-  {
+  const auto cached = [&]() -> std::optional<std::vector<store::HubObject>> {
     std::lock_guard lock(m_mutex);
     if (auto it = m_listings.find(prefix); it != m_listings.end() && fresh(it->second.at)) {
       return it->second.files;
     }
-  }
+    return std::nullopt;
+  };
+  if (auto files = cached()) return std::move(*files);
+  return m_listing_flights.run(prefix, [&]() -> util::Result<std::vector<store::HubObject>> {
+    if (auto files = cached()) return std::move(*files);
+    return list_files(type, repo_id, commit, prefix);
+  });
+}
+
+util::Result<std::vector<store::HubObject>> RemoteTier::list_files(store::RepoType type, const store::RepoId& repo_id,
+                                                                   const store::CommitId& commit,
+                                                                   const std::string& prefix) {
   const auto started = std::chrono::steady_clock::now();
   bool asked = false;
   auto objects = ask<std::vector<RemoteObject>>(asked, [&] { return m_backend->list(prefix); });

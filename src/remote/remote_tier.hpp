@@ -15,6 +15,12 @@
 // a gauge that is 1 from the marking until it answers again (0 otherwise), and
 // hubcache_remote_backend_failed_total, a counter of the times it was marked failed (the first
 // failure of an outage and every failed re-ask).
+//
+// Concurrent lookups of one row (or one commit's listing) share one request (issue 18): the
+// second asker waits for the first's answer (hubcache_remote_lookups_shared_total counts
+// them). A caller that must not wait at all (a server's thread) asks knows_ref() or
+// knows_exchange() first, and hands the request to a lookup thread when they say no
+// (cache/lookups.hpp).
 #pragma once
 
 #include "remote/backend.hpp"
@@ -22,6 +28,7 @@
 #include "store/store.hpp"
 #include "util/metrics.hpp"
 #include "util/result.hpp"
+#include "util/single_flight.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -79,6 +86,11 @@ public:
   // Every ref in the bucket.
   util::Result<std::vector<store::Ref>> refs();
 
+  // Whether find_ref() (find_exchange()) would answer now without asking the backend: from
+  // memory for at least another second, or at once because the backend is being skipped.
+  bool knows_ref(store::RepoType type, const store::RepoId& repo_id, const store::Revision& name) const;
+  bool knows_exchange(const std::string& key) const;
+
   // The GET of a blob for the upstream fetcher: the body streamed into a local blob.
   upstream::FetchRequest blob_request(const util::Sha256& digest) const;
   // Copies blob `digest` into `store` now, checked against its name and `size`; returns it
@@ -110,8 +122,16 @@ private:
   // Marks the backend after an answer (`error` null: a success).
   void judge(const util::Error* error, bool reask);
 
-  // A GET of a small row, timed and counted; nullopt on 404.
+  // A GET of a small row, timed and counted; nullopt on 404. Shared with a GET of the same
+  // row under way.
   util::Result<std::optional<std::string>> get_row(const std::string& key);
+  // The row from memory, if it is believed now (`margin`: and for that much longer).
+  std::optional<std::optional<std::string>> cached_row(const std::string& key,
+                                                       std::chrono::steady_clock::duration margin = {}) const;
+  bool knows_row(const std::string& key) const;
+  util::Result<std::vector<store::HubObject>> list_files(store::RepoType type, const store::RepoId& repo_id,
+                                                         const store::CommitId& commit,
+                                                         const std::string& prefix);
   bool fresh(std::chrono::steady_clock::time_point at) const;
   void count_request(std::chrono::steady_clock::time_point started);  // one request, timed
 
@@ -126,6 +146,7 @@ private:
   util::Counter& m_errors;
   util::Counter& m_bytes;
   util::Counter& m_marked_failed;
+  util::Counter& m_shared;
   std::shared_ptr<std::atomic<bool>> m_failed_now;  // the gauge's value: m_failing
 
   // The backend's health (under m_health_mutex).
@@ -139,13 +160,16 @@ private:
     std::optional<std::string> body;  // nullopt: not in the bucket
     std::chrono::steady_clock::time_point at;
   };
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   std::map<std::string, CachedRow> m_rows;  // bounded: cleared when it grows past a limit
   struct CachedListing {
     std::vector<store::HubObject> files;
     std::chrono::steady_clock::time_point at;
   };
   std::map<std::string, CachedListing> m_listings;  // files_at, for the TTL
+  // Requests under way, each asked once however many wait for it.
+  util::SingleFlight<util::Result<std::optional<std::string>>> m_row_flights{[this] { m_shared.add(); }};
+  util::SingleFlight<util::Result<std::vector<store::HubObject>>> m_listing_flights{[this] { m_shared.add(); }};
 };
 
 // A local lookup missed: brings what the bucket knows under exchange `key` into `store`

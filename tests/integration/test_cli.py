@@ -35,7 +35,7 @@ CONTRACT = {
     "bake": ["--store", "--output", "--repo", "--dockerfile", "--json"],
     "import": ["--store", "--json"],
     "mount": ["--store", "--remote", "--s3-endpoint", "--s3-ca", "--remote-ttl", "--max-size",
-              "--allow-other"],
+              "--allow-other", "--ready-file", "--metrics-listen"],
 }
 
 

@@ -8,13 +8,11 @@ The bucket's connections are counted by a small TCP forwarder in front of the re
 (the node's --s3-endpoint): every connection hubcache opens is one it counts, and while
 radosgw is stopped the forwarder closes it, as the stopped engine's port would refuse it."""
 
-import socket
-import threading
 import time
-import urllib.request
 
 import pytest
 
+from delay_proxy import DelayProxy
 from test_fleet import get, metrics
 
 REPO = "issue16/many-small-files"
@@ -22,70 +20,9 @@ FILES = {f"file-{i:02d}.txt": f"content of file {i}\n".encode() for i in range(8
 MARKED = "failed; not asked for"
 
 
-class CountingForwarder:
-    """Accepts on a free loopback port, counts each connection, and pipes it to `target`."""
-
-    def __init__(self, target_port):
-        self.target_port = target_port
-        self.connections = 0
-        self.lock = threading.Lock()
-        self.server = socket.socket()
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(64)
-        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def count(self):
-        with self.lock:
-            return self.connections
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client):
-        try:
-            upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
-        except OSError:
-            client.close()  # the engine is down: the client sees its connection end
-            return
-        upstream.settimeout(None)
-
-        def pipe(source, sink):
-            try:
-                while data := source.recv(65536):
-                    sink.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for end in (source, sink):
-                    try:
-                        end.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-        other = threading.Thread(target=pipe, args=(upstream, client), daemon=True)
-        other.start()
-        pipe(client, upstream)
-        other.join(timeout=30)
-        client.close()
-        upstream.close()
-
-    def stop(self):
-        self.server.close()
-
-
 @pytest.fixture
 def forwarder(radosgw):
-    f = CountingForwarder(radosgw.port)
+    f = DelayProxy(radosgw.port, 0.0)  # no delay: only counting
     yield f
     f.stop()
 

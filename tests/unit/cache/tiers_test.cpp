@@ -95,7 +95,9 @@ struct Harness {
   cache::Fetches fetches{*store, upstream, {}, {.workers = 4, .queue = 16}};
   Answers answers;
 
-  cache::Tiers tiers(cache::Mode mode) { return cache::Tiers(mode, *store, fetches, metrics, {}); }
+  cache::Tiers tiers(cache::Mode mode, cache::Lookups* lookups = nullptr) {
+    return cache::Tiers(mode, *store, fetches, metrics, {}, lookups);
+  }
 
   // A question for `key`, looked up in `answers`, recorded there by its fetch.
   cache::Question question(const std::string& key) {
@@ -152,7 +154,8 @@ struct Harness {
   http::Response ask(cache::Tiers& tiers, const cache::Question& q) {
     std::promise<http::Response> answered;
     auto future = answered.get_future();
-    tiers.answer(q, [&answered](http::Response r) { answered.set_value(std::move(r)); });
+    http::Respond respond = [&answered](http::Response r) { answered.set_value(std::move(r)); };
+    EXPECT_EQ(tiers.answer(q, respond), cache::Answered::now);
     EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
     auto response = future.get();
     fetches.wait_idle();
@@ -280,7 +283,8 @@ TEST(Tiers, ConcurrentMissesOfOneKeyJoinOneFlight) {
   for (int i = 0; i < 4; ++i) {
     auto promise = std::make_shared<std::promise<http::Response>>();
     answers.push_back(promise->get_future());
-    tiers.answer(q, [promise](http::Response r) { promise->set_value(std::move(r)); });
+    http::Respond respond = [promise](http::Response r) { promise->set_value(std::move(r)); };
+    EXPECT_EQ(tiers.answer(q, respond), cache::Answered::now);
     promises.push_back(promise);
   }
   h.upstream.open();
@@ -451,6 +455,93 @@ TEST(Tiers, AContentSourceAnswering5xxIsToldAndA404IsNot) {
     EXPECT_EQ(h.serve(tiers, known).status, 502);
     EXPECT_EQ(told, status >= 500 ? 1 : 0) << status;
   }
+}
+
+// Issue 18: with lookup threads, a server's thread never waits on the remote tier.
+struct LookupHarness : Harness {
+  cache::Lookups lookups{{.threads = 2, .queue = 4}, metrics, {}};
+  cache::Tiers tiers = Harness::tiers(cache::Mode::replay, &lookups);
+
+  // A question whose route has a remote tier.
+  cache::Question remote_question(const std::string& key) {
+    auto q = question(key);
+    q.remote_tier = true;
+    return q;
+  }
+};
+
+TEST(Tiers, AHitIsAnsweredOnTheCallingThreadEvenWithLookupThreads) {
+  LookupHarness h;
+  auto& tiers = h.tiers;
+  h.answers.put("k", "kept");
+  auto q = h.remote_question("k");
+  bool remote_asked = false;
+  q.remote = [&](const http::Respond&) { return remote_asked = true; };
+  const auto response = h.ask(tiers, q);  // Answered::now, answered before it returned
+  EXPECT_EQ(response.cache, "hit");
+  EXPECT_FALSE(remote_asked);
+}
+
+TEST(Tiers, AMissThatNeedsTheRemoteTierIsHandedToALookupThread) {
+  LookupHarness h;
+  auto& tiers = h.tiers;
+  auto q = h.remote_question("k");
+  std::atomic<int> asked_here{0};
+  std::atomic<int> asked_on_lookup_thread{0};
+  q.remote = [&](const http::Respond& respond) {
+    ++(cache::Lookups::on_lookup_thread() ? asked_on_lookup_thread : asked_here);
+    auto response = http::Response::text(200, "from the bucket");
+    response.cache = "remote";
+    respond(std::move(response));
+    return true;
+  };
+  auto promise = std::make_shared<std::promise<http::Response>>();
+  auto answered = promise->get_future();
+  http::Respond respond = [promise](http::Response r) { promise->set_value(std::move(r)); };
+  ASSERT_EQ(tiers.answer(q, respond), cache::Answered::later);
+  EXPECT_EQ(answered.wait_for(0s), std::future_status::timeout);  // not answered, not asked
+  EXPECT_EQ(asked_here, 0);
+  ASSERT_TRUE(respond);  // handed back untouched
+  // The route runs the request again on a lookup thread, where it may wait.
+  std::promise<cache::Answered> outcome;
+  auto ended = outcome.get_future();
+  tiers.later(std::move(respond),
+              [&](http::Respond again) { outcome.set_value(tiers.answer(q, again)); });
+  ASSERT_EQ(ended.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(ended.get(), cache::Answered::now);
+  ASSERT_EQ(answered.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(answered.get().cache, "remote");
+  EXPECT_EQ(asked_here, 0);
+  EXPECT_EQ(asked_on_lookup_thread, 1);
+}
+
+TEST(Tiers, AnswersThatMoveAskTheRemoteTierFirstOnALookupThread) {
+  LookupHarness h;
+  h.answers.put("k", "kept");
+  auto q = h.remote_question("k");
+  q.remote_first = true;
+  q.remote = [](const http::Respond&) { return false; };
+  bool looked_up = false;
+  auto lookup = q.lookup;
+  q.lookup = [&] {
+    looked_up = true;
+    return lookup();
+  };
+  http::Respond respond = [](http::Response) {};
+  EXPECT_EQ(h.tiers.answer(q, respond), cache::Answered::later);
+  EXPECT_FALSE(looked_up);
+}
+
+TEST(Tiers, WithoutLookupThreadsTheCallerWaitsAsBefore) {
+  Harness h;
+  auto tiers = h.tiers(cache::Mode::replay);
+  auto q = h.question("k");
+  q.remote_tier = true;
+  q.remote = [](const http::Respond& respond) {
+    respond(http::Response::text(200, "from the bucket"));
+    return true;
+  };
+  EXPECT_EQ(h.ask(tiers, q).status, 200);
 }
 
 } // namespace

@@ -253,3 +253,63 @@ TEST(RemoteTier, AZeroCoolDownNeverSkips) {
 }
 
 } // namespace
+
+namespace {
+
+// Issue 18: N requests missing one row at once send the bucket one GET, not N.
+TEST(RemoteTier, ConcurrentLookupsOfOneRowShareOneRequest) {
+  Fixture f;  // a TTL of zero: nothing is believed from memory, only shared
+  std::promise<void> open;
+  f.backend->gate = open.get_future().share();
+  f.backend->answer = std::optional<std::string>();  // not in the bucket
+  constexpr int askers = 8;
+  std::atomic<int> absent{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < askers; ++i) {
+    threads.emplace_back([&] {
+      auto found = f.tier->find_ref(store::RepoType::model, repo("org/name"), revision("main"));
+      if (found && !*found) ++absent;
+    });
+  }
+  ASSERT_TRUE(wait_for(f.backend->waiting, 1));
+  for (int i = 0; i < 500 && f.metrics.value("hubcache_remote_lookups_shared_total") < askers - 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(f.metrics.value("hubcache_remote_lookups_shared_total"), std::uint64_t{askers - 1});
+  open.set_value();
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(absent, askers);  // every asker got the one answer
+  EXPECT_EQ(f.backend->gets, 1);
+  // Once it landed, the next lookup asks again (the TTL believes nothing).
+  f.backend->gate = {};
+  EXPECT_TRUE(f.tier->find_ref(store::RepoType::model, repo("org/name"), revision("main")));
+  EXPECT_EQ(f.backend->gets, 2);
+}
+
+TEST(RemoteTier, KnowsOnlyWhatItCanAnswerWithoutAsking) {
+  auto fake = std::make_unique<FakeBackend>();
+  FakeBackend& backend = *fake;
+  backend.answer = std::optional<std::string>();
+  util::Metrics metrics;
+  remote::RemoteOptions options;
+  options.ttl = 30s;
+  RemoteTier tier(std::move(fake), options, metrics);
+  const auto name = revision("main");
+  EXPECT_FALSE(tier.knows_ref(store::RepoType::model, repo("org/name"), name));
+  ASSERT_TRUE(tier.find_ref(store::RepoType::model, repo("org/name"), name));
+  EXPECT_TRUE(tier.knows_ref(store::RepoType::model, repo("org/name"), name));  // "absent", for the TTL
+  EXPECT_FALSE(tier.knows_ref(store::RepoType::model, repo("org/other"), name));
+  EXPECT_FALSE(tier.knows_exchange("GET http://o.test/x"));
+  EXPECT_EQ(backend.gets, 1);
+}
+
+TEST(RemoteTier, ASkippedBackendIsKnownToAnswerAtOnce) {
+  Fixture f;
+  f.backend->answer = tl::unexpected(outage());
+  ASSERT_FALSE(f.lookup());  // marked failed: skipped for 30 s
+  EXPECT_TRUE(f.tier->knows_exchange("GET http://o.test/x"));
+  f.now += 29s + 500ms;  // less than the margin left: the next lookup may ask
+  EXPECT_FALSE(f.tier->knows_exchange("GET http://o.test/x"));
+}
+
+} // namespace

@@ -56,4 +56,22 @@ TEST(NdjsonLog, LinesReachTheFileWithinTheFlushInterval) {
   EXPECT_EQ(lines_of(path), std::vector<std::string>{"{\"event\":\"access\"}"});
 }
 
+TEST(NdjsonLog, LinesPastTheFlushSizeAreWrittenWithoutWaitingForTheInterval) {
+  testutil::TempDir dir;
+  const auto path = dir.path() / "access.ndjson";
+  auto log = util::NdjsonLog::open(path, std::chrono::hours(1)).value();
+  const std::string line = "{\"p\":\"" + std::string(1000, 'x') + "\"}";
+  const std::size_t lines = util::NdjsonLog::k_flush_bytes / (line.size() + 1) + 1;
+  for (std::size_t i = 0; i < lines; ++i) log->write(line);
+  // The interval is an hour: only the size can have woken the log's thread.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::filesystem::file_size(path) < lines * (line.size() + 1) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(lines_of(path).size(), lines);
+  log->write("{\"last\":1}");  // below the size: it waits for the interval (or the end)
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(lines_of(path).size(), lines);
+}
+
 } // namespace
