@@ -2,6 +2,7 @@
 and RUN instructions applied, in order, to a Debian root through chroot (debian_root.py), so
 the package test installs exactly what the image's runtime stage installs, as it says."""
 
+import json
 import re
 import shlex
 import shutil
@@ -31,7 +32,9 @@ def stage(name):
     return lines
 
 
-class Result:
+class Image:
+    """What the stage leaves for running the image: its user, variables, folder, entrypoint."""
+
     def __init__(self):
         self.user = None
         self.env = {}
@@ -42,7 +45,7 @@ class Result:
 def apply(name, root: Path, stages_output):
     """Runs stage `name` on `root`. `stages_output` maps another stage's folder (COPY --from=
     STAGE SRC) to a folder of this machine: {("build", "/src/dist/"): Path(...)}."""
-    state = Result()
+    state = Image()
     for instruction, rest in stage(name):
         if instruction == "FROM":
             continue
@@ -73,10 +76,10 @@ def apply(name, root: Path, stages_output):
             state.user = rest
         elif instruction == "RUN":
             chroot(root, rest, user=state.user, env=state.env, workdir=state.workdir, timeout=600)
-        elif instruction in ("ENTRYPOINT", "CMD"):
-            if instruction == "ENTRYPOINT":
-                import json
-                state.entrypoint = json.loads(rest)
+        elif instruction == "ENTRYPOINT":
+            state.entrypoint = json.loads(rest)
+        elif instruction == "CMD":
+            continue
         else:
             raise AssertionError(f"deploy/Dockerfile: {instruction} is not an instruction this "
                                  "test knows how to run")

@@ -17,22 +17,15 @@ from pathlib import Path
 import dockerfile_stage
 import kubernetes_validate
 import pytest
-import yaml
 
 from conftest import CLIENT_VENVS, HfClient
 from kube_pod import K8S, ROOT, Pod, documents, find, manifests, pod_spec
+from radosgw import free_port
 from test_hub_clients import BERT, repo_files, sha
 
 # The Kubernetes version the manifests are validated against (kubernetes-validate bundles its
 # schemas; tests/requirements.txt pins the package).
 KUBERNETES_VERSION = "1.33.0"
-
-# Flags the manifests use that land with the mount-survival part of issue 19 (not in the CLI
-# yet): the run below leaves them out while `hubcache SUBCOMMAND --help` does not list them,
-# and uses them (and the probe that needs them) as soon as it does. Keep this set empty once
-# they have landed.
-FLAGS_LANDING_WITH_MOUNT_SURVIVAL = {("mount", "--ready-file")}
-
 
 def is_kustomization(path):
     return path.name == "kustomization.yaml"
@@ -125,23 +118,6 @@ def hubcache_help(hubcache_bin, subcommand):
     return set(re.findall(r"(--[a-z][a-z0-9-]*)", done.stdout))
 
 
-def without_landing_flags(argv, hubcache_bin):
-    """argv without the flags of FLAGS_LANDING_WITH_MOUNT_SURVIVAL the CLI does not have yet
-    (each takes one value), and whether any was left out."""
-    subcommand = argv[1]
-    known = hubcache_help(hubcache_bin, subcommand)
-    out, left_out, skip = [], False, False
-    for word in argv:
-        if skip:
-            skip = False
-            continue
-        if (subcommand, word) in FLAGS_LANDING_WITH_MOUNT_SURVIVAL and word not in known:
-            left_out, skip = True, True
-            continue
-        out.append(word)
-    return out, left_out
-
-
 def workloads():
     return [find("DaemonSet", "hubcache-mount"), find("CronJob", "hubcache-refresh"),
             find("DaemonSet", "hubcache-serve")]
@@ -155,9 +131,8 @@ def test_issue19_every_hubcache_flag_in_the_manifests_exists(hubcache_bin):
             subcommand, *rest = container["args"]
             known = hubcache_help(hubcache_bin, subcommand)
             for word in rest:
-                if word.startswith("--") and word not in known:
-                    assert (subcommand, word) in FLAGS_LANDING_WITH_MOUNT_SURVIVAL, \
-                        f"{workload['metadata']['name']}: hubcache {subcommand} has no {word}"
+                assert not word.startswith("--") or word in known, \
+                    f"{workload['metadata']['name']}: hubcache {subcommand} has no {word}"
 
 
 def config_maps(**settings):
@@ -227,7 +202,10 @@ def test_issue19_the_manifests_run_as_written(hubcache_bin, fake_hub, radosgw, t
     # 2. The node DaemonSet: the mount, its readiness probe, then SIGTERM as the kubelet sends.
     daemonset = find("DaemonSet", "hubcache-mount")
     node = Pod(daemonset, tmp_path, maps)
-    argv, left_out = without_landing_flags(command(node), hubcache_bin)
+    argv = command(node)
+    # The pod's own port for metrics and health is a free loopback port here.
+    metrics_port = free_port()
+    argv[argv.index("0.0.0.0:8781")] = f"127.0.0.1:{metrics_port}"
     mountpoint = node.host_path("/mnt/hf_cache")
     assert Path(argv[argv.index("mount") + 1]) == mountpoint
     stderr_path = tmp_path / "mount.stderr"
@@ -238,14 +216,15 @@ def test_issue19_the_manifests_run_as_written(hubcache_bin, fake_hub, radosgw, t
         line = proc.stdout.readline()
         assert line.startswith("mounted "), f"{line!r} {stderr_path.read_text()}"
         probe = node.exec_probe(node.container["readinessProbe"])
-        if not left_out:
-            ready = False
-            for _ in range(100):
-                if subprocess.run(probe).returncode == 0:
-                    ready = True
-                    break
-                time.sleep(0.1)
-            assert ready, f"the readiness probe {probe} never passed"
+        for _ in range(100):
+            if subprocess.run(probe).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the readiness probe {probe} never passed")
+        health = node.container["livenessProbe"]["httpGet"]["path"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}{health}", timeout=10) as r:
+            assert r.status == 200
 
         # 3. A job pod: the host's /mnt/hf_cache through its own volume, its variables.
         job = Pod(find("Job", "hf-offline-example"), tmp_path, maps)
@@ -261,6 +240,9 @@ def test_issue19_the_manifests_run_as_written(hubcache_bin, fake_hub, radosgw, t
         store = node.path("/var/lib/hubcache/store")
         held = {p.name for p in (store / "blobs" / "sha256").rglob("*") if p.is_file()}
         assert sha(bert["config.json"]) in held and sha(bert["model.safetensors"]) not in held
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/_hubcache/metrics",
+                                    timeout=10) as r:
+            assert "hubcache_remote_bytes_total" in r.read().decode()
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -268,8 +250,7 @@ def test_issue19_the_manifests_run_as_written(hubcache_bin, fake_hub, radosgw, t
         rc = proc.wait(timeout=grace)
     assert rc == 0, stderr_path.read_text()
     assert not is_mounted(mountpoint)
-    if not left_out:
-        assert subprocess.run(probe).returncode != 0, "the ready file outlived the mount"
+    assert subprocess.run(probe).returncode != 0, "the ready file outlived the mount"
 
 
 def test_issue19_the_serve_variant_answers_jobs_online(hubcache_bin, fake_hub, radosgw, tmp_path):
